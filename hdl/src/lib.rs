@@ -1,0 +1,13 @@
+//! fusemax-hdl: the FuseMax attention accelerator as parameterized rust-hdl modules.
+//!
+//! - [`config`]: the one validated configuration and its derived widths;
+//! - [`numerics`]: the integer arithmetic shared by the RTL models and the golden model.
+
+pub mod config;
+pub mod numerics;
+
+pub use config::{Binding, Config, ConfigError, Derived, Dist, Job};
+pub use numerics::{Numerics, ScaleConst};
+
+/// Version of the generator, written into every emitted file.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
