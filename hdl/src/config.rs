@@ -265,9 +265,9 @@ pub struct Derived {
 impl Config {
     /// Parses a TOML text over the defaults (missing fields keep their default).
     pub fn from_toml_str(text: &str) -> Result<Config, ConfigError> {
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| ConfigError::new("config", format!("not valid TOML: {e}")))?;
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            ConfigError::new("config", format!("not valid TOML: {e}"))
+        })?;
         Self::from_table(table)
     }
 
@@ -275,11 +275,7 @@ impl Config {
         Config::deserialize(toml::Value::Table(table)).map_err(|e| {
             let msg = e.to_string();
             // serde's "unknown field `x`, expected one of ..." names the field; keep it whole.
-            let field = msg
-                .split('`')
-                .nth(1)
-                .unwrap_or("config")
-                .to_string();
+            let field = msg.split('`').nth(1).unwrap_or("config").to_string();
             ConfigError::new(field, msg.trim().to_string())
         })
     }
@@ -293,7 +289,10 @@ impl Config {
                     ConfigError::new("--config", format!("cannot read {}: {e}", p.display()))
                 })?;
                 text.parse().map_err(|e: toml::de::Error| {
-                    ConfigError::new("--config", format!("{} is not valid TOML: {e}", p.display()))
+                    ConfigError::new(
+                        "--config",
+                        format!("{} is not valid TOML: {e}", p.display()),
+                    )
                 })?
             }
             None => toml::Table::new(),
@@ -392,10 +391,19 @@ impl Config {
     pub fn validate_job(&self) -> Result<(), ConfigError> {
         let j = &self.job;
         range_check("job.seq_q", j.seq_q, 1, self.max_seq_q).map_err(|e| {
-            ConfigError::new(e.field, format!("{} (P must be at least 1 and at most max_seq_q)", e.message))
+            ConfigError::new(
+                e.field,
+                format!("{} (P must be at least 1 and at most max_seq_q)", e.message),
+            )
         })?;
         range_check("job.seq_kv", j.seq_kv, 1, self.max_seq_kv).map_err(|e| {
-            ConfigError::new(e.field, format!("{} (M must be at least 1 and at most max_seq_kv)", e.message))
+            ConfigError::new(
+                e.field,
+                format!(
+                    "{} (M must be at least 1 and at most max_seq_kv)",
+                    e.message
+                ),
+            )
         })?;
         range_check("job.head_e", j.head_e, 1, self.max_e)?;
         range_check("job.head_f", j.head_f, 1, self.max_f)?;
@@ -482,7 +490,10 @@ fn apply_set(table: &mut toml::Table, set: &str) -> Result<(), ConfigError> {
     let key = key.trim();
     let raw = raw.trim();
     if key.is_empty() {
-        return Err(ConfigError::new("--set", format!("`{set}` has an empty key")));
+        return Err(ConfigError::new(
+            "--set",
+            format!("`{set}` has an empty key"),
+        ));
     }
     let value: toml::Value = match format!("v = {raw}").parse::<toml::Table>() {
         Ok(mut t) => t.remove("v").expect("parsed key"),
@@ -494,9 +505,9 @@ fn apply_set(table: &mut toml::Table, set: &str) -> Result<(), ConfigError> {
         let entry = cur
             .entry(p.to_string())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        cur = entry.as_table_mut().ok_or_else(|| {
-            ConfigError::new(key, format!("`{p}` is not a table"))
-        })?;
+        cur = entry
+            .as_table_mut()
+            .ok_or_else(|| ConfigError::new(key, format!("`{p}` is not a table")))?;
     }
     cur.insert(parts[parts.len() - 1].to_string(), value);
     Ok(())
@@ -515,7 +526,15 @@ mod tests {
 
     #[test]
     fn set_overrides_and_dotted_keys() {
-        let c = Config::load(None, &["rows=4".into(), "job.seq_kv=100".into(), "job.dist=flat".into()]).unwrap();
+        let c = Config::load(
+            None,
+            &[
+                "rows=4".into(),
+                "job.seq_kv=100".into(),
+                "job.dist=flat".into(),
+            ],
+        )
+        .unwrap();
         assert_eq!(c.rows, 4);
         assert_eq!(c.job.seq_kv, 100);
         assert_eq!(c.job.dist, Dist::Flat);
@@ -547,14 +566,18 @@ mod tests {
             let e = Config::load(None, &[set.to_string()]).unwrap_err();
             assert_eq!(e.field, field, "{set}: {e}");
         }
-        let e = Config::load(None, &["max_seq_kv=1000".into(), "job.seq_kv=1001".into()]).unwrap_err();
+        let e =
+            Config::load(None, &["max_seq_kv=1000".into(), "job.seq_kv=1001".into()]).unwrap_err();
         assert!(e.message.contains("1 ..= 1000"), "{e}");
     }
 
     #[test]
     fn wrong_type_is_an_error_not_a_panic() {
         let e = Config::load(None, &["rows=\"four\"".into()]).unwrap_err();
-        assert!(e.to_string().contains("rows") || e.to_string().contains("invalid type"), "{e}");
+        assert!(
+            e.to_string().contains("rows") || e.to_string().contains("invalid type"),
+            "{e}"
+        );
         assert!(Config::load(None, &["novalue".into()]).is_err());
     }
 

@@ -112,9 +112,8 @@ impl ScaleConst {
     /// The real value represented.
     pub fn value(&self, n: &Numerics) -> f64 {
         self.mant as f64
-            * 2f64.powi(
-                n.scale_left as i32 - self.shift as i32 - n.z_window as i32 - n.z_frac as i32,
-            )
+            * 2f64
+                .powi(n.scale_left as i32 - self.shift as i32 - n.z_window as i32 - n.z_frac as i32)
     }
 }
 
@@ -199,7 +198,9 @@ pub fn fit_exp2_coeffs(degree: u32, exp_frac: u32, z_frac: u32) -> Vec<i64> {
     let d = degree as usize;
     let nodes = 256;
     let pts: Vec<f64> = (0..nodes)
-        .map(|i| 0.5 * (((2 * i + 1) as f64 * std::f64::consts::PI / (2 * nodes) as f64).cos() + 1.0))
+        .map(|i| {
+            0.5 * (((2 * i + 1) as f64 * std::f64::consts::PI / (2 * nodes) as f64).cos() + 1.0)
+        })
         .collect();
     // Unknowns a_1..a_d; model p(f) = 1 + sum a_k f^k; weighted least squares on the relative
     // error, with Lawson's reweighting towards the minimax solution.
@@ -393,7 +394,16 @@ mod tests {
         let n = num(3);
         let dn_max = (1u64 << n.mant_bits) - 1;
         let min_mant = 1u64 << (n.mant_bits - 1);
-        assert!(z_of(dn_max, ScaleConst { mant: min_mant, shift: 0 }, &n) >= n.z_sat);
+        assert!(
+            z_of(
+                dn_max,
+                ScaleConst {
+                    mant: min_mant,
+                    shift: 0
+                },
+                &n
+            ) >= n.z_sat
+        );
     }
 
     #[test]

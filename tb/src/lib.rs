@@ -1,1 +1,15 @@
+//! fusemax-tb: the software reference of FuseMax and the testbenches of its RTL.
+//!
+//! - [`reference`]: `attention_f64` (ground truth), `cascade_f64` (the paper's 1-pass cascade),
+//!   `cascade_fixed` (bit-accurate model of the hardware);
+//! - [`quant`]: symmetric per-tensor quantization and the folded score-scale constant;
+//! - [`gen`]: seeded inputs; [`metrics`]: errors in LSB of V's grid.
 
+pub mod gen;
+pub mod mat;
+pub mod metrics;
+pub mod quant;
+pub mod reference;
+
+pub use mat::Mat;
+pub use quant::QuantJob;
