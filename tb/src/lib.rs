@@ -3,11 +3,13 @@
 //! - [`reference`]: `attention_f64` (ground truth), `cascade_f64` (the paper's 1-pass cascade),
 //!   `cascade_fixed` (bit-accurate model of the hardware);
 //! - [`quant`]: symmetric per-tensor quantization and the folded score-scale constant;
-//! - [`gen`]: seeded inputs; [`metrics`]: errors in LSB of V's grid.
+//! - [`gen`]: seeded inputs; [`metrics`]: errors in LSB of V's grid;
+//! - [`npy`]: NumPy `.npy` reading and writing of 2-D matrices.
 
 pub mod gen;
 pub mod mat;
 pub mod metrics;
+pub mod npy;
 pub mod quant;
 pub mod reference;
 
