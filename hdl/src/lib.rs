@@ -4,6 +4,7 @@
 //! - [`numerics`]: the integer arithmetic shared by the RTL models and the golden model.
 
 pub mod config;
+pub mod kit;
 pub mod numerics;
 
 pub use config::{Binding, Config, ConfigError, Derived, Dist, Job};

@@ -1,0 +1,50 @@
+//! [`Component`]: what every FuseMax hardware block is to the kit: a rust-hdl `Block` with
+//! run-time-width ports ([`Sig`]), a clock edge ([`Component::tick`]) and a module kind.
+//!
+//! Leaves (PE, MAC, divider, ...) are structs with `Sig` fields, `#[derive(LogicBlock)]`, a
+//! `Logic` impl whose `hdl()` is `Verilog::Custom` text and whose `update()` drives outputs from
+//! registers, and a `tick()` that updates the registers from the settled inputs. All leaves tick
+//! at once, so rust-hdl's delta-cycle propagation never races a clock edge.
+
+use super::sig::Sig;
+use rust_hdl::core::block::Block;
+
+/// A hardware block the kit can wire, simulate and emit.
+pub trait Component: Block {
+    /// The module kind, e.g. `pe`: the base of its Verilog module name.
+    fn kind(&self) -> String;
+    /// Port names, in declaration order.
+    fn port_names(&self) -> Vec<&'static str>;
+    /// Port `i` (in `port_names` order).
+    fn port(&self, i: usize) -> &Sig;
+    /// Port `i`, mutably.
+    fn port_mut(&mut self, i: usize) -> &mut Sig;
+    /// The clock edge: registers take their next values from the settled inputs.
+    fn tick(&mut self);
+    /// Index of a port by name.
+    fn port_index(&self, name: &str) -> Option<usize> {
+        self.port_names().iter().position(|n| *n == name)
+    }
+}
+
+/// Implements the port accessors of [`Component`] for a leaf from its `Sig` field names.
+#[macro_export]
+macro_rules! leaf_ports {
+    ($($p:ident),* $(,)?) => {
+        fn port_names(&self) -> Vec<&'static str> {
+            vec![$(stringify!($p)),*]
+        }
+        #[allow(unused_assignments)]
+        fn port(&self, i: usize) -> &$crate::kit::Sig {
+            let mut k = 0;
+            $( if i == k { return &self.$p; } k += 1; )*
+            panic!("no port {i}")
+        }
+        #[allow(unused_assignments)]
+        fn port_mut(&mut self, i: usize) -> &mut $crate::kit::Sig {
+            let mut k = 0;
+            $( if i == k { return &mut self.$p; } k += 1; )*
+            panic!("no port {i}")
+        }
+    };
+}
