@@ -1,0 +1,50 @@
+//! The subcommands of `fusemax`.
+//!
+//! Each subcommand is one module with an `Args` struct (clap derive) that flattens the shared
+//! [`common::CommonArgs`], and a `run(args) -> anyhow::Result<()>`. To add one (`generate`,
+//! `sim`, `fpga`, `host`, ...): write `src/cli/NAME.rs` in that shape, declare it below, add a
+//! variant to [`Command`] and an arm to [`run`].
+
+pub mod common;
+pub mod config;
+pub mod reference;
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+
+/// FuseMax attention accelerator: configuration, software reference and (soon) Verilog
+/// generation, simulation and FPGA builds.
+#[derive(Parser, Debug)]
+#[command(name = "fusemax", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print the effective configuration (defaults < --config < --set < job flags).
+    Config(config::Args),
+    /// Run the bit-accurate model on generated inputs or .npy files and report its error
+    /// against f64 attention.
+    Reference(reference::Args),
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Config(a) => config::run(a),
+        Command::Reference(a) => reference::run(a),
+    }
+}
+
+/// Writes text to stdout. A closed pipe (`fusemax ... | head`) ends the output quietly instead
+/// of panicking as `println!` would.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("cannot write to stdout: {e}")),
+    }
+}
