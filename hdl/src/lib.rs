@@ -3,6 +3,7 @@
 //! - [`config`]: the one validated configuration and its derived widths;
 //! - [`numerics`]: the integer arithmetic shared by the RTL models and the golden model.
 
+pub mod arith;
 pub mod config;
 pub mod kit;
 pub mod numerics;

@@ -128,16 +128,23 @@ pub fn prescale(d: u128, sc: ScaleConst, n: &Numerics) -> u64 {
 
 /// Step 2 of exp, on the multiplier: z = min(round(Dn * mant / 2^z_window), z_sat).
 pub fn z_of(dn: u64, sc: ScaleConst, n: &Numerics) -> u64 {
-    let prod = dn as u128 * sc.mant as u128;
+    z_round(dn as u128 * sc.mant as u128, n)
+}
+
+/// The rounding and saturation of step 2: z = min(round(prod / 2^z_window), z_sat).
+pub fn z_round(prod: u128, n: &Numerics) -> u64 {
     let z = (prod + (1u128 << (n.z_window - 1))) >> n.z_window;
     z.min(n.z_sat as u128) as u64
 }
 
 /// One Horner step on the multiplier: p' = round(p * f / 2^z_frac) + a (f < 2^z_frac).
 pub fn horner_step(p: i64, f: u64, a: i64, n: &Numerics) -> i64 {
-    let prod = p as i128 * f as i128;
-    let r = (prod + (1i128 << (n.z_frac - 1))) >> n.z_frac;
-    r as i64 + a
+    horner_round(p as i128 * f as i128, n) + a
+}
+
+/// The rounding of a Horner product: round(prod / 2^z_frac), half up.
+pub fn horner_round(prod: i128, n: &Numerics) -> i64 {
+    ((prod + (1i128 << (n.z_frac - 1))) >> n.z_frac) as i64
 }
 
 /// Final step of exp: clamp the polynomial to [0, 1] and shift by the integer part n with

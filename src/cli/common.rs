@@ -109,9 +109,15 @@ impl CommonArgs {
     /// Loads and validates the effective configuration. Errors name the key and, for job
     /// flags, the flag that set it.
     pub fn load_config(&self) -> Result<Config> {
+        self.load_config_with(&[])
+    }
+
+    /// As [`Self::load_config`], with `extra` sets applied last (after the job flags).
+    pub fn load_config_with(&self, extra: &[String]) -> Result<Config> {
         let job = self.job_sets();
         let mut sets = self.set.clone();
         sets.extend(job.iter().map(|(s, _)| s.clone()));
+        sets.extend(extra.iter().cloned());
         Config::load(self.config.as_deref(), &sets).map_err(|e| {
             let flag = job
                 .iter()

@@ -96,16 +96,34 @@ fn job_from_files(a: &Args, cfg: &Config) -> Result<QuantJob> {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let cfg = a.common.load_config()?;
     let any_file = a.q.is_some() || a.k.is_some() || a.v.is_some();
+    let mut cfg;
     let (job, source) = if any_file {
         if a.common.has_generation_flags() {
             eprintln!(
                 "note: the shape, --seed and --dist flags do not apply when Q, K, V come from files"
             );
         }
-        (job_from_files(&a, &cfg)?, Source::Files)
+        // The files give the job's shape: validate the rest of the config with a placeholder
+        // shape, check the files' shapes against its limits, then record their shape.
+        let placeholder: Vec<String> = ["seq_q", "seq_kv", "head_e", "head_f"]
+            .iter()
+            .map(|k| format!("job.{k}=1"))
+            .collect();
+        cfg = a.common.load_config_with(&placeholder)?;
+        let job = job_from_files(&a, &cfg)?;
+        let (p, m, e, f) = job.shape();
+        (
+            cfg.job.seq_q,
+            cfg.job.seq_kv,
+            cfg.job.head_e,
+            cfg.job.head_f,
+        ) = (p, m, e, f);
+        cfg.validate_job()
+            .map_err(|e| anyhow!("input shapes: {e}"))?;
+        (job, Source::Files)
     } else {
+        cfg = a.common.load_config()?;
         let j = &cfg.job;
         let x = gen::generate(j.seq_q, j.seq_kv, j.head_e, j.head_f, j.seed, j.dist);
         let job = QuantJob::from_real(&x.q, &x.k, &x.v, j.scale, &cfg)

@@ -7,6 +7,7 @@
 //! - [`emit`]: Verilog emission with identical modules merged and readable names.
 
 pub mod component;
+pub mod cosim;
 pub mod emit;
 pub mod sig;
 pub mod sim;
@@ -16,3 +17,13 @@ pub use component::Component;
 pub use sig::{Dir, Sig};
 pub use sim::RtlSim;
 pub use structure::{End, Structure};
+
+/// Zero-extends the Verilog expression `e` of width `from` to width `to` (>= from).
+pub fn zext(e: &str, from: u32, to: u32) -> String {
+    assert!(to >= from, "zext {e} from {from} to {to}");
+    if to == from {
+        e.to_string()
+    } else {
+        format!("{{{}'d0, {e}}}", to - from)
+    }
+}

@@ -1,0 +1,313 @@
+//! `exp_step`: the arithmetic of one step of exp(-D c) = 2^-z, shared by the 2D PEs and the 1D
+//! units, which sequence it on their own multiplier (see `numerics` for the formulas):
+//! - `dn = prescale(d)`: D * 2^(left - sc_shift), rounded, saturated to the mantissa width;
+//! - `z = z_round(prod)`: the multiplier's dn * mant, rounded and saturated (exp input);
+//! - `p_next = horner_round(prod) + a[k]`: one Horner step on the multiplier's p * f;
+//! - `sln = exp_finish(p, zi)`: clamp to [0, 1] and shift by z's integer part, rounded.
+//!
+//! `p_first` is the leading coefficient a[degree] (the Horner start). Combinational (latency 0).
+
+use crate::config::Config;
+use crate::kit::{Component, Sig};
+use crate::leaf_ports;
+use crate::numerics::{self, Numerics, ScaleConst};
+use rust_hdl::core::prelude::*;
+
+/// The exp step functions of one config.
+#[derive(LogicBlock)]
+pub struct ExpStep {
+    pub d: Sig,
+    pub sc_shift: Sig,
+    pub dn: Sig,
+    pub prod: Sig,
+    pub z: Sig,
+    pub k: Sig,
+    pub p_next: Sig,
+    pub p_first: Sig,
+    pub p: Sig,
+    pub zi: Sig,
+    pub sln: Sig,
+    _n: Numerics,
+    _mul_bits: u32,
+}
+
+/// Width of the coefficient index of an exp_step for `degree`.
+pub fn k_bits(degree: u32) -> u32 {
+    crate::config::ubits(degree as u128)
+}
+
+impl ExpStep {
+    pub fn new(cfg: &Config) -> ExpStep {
+        let d = cfg.derived();
+        let n = Numerics::from_derived(cfg, &d);
+        let mb = cfg.mul_bits;
+        ExpStep {
+            d: Sig::input(d.diff_bits),
+            sc_shift: Sig::input(d.scale_shift_bits),
+            dn: Sig::output(d.scale_mant_bits),
+            prod: Sig::input_s(2 * mb),
+            z: Sig::output(d.z_bits),
+            k: Sig::input(k_bits(cfg.exp_degree)),
+            p_next: Sig::output_s(mb),
+            p_first: Sig::output_s(mb),
+            p: Sig::input_s(mb),
+            zi: Sig::input(d.z_bits - d.z_frac_bits),
+            sln: Sig::output(d.exp_bits),
+            _n: n,
+            _mul_bits: mb,
+        }
+    }
+}
+
+impl Logic for ExpStep {
+    fn update(&mut self) {
+        let n = &self._n;
+        let sc = ScaleConst {
+            mant: 0,
+            shift: self.sc_shift.bits() as u32,
+        };
+        self.dn
+            .set(numerics::prescale(self.d.bits(), sc, n) as i128);
+        self.z.set(numerics::z_round(self.prod.bits(), n) as i128);
+        let k = (self.k.bits() as usize).min(n.coeffs.len() - 1);
+        self.p_next
+            .set((numerics::horner_round(self.prod.get(), n) + n.coeffs[k]) as i128);
+        self.p_first.set(n.coeffs[n.coeffs.len() - 1] as i128);
+        self.sln
+            .set(numerics::exp_finish(self.p.get() as i64, self.zi.bits() as u32, n) as i128);
+    }
+    fn connect(&mut self) {
+        self.dn.claim();
+        self.z.claim();
+        self.p_next.claim();
+        self.p_first.claim();
+        self.sln.claim();
+    }
+    fn hdl(&self) -> Verilog {
+        let n = &self._n;
+        let mb = self._mul_bits;
+        let dw = self.d.width();
+        let l = n.scale_left;
+        let pw = dw + l + 1; // prescale working width
+        let mant = n.mant_bits;
+        let zb = self.z.width();
+        let zw = n.z_window;
+        let zf = n.z_frac;
+        let fx = n.exp_frac;
+        let pb = 2 * mb;
+        let kb = self.k.width();
+        let deg = n.coeffs.len() - 1;
+        let mut coef_case = String::new();
+        for (i, a) in n.coeffs.iter().enumerate() {
+            coef_case.push_str(&format!(
+                "        {kb}'d{i}: a_k = {};\n",
+                slit(mb, *a as i128)
+            ));
+        }
+        let text = format!(
+            r#"// @leaf exp_step
+// dn = sat(round(d * 2^({l} - sc_shift))), z = sat(round(prod / 2^{zw})),
+// p_next = round(prod / 2^{zf}) + a[k], sln = round(clamp(p, 0, 1) / 2^zi).
+localparam [{mm}:0] DN_MAX = {mant}'h{dnmax:x};
+localparam [{zm}:0] Z_SAT = {zb}'h{zsat:x};
+localparam signed [{mbm}:0] ONE = {one};
+wire [{pwm}:0] pre_w = {{d, {l1}'d0}} >> sc_shift;
+wire [{pwm}:0] pre_r = (pre_w + {pw}'d1) >> 1;
+always @(*) dn = ({pre_cmp_l} > {pre_cmp_r}) ? DN_MAX : {pre_lo};
+wire [{pb}:0] z_r = ({{1'b0, prod}} + {pb1}'h{zhalf:x}) >> {zw};
+always @(*) z = (z_r > {zsat_ext}) ? Z_SAT : z_r[{zm}:0];
+/* verilator lint_off UNUSEDSIGNAL */ // the rounded product keeps its low {mb} bits
+wire signed [{pb}:0] h_r = ($signed({{prod[{pbm}], prod}}) + {pb1}'sh{hhalf:x}) >>> {zf};
+/* verilator lint_on UNUSEDSIGNAL */
+reg signed [{mbm}:0] a_k;
+always @(*) begin
+    case (k)
+{coef_case}        default: a_k = {adeg};
+    endcase
+end
+always @(*) p_next = $signed(h_r[{mbm}:0]) + a_k;
+always @(*) p_first = {adeg};
+wire [{fx}:0] p_c = p[{mbm}] ? {fx1}'d0 : (p > ONE) ? ONE[{fx}:0] : p[{fx}:0];
+wire [{fx1}:0] w2 = {{p_c, 1'b0}} >> zi;
+/* verilator lint_off UNUSEDSIGNAL */ // the top bit of s2 is always 0
+wire [{fx1}:0] s2 = (w2 + {fx2}'d1) >> 1;
+/* verilator lint_on UNUSEDSIGNAL */
+always @(*) sln = s2[{fx}:0];
+"#,
+            mm = mant - 1,
+            dnmax = (1u128 << mant) - 1,
+            zm = zb - 1,
+            zsat = n.z_sat,
+            mbm = mb - 1,
+            one = slit(mb, 1i128 << fx),
+            pwm = pw - 1,
+            l1 = l + 1,
+            pre_cmp_l = crate::kit::zext("pre_r", pw, pw.max(mant)),
+            pre_cmp_r = crate::kit::zext("DN_MAX", mant, pw.max(mant)),
+            pre_lo = if pw >= mant {
+                format!("pre_r[{}:0]", mant - 1)
+            } else {
+                crate::kit::zext("pre_r", pw, mant)
+            },
+            pbm = pb - 1,
+            zhalf = 1u128 << (zw - 1),
+            zsat_ext = crate::kit::zext("Z_SAT", zb, pb + 1),
+            pb1 = pb + 1,
+            hhalf = 1u128 << (zf - 1),
+            adeg = slit(mb, n.coeffs[deg] as i128),
+            fx1 = fx + 1,
+            fx2 = fx + 2,
+        );
+        Verilog::Custom(text)
+    }
+}
+
+/// A sized signed Verilog literal, e.g. `-18'sd5`.
+pub fn slit(width: u32, v: i128) -> String {
+    if v < 0 {
+        format!("-{width}'sd{}", -v)
+    } else {
+        format!("{width}'sd{v}")
+    }
+}
+
+impl Component for ExpStep {
+    fn kind(&self) -> String {
+        "exp_step".into()
+    }
+    leaf_ports!(d, sc_shift, dn, prod, z, k, p_next, p_first, p, zi, sln);
+    fn tick(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::cosim::{cosim, io_ports, vectors};
+    use crate::kit::RtlSim;
+    use rand::{Rng, SeedableRng};
+
+    fn configs() -> Vec<Config> {
+        vec![
+            Config::default(),
+            Config {
+                exp_frac_bits: 12,
+                mul_bits: 16,
+                exp_degree: 4,
+                max_e: 32,
+                data_bits: 6,
+                ..Config::default()
+            },
+        ]
+    }
+
+    fn stimulus(cfg: &Config, seed: u64) -> Vec<Vec<i128>> {
+        let leaf = ExpStep::new(cfg);
+        let (ins, _) = io_ports(&leaf);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut rows = vec![];
+        let widths: Vec<(u32, bool)> = ins
+            .iter()
+            .map(|&(i, _)| (leaf.port(i).width(), leaf.port(i).signed()))
+            .collect();
+        // Corners of each input with the others at random.
+        for (k, &(w, s)) in widths.iter().enumerate() {
+            for c in vectors::corners(w, s) {
+                let mut row: Vec<i128> = widths
+                    .iter()
+                    .map(|&(w, s)| vectors::random(&mut rng, w, s))
+                    .collect();
+                row[k] = c;
+                rows.push(row);
+            }
+        }
+        for _ in 0..10_000 {
+            let mut row: Vec<i128> = widths
+                .iter()
+                .map(|&(w, s)| vectors::random(&mut rng, w, s))
+                .collect();
+            // Half of the vectors in the operating range: small shifts, positive products.
+            if rng.gen_bool(0.5) {
+                row[1] = rng.gen_range(0..8);
+                row[2] = rng.gen_range(0..(1i128 << (2 * cfg.mul_bits - 3)));
+            }
+            rows.push(row);
+        }
+        rows
+    }
+
+    #[test]
+    fn verilog_matches_model() {
+        for (i, cfg) in configs().iter().enumerate() {
+            let n = cosim(ExpStep::new(cfg), &stimulus(cfg, 10 + i as u64)).unwrap();
+            assert!(n >= 10_000);
+        }
+    }
+
+    /// The leaf, sequenced as the PE sequences it (prescale, multiply by the mantissa, Horner
+    /// steps, finish), computes exactly `numerics::exp_of_diff`.
+    #[test]
+    fn sequenced_steps_equal_exp_of_diff() {
+        for cfg in configs() {
+            let n = Numerics::new(&cfg);
+            let sc = ScaleConst::from_real(2.2e-4, &n).unwrap();
+            let mut sim = RtlSim::new(ExpStep::new(&cfg));
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+            let dmax = 1u128 << cfg.derived().diff_bits;
+            for i in 0..3000u128 {
+                let d = if i < 1000 {
+                    i * 37
+                } else {
+                    rng.gen_range(0..dmax)
+                };
+                sim.set("d", d as i128);
+                sim.set("sc_shift", sc.shift as i128);
+                sim.settle();
+                let dn = sim.get("dn");
+                sim.set("prod", dn * sc.mant as i128);
+                sim.settle();
+                let z = sim.get("z");
+                let zf = n.z_frac;
+                let f = z & ((1 << zf) - 1);
+                let mut p = sim.get("p_first");
+                for k in (0..cfg.exp_degree as i128).rev() {
+                    sim.set("prod", p * f);
+                    sim.set("k", k);
+                    sim.settle();
+                    p = sim.get("p_next");
+                }
+                sim.set("p", p);
+                sim.set("zi", z >> zf);
+                sim.settle();
+                assert_eq!(
+                    sim.get("sln") as u64,
+                    numerics::exp_of_diff(d, sc, &n),
+                    "d = {d}"
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod lint_tests {
+    use crate::config::Config;
+    use crate::kit::cosim::check_verilog;
+
+    #[test]
+    fn verilog_is_lint_clean() {
+        for cfg in [
+            Config::default(),
+            Config {
+                mul_bits: 14,
+                exp_frac_bits: 10,
+                data_bits: 4,
+                max_e: 16,
+                max_seq_kv: 100,
+                ..Config::default()
+            },
+        ] {
+            let _ = &cfg;
+            check_verilog(&super::ExpStep::new(&cfg)).unwrap();
+        }
+    }
+}

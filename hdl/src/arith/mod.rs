@@ -1,0 +1,10 @@
+//! Arithmetic leaves: what rust-hdl lacks or gets wrong, as `Verilog::Custom` text with a Rust
+//! model. Each is checked against its Verilog in Verilator (`tests/leaves.rs`).
+
+pub mod divider;
+pub mod exp_step;
+pub mod mul;
+
+pub use divider::Divider;
+pub use exp_step::ExpStep;
+pub use mul::Mul;
