@@ -1,0 +1,478 @@
+//! `pe`: the 2D-array processing element of FuseMax.
+//!
+//! One multiplier (the `mul` leaf) shared by every operation, an accumulator `acc` that holds
+//! the score BQK and then, in place, SLN = exp(BQK - RM), and four links:
+//! - `q` flows down (Q streams down its column), `x` with `op` and `vld` flows right (K, then V,
+//!   stream along the row; `op` says what to do with it), each registered (1 cycle per PE);
+//! - the partial sum `ps` with its `tag` flows down: the LM max and the SLD/SLNV sums, reduced
+//!   over the column into the 1D unit below;
+//! - the running max `rm` flows up from the 1D unit; its arrival starts the exp sequence.
+//!
+//! Operations (`op`, applied in the cycle it arrives):
+//! - `MAC0`/`MAC`: acc = q * x (and latch `vld`: is this row a real key) / acc += q * x;
+//! - `LM`: ps = max(ps, acc) if the row is valid, else ps (tag LM);
+//! - `SLD`: ps = ps + acc (tag SLD); `SLNV`: ps = ps + acc * x (tag SLNV).
+//!
+//! The exp sequence (on `rm_v`) takes exp_degree + 3 cycles and uses the multiplier in all but
+//! the first and last: dn = prescale(rm - acc); z = round(dn * mant); p = a_d; degree Horner
+//! steps p = round(p * f) + a_k; acc = finish(p, int(z)) (0 for an invalid row).
+//! Latency of every link: 1 cycle.
+
+use crate::arith::exp_step::{k_bits, ExpStep};
+use crate::arith::Mul;
+use crate::config::Config;
+use crate::kit::{sresize, zext, Component, Sig};
+use crate::leaf_ports;
+use rust_hdl::core::prelude::*;
+
+/// Operation codes travelling with `x`.
+pub mod op {
+    pub const NOP: i128 = 0;
+    pub const MAC0: i128 = 1;
+    pub const MAC: i128 = 2;
+    pub const LM: i128 = 3;
+    pub const SLD: i128 = 4;
+    pub const SLNV: i128 = 5;
+    /// Width of the op field.
+    pub const BITS: u32 = 3;
+}
+
+/// Tags of the partial sum travelling down.
+pub mod tag {
+    pub const NONE: i128 = 0;
+    pub const LM: i128 = 1;
+    pub const SLD: i128 = 2;
+    pub const SLNV: i128 = 3;
+    /// Width of the tag field.
+    pub const BITS: u32 = 2;
+}
+
+/// Widths of a PE (and of the array's links), from the config.
+#[derive(Clone, Copy, Debug)]
+pub struct PeWidths {
+    pub data: u32,
+    pub mul: u32,
+    pub acc: u32,
+    pub exp: u32,
+    pub psum: u32,
+    pub score: u32,
+    pub diff: u32,
+    pub mant: u32,
+    pub shift: u32,
+    pub z: u32,
+    pub z_frac: u32,
+    pub degree: u32,
+    pub es: u32,
+}
+
+impl PeWidths {
+    pub fn new(cfg: &Config) -> PeWidths {
+        let d = cfg.derived();
+        PeWidths {
+            data: cfg.data_bits,
+            mul: cfg.mul_bits,
+            acc: d.score_bits.max(d.exp_bits + 1),
+            exp: d.exp_bits,
+            psum: d.psum_bits,
+            score: d.score_bits,
+            diff: d.diff_bits,
+            mant: d.scale_mant_bits,
+            shift: d.scale_shift_bits,
+            z: d.z_bits,
+            z_frac: d.z_frac_bits,
+            degree: cfg.exp_degree,
+            es: k_bits(cfg.exp_degree),
+        }
+    }
+}
+
+#[derive(Default, Clone, Debug)]
+struct State {
+    acc: i128,
+    row_valid: bool,
+    es: u32,
+    dn: i128,
+    z: i128,
+    p: i128,
+    q_out: i128,
+    x_out: i128,
+    op_out: i128,
+    vld_out: bool,
+    ps_out: i128,
+    tag_out: i128,
+    rm_out: i128,
+    rm_vout: bool,
+}
+
+/// The processing element.
+#[derive(LogicBlock)]
+pub struct Pe {
+    pub clock: Sig,
+    pub rst: Sig,
+    pub sc_mant: Sig,
+    pub sc_shift: Sig,
+    pub q_in: Sig,
+    pub q_out: Sig,
+    pub x_in: Sig,
+    pub op_in: Sig,
+    pub vld_in: Sig,
+    pub x_out: Sig,
+    pub op_out: Sig,
+    pub vld_out: Sig,
+    pub ps_in: Sig,
+    pub ps_out: Sig,
+    pub tag_out: Sig,
+    pub rm_in: Sig,
+    pub rm_vin: Sig,
+    pub rm_out: Sig,
+    pub rm_vout: Sig,
+    pub mul: Mul,
+    pub xs: ExpStep,
+    _w: PeWidths,
+    _s: State,
+}
+
+impl Pe {
+    pub fn new(cfg: &Config) -> Pe {
+        let w = PeWidths::new(cfg);
+        Pe {
+            clock: Sig::input(1),
+            rst: Sig::input(1),
+            sc_mant: Sig::input(w.mant),
+            sc_shift: Sig::input(w.shift),
+            q_in: Sig::input_s(w.data),
+            q_out: Sig::output_s(w.data),
+            x_in: Sig::input_s(w.data),
+            op_in: Sig::input(op::BITS),
+            vld_in: Sig::input(1),
+            x_out: Sig::output_s(w.data),
+            op_out: Sig::output(op::BITS),
+            vld_out: Sig::output(1),
+            ps_in: Sig::input_s(w.psum),
+            ps_out: Sig::output_s(w.psum),
+            tag_out: Sig::output(tag::BITS),
+            rm_in: Sig::input_s(w.score),
+            rm_vin: Sig::input(1),
+            rm_out: Sig::output_s(w.score),
+            rm_vout: Sig::output(1),
+            mul: Mul::new(w.mul, w.mul),
+            xs: ExpStep::new(cfg),
+            _w: w,
+            _s: State::default(),
+        }
+    }
+
+    fn wrap(v: i128, w: u32, signed: bool) -> i128 {
+        crate::kit::sig::wrap(v, w, signed)
+    }
+}
+
+impl Logic for Pe {
+    fn update(&mut self) {
+        let w = self._w;
+        let s = &self._s;
+        self.q_out.set(s.q_out);
+        self.x_out.set(s.x_out);
+        self.op_out.set(s.op_out);
+        self.vld_out.set_bool(s.vld_out);
+        self.ps_out.set(s.ps_out);
+        self.tag_out.set(s.tag_out);
+        self.rm_out.set(s.rm_out);
+        self.rm_vout.set_bool(s.rm_vout);
+        let d = w.degree;
+        let (a, b) = if s.es == 1 {
+            (s.dn, self.sc_mant.get())
+        } else if s.es >= 2 {
+            (s.p, s.z & ((1 << w.z_frac) - 1))
+        } else if self.op_in.get() == op::SLNV {
+            (s.acc & ((1 << w.exp) - 1), self.x_in.get())
+        } else {
+            (self.q_in.get(), self.x_in.get())
+        };
+        self.mul.a.set(a);
+        self.mul.b.set(b);
+        self.xs.d.set(self.rm_in.get() - s.acc);
+        self.xs.sc_shift.set(self.sc_shift.get());
+        self.xs.prod.set(self.mul.p.get());
+        self.xs.k.set((d + 1).wrapping_sub(s.es) as i128);
+        self.xs.p.set(s.p);
+        self.xs.zi.set(s.z >> w.z_frac);
+    }
+
+    fn connect(&mut self) {
+        for p in [
+            &mut self.q_out,
+            &mut self.x_out,
+            &mut self.op_out,
+            &mut self.vld_out,
+            &mut self.ps_out,
+            &mut self.tag_out,
+            &mut self.rm_out,
+            &mut self.rm_vout,
+            &mut self.mul.a,
+            &mut self.mul.b,
+            &mut self.xs.d,
+            &mut self.xs.sc_shift,
+            &mut self.xs.prod,
+            &mut self.xs.k,
+            &mut self.xs.p,
+            &mut self.xs.zi,
+        ] {
+            p.claim();
+        }
+    }
+
+    fn hdl(&self) -> Verilog {
+        let w = self._w;
+        let mb = w.mul;
+        let pm = 2 * mb;
+        let d = w.degree;
+        let esb = w.es;
+        let text = format!(
+            r#"// @leaf pe
+localparam [2:0] OP_MAC0 = 3'd{mac0};
+localparam [2:0] OP_MAC = 3'd{mac};
+localparam [2:0] OP_LM = 3'd{lm};
+localparam [2:0] OP_SLD = 3'd{sld};
+localparam [2:0] OP_SLNV = 3'd{slnv};
+reg signed [{accm}:0] acc;
+reg row_valid;
+reg [{esm}:0] es;
+reg [{mantm}:0] dn;
+reg [{zm}:0] z;
+reg signed [{mbm}:0] p;
+wire signed [{accm}:0] acc_ext_ps = acc;
+wire signed [{psm}:0] acc_ps = {acc_to_ps};
+wire [{expm}:0] sln = acc[{expm}:0];
+/* verilator lint_off UNUSEDSIGNAL */ // D = RM - S fits its low {diff} bits
+wire signed [{acc}:0] d_sub = {rm_ext} - {acc_ext};
+/* verilator lint_on UNUSEDSIGNAL */
+always @(*) begin
+    if (es == {esb}'d1) begin
+        mul$a = {dn_ext};
+        mul$b = {mant_ext};
+    end else if (es >= {esb}'d2) begin
+        mul$a = p;
+        mul$b = {f_ext};
+    end else if (op_in == OP_SLNV) begin
+        mul$a = {sln_ext};
+        mul$b = {x_ext};
+    end else begin
+        mul$a = {q_ext};
+        mul$b = {x_ext};
+    end
+    xs$d = d_sub[{diffm}:0];
+    xs$sc_shift = sc_shift;
+    xs$prod = mul$p;
+    xs$k = {kexpr};
+    xs$p = p;
+    xs$zi = z[{zm}:{zf}];
+end
+always @(posedge clock) begin
+    q_out <= q_in;
+    x_out <= x_in;
+    rm_out <= rm_in;
+    if (rst) begin
+        op_out <= 3'd0;
+        vld_out <= 1'b0;
+        tag_out <= 2'd0;
+        rm_vout <= 1'b0;
+        es <= {esb}'d0;
+    end else begin
+        op_out <= op_in;
+        vld_out <= vld_in;
+        rm_vout <= rm_vin;
+        case (op_in)
+            OP_MAC0: begin
+                acc <= {prod_acc};
+                row_valid <= vld_in;
+            end
+            OP_MAC: acc <= acc + {prod_acc};
+            OP_LM: ps_out <= (row_valid && acc_ps > ps_in) ? acc_ps : ps_in;
+            OP_SLD: ps_out <= ps_in + {sln_ps};
+            OP_SLNV: ps_out <= ps_in + {prod_ps};
+            default: ;
+        endcase
+        tag_out <= (op_in == OP_LM) ? 2'd1 : (op_in == OP_SLD) ? 2'd2 : (op_in == OP_SLNV) ? 2'd3 : 2'd0;
+        if (rm_vin) begin
+            dn <= xs$dn;
+            es <= {esb}'d1;
+        end else if (es == {esb}'d1) begin
+            z <= xs$z;
+            p <= xs$p_first;
+            es <= {esb}'d2;
+        end else if (es != {esb}'d0 && es <= {esb}'d{d1}) begin
+            p <= xs$p_next;
+            es <= es + {esb}'d1;
+        end else if (es == {esb}'d{d2}) begin
+            acc <= row_valid ? {sln_acc} : {acc_w}'sd0;
+            es <= {esb}'d0;
+        end
+    end
+end
+"#,
+            mac0 = op::MAC0,
+            mac = op::MAC,
+            lm = op::LM,
+            sld = op::SLD,
+            slnv = op::SLNV,
+            acc = w.acc,
+            acc_w = w.acc,
+            accm = w.acc - 1,
+            esm = esb - 1,
+            mantm = w.mant - 1,
+            zm = w.z - 1,
+            zf = w.z_frac,
+            mbm = mb - 1,
+            psm = w.psum - 1,
+            expm = w.exp - 1,
+            diffm = w.diff - 1,
+            diff = w.diff,
+            acc_to_ps = sresize("acc_ext_ps", w.acc, w.psum),
+            rm_ext = format!("$signed({})", sresize("rm_in", w.score, w.acc + 1)),
+            acc_ext = format!("$signed({})", sresize("acc", w.acc, w.acc + 1)),
+            dn_ext = format!("$signed({})", zext("dn", w.mant, mb)),
+            mant_ext = format!("$signed({})", zext("sc_mant", w.mant, mb)),
+            f_ext = format!("$signed({})", zext(&format!("z[{}:0]", w.z_frac - 1), w.z_frac, mb)),
+            sln_ext = format!("$signed({})", zext("sln", w.exp, mb)),
+            x_ext = format!("$signed({})", sresize("x_in", w.data, mb)),
+            q_ext = format!("$signed({})", sresize("q_in", w.data, mb)),
+            kexpr = format!("{}'d{} - es", k_bits(d), d + 1),
+            prod_acc = format!("$signed({})", sresize("mul$p", pm, w.acc)),
+            sln_ps = format!("$signed({})", zext("sln", w.exp, w.psum)),
+            prod_ps = format!("$signed({})", sresize("mul$p", pm, w.psum)),
+            sln_acc = format!("$signed({})", zext("xs$sln", w.exp, w.acc)),
+            d1 = d + 1,
+            d2 = d + 2,
+        );
+        Verilog::Custom(text)
+    }
+}
+
+impl Component for Pe {
+    fn kind(&self) -> String {
+        "pe".into()
+    }
+    leaf_ports!(
+        clock, rst, sc_mant, sc_shift, q_in, q_out, x_in, op_in, vld_in, x_out, op_out, vld_out,
+        ps_in, ps_out, tag_out, rm_in, rm_vin, rm_out, rm_vout
+    );
+    fn tick(&mut self) {
+        let w = self._w;
+        let d = w.degree;
+        let prod = self.mul.p.get();
+        let s = &mut self._s;
+        s.q_out = self.q_in.get();
+        s.x_out = self.x_in.get();
+        s.rm_out = self.rm_in.get();
+        if self.rst.on() {
+            s.op_out = 0;
+            s.vld_out = false;
+            s.tag_out = 0;
+            s.rm_vout = false;
+            s.es = 0;
+            return;
+        }
+        let o = s.clone();
+        let opc = self.op_in.get();
+        s.op_out = opc;
+        s.vld_out = self.vld_in.on();
+        s.rm_vout = self.rm_vin.on();
+        let ps_in = self.ps_in.get();
+        match opc {
+            op::MAC0 => {
+                s.acc = Pe::wrap(prod, w.acc, true);
+                s.row_valid = self.vld_in.on();
+            }
+            op::MAC => s.acc = Pe::wrap(o.acc + prod, w.acc, true),
+            op::LM => {
+                s.ps_out = if o.row_valid && o.acc > ps_in { o.acc } else { ps_in };
+            }
+            op::SLD => s.ps_out = Pe::wrap(ps_in + (o.acc & ((1 << w.exp) - 1)), w.psum, true),
+            op::SLNV => s.ps_out = Pe::wrap(ps_in + prod, w.psum, true),
+            _ => {}
+        }
+        s.tag_out = match opc {
+            op::LM => tag::LM,
+            op::SLD => tag::SLD,
+            op::SLNV => tag::SLNV,
+            _ => tag::NONE,
+        };
+        // Non-blocking semantics: every right-hand side reads the state before this edge (`o`).
+        if self.rm_vin.on() {
+            s.dn = self.xs.dn.get();
+            s.es = 1;
+        } else if o.es == 1 {
+            s.z = self.xs.z.get();
+            s.p = self.xs.p_first.get();
+            s.es = 2;
+        } else if o.es != 0 && o.es <= d + 1 {
+            s.p = self.xs.p_next.get();
+            s.es = o.es + 1;
+        } else if o.es == d + 2 {
+            s.acc = if o.row_valid { self.xs.sln.get() } else { 0 };
+            s.es = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::cosim::{check_verilog, cosim, io_ports, vectors};
+    use rand::{Rng, SeedableRng};
+
+    fn configs() -> Vec<Config> {
+        vec![
+            Config::default(),
+            Config {
+                exp_frac_bits: 12,
+                mul_bits: 16,
+                exp_degree: 4,
+                max_e: 32,
+                data_bits: 6,
+                rows: 3,
+                ..Config::default()
+            },
+        ]
+    }
+
+    /// Random PE input sequences: any op in any cycle, exp sequences started at random.
+    fn stimulus(cfg: &Config, seed: u64, cycles: usize) -> Vec<Vec<i128>> {
+        let pe = Pe::new(cfg);
+        let (ins, _) = io_ports(&pe);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut rows = vec![];
+        for c in 0..cycles {
+            let row: Vec<i128> = ins
+                .iter()
+                .map(|&(i, name)| {
+                    let s = pe.port(i);
+                    match name {
+                        "rst" => (c < 2 || rng.gen_ratio(1, 500)) as i128,
+                        "rm_vin" => rng.gen_ratio(1, 12) as i128,
+                        "sc_shift" => rng.gen_range(0..8),
+                        "op_in" => rng.gen_range(0..6),
+                        _ => vectors::random(&mut rng, s.width(), s.signed()),
+                    }
+                })
+                .collect();
+            rows.push(row);
+        }
+        rows
+    }
+
+    #[test]
+    fn verilog_is_lint_clean() {
+        for cfg in configs() {
+            check_verilog(&Pe::new(&cfg)).unwrap();
+        }
+    }
+
+    #[test]
+    fn verilog_matches_model() {
+        for (i, cfg) in configs().iter().enumerate() {
+            cosim(Pe::new(cfg), &stimulus(cfg, 40 + i as u64, 20_000)).unwrap();
+        }
+    }
+}
