@@ -140,12 +140,12 @@ pub fn run(a: Args) -> Result<()> {
     let want = metrics::reference_lsb(&job);
     let t_f64 = t1.elapsed().as_secs_f64();
     let stats = metrics::error_stats(&out, cfg.out_frac_bits, &want);
-    let max_pos = (1i64 << (n.out_bits - 1)) - 1;
-    let saturated = out
-        .data
-        .iter()
-        .filter(|&&w| w >= max_pos || w <= -max_pos - 1)
-        .count();
+    // Outputs whose reference lies outside the range of an output word (clipped by the
+    // divider's saturation); AV is a weighted mean of V, so this must stay 0.
+    let ulp = 1.0 / (1u64 << cfg.out_frac_bits) as f64;
+    let hi = ((1i64 << (n.out_bits - 1)) - 1) as f64 * ulp + ulp / 2.0;
+    let lo = -((1i64 << (n.out_bits - 1)) as f64) * ulp - ulp / 2.0;
+    let saturated = want.data.iter().filter(|&&r| r > hi || r < lo).count();
 
     if let Some(path) = &a.out {
         let unit = job.steps.v / (1u64 << cfg.out_frac_bits) as f64;
