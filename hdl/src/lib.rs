@@ -7,6 +7,9 @@ pub mod arith;
 pub mod config;
 pub mod kit;
 pub mod numerics;
+pub mod pe;
+pub mod ram;
+pub mod softmax_unit;
 
 pub use config::{Binding, Config, ConfigError, Derived, Dist, Job};
 pub use numerics::{Numerics, ScaleConst};

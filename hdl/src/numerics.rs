@@ -176,7 +176,11 @@ pub fn exp_of_diff(d: u128, sc: ScaleConst, n: &Numerics) -> u64 {
 /// Rescales a running sum by PRM: round(x * prm / 2^F_x), rounding half up (exact when
 /// prm = 1.0).
 pub fn rescale(x: i128, prm: u64, n: &Numerics) -> i128 {
-    let prod = x * prm as i128;
+    rescale_round(x * prm as i128, n)
+}
+
+/// The rounding of a rescale product: round(prod / 2^F_x), half up.
+pub fn rescale_round(prod: i128, n: &Numerics) -> i128 {
     (prod + (1i128 << (n.exp_frac - 1))) >> n.exp_frac
 }
 

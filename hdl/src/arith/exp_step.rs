@@ -31,9 +31,10 @@ pub struct ExpStep {
     _mul_bits: u32,
 }
 
-/// Width of the coefficient index of an exp_step for `degree`.
+/// Width of the coefficient index of an exp_step for `degree` (the width of the sequencers'
+/// step counters, which count to degree + 2).
 pub fn k_bits(degree: u32) -> u32 {
-    crate::config::ubits(degree as u128)
+    crate::config::ubits(degree as u128 + 2)
 }
 
 impl ExpStep {

@@ -27,3 +27,25 @@ pub fn zext(e: &str, from: u32, to: u32) -> String {
         format!("{{{}'d0, {e}}}", to - from)
     }
 }
+
+/// Resizes the signed Verilog identifier `e` of width `from` to `to` bits: sign-extends or
+/// keeps the low bits. The result is an unsigned-typed vector of `to` bits.
+pub fn sresize(e: &str, from: u32, to: u32) -> String {
+    if to == from {
+        e.to_string()
+    } else if to > from {
+        format!("{{{{{}{{{e}[{}]}}}}, {e}}}", to - from, from - 1)
+    } else {
+        format!("{e}[{}:0]", to - 1)
+    }
+}
+
+/// Resizes the unsigned Verilog identifier `e` of width `from` to `to` bits: zero-extends or
+/// keeps the low bits.
+pub fn uresize(e: &str, from: u32, to: u32) -> String {
+    if to >= from {
+        zext(e, from, to)
+    } else {
+        format!("{e}[{}:0]", to - 1)
+    }
+}
