@@ -4,7 +4,10 @@
 //! - [`numerics`]: the integer arithmetic shared by the RTL models and the golden model.
 
 pub mod arith;
+pub mod array1d;
+pub mod array2d;
 pub mod config;
+pub mod datapath;
 pub mod kit;
 pub mod numerics;
 pub mod pe;

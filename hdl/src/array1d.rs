@@ -1,0 +1,56 @@
+//! `array1d`: the C softmax-fusion units below the 2D array, one per column. Unit c takes
+//! column c's partial sums (`ps_c<c>`, `tag_c<c>`), returns the running max up the column
+//! (`rm_c<c>`, `rm_v_c<c>`) and produces AV for query c (`av_c<c>`). The units run the division
+//! in lockstep, so unit 0's `av_valid` and `div_busy` stand for all.
+
+use crate::config::Config;
+use crate::kit::{Sig, Structure};
+use crate::pe::tag;
+use crate::softmax_unit::{f_bits, SoftmaxUnit};
+
+/// Builds the 1D array of a config.
+pub fn build(cfg: &Config) -> Structure {
+    let d = cfg.derived();
+    let mut s = Structure::new("array1d", &format!("{} softmax units", cfg.cols));
+    let clock = s.add_port("clock", Sig::input(1));
+    let rst = s.add_port("rst", Sig::input(1));
+    let mant = s.add_port("sc_mant", Sig::input(d.scale_mant_bits));
+    let shift = s.add_port("sc_shift", Sig::input(d.scale_shift_bits));
+    let f_len = s.add_port("f_len", Sig::input(f_bits(cfg)));
+    let blk = s.add_port("blk_start", Sig::input(1));
+    let div = s.add_port("div_start", Sig::input(1));
+    for c in 0..cfg.cols {
+        let u = s.add_child(format!("unit_c{c}"), Box::new(SoftmaxUnit::new(cfg)));
+        for (port, src) in [
+            ("clock", clock),
+            ("rst", rst),
+            ("sc_mant", mant),
+            ("sc_shift", shift),
+            ("f_len", f_len),
+            ("blk_start", blk),
+            ("div_start", div),
+        ] {
+            let e = s.at(u, port);
+            s.connect(e, src);
+        }
+        let ps = s.add_port(format!("ps_c{c}"), Sig::input_s(d.psum_bits));
+        let tg = s.add_port(format!("tag_c{c}"), Sig::input(tag::BITS));
+        let e = s.at(u, "ps_in");
+        s.connect(e, ps);
+        let e = s.at(u, "tag_in");
+        s.connect(e, tg);
+        s.expose(u, "rm_out", format!("rm_c{c}"));
+        s.expose(u, "rm_vout", format!("rm_v_c{c}"));
+        s.expose(u, "av", format!("av_c{c}"));
+        if c == 0 {
+            s.expose(u, "av_valid", "av_valid");
+            s.expose(u, "div_busy", "div_busy");
+        } else {
+            for port in ["av_valid", "div_busy"] {
+                let e = s.at(u, port);
+                s.leave_unused(e);
+            }
+        }
+    }
+    s.finish()
+}
