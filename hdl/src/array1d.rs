@@ -19,6 +19,7 @@ pub fn build(cfg: &Config) -> Structure {
     let f_len = s.add_port("f_len", Sig::input(f_bits(cfg)));
     let blk = s.add_port("blk_start", Sig::input(1));
     let div = s.add_port("div_start", Sig::input(1));
+    let div_f = s.add_port("div_f", Sig::input(crate::ram::Ram::addr_bits(cfg.max_f)));
     for c in 0..cfg.cols {
         let u = s.add_child(format!("unit_c{c}"), Box::new(SoftmaxUnit::new(cfg)));
         for (port, src) in [
@@ -29,6 +30,7 @@ pub fn build(cfg: &Config) -> Structure {
             ("f_len", f_len),
             ("blk_start", blk),
             ("div_start", div),
+            ("div_f", div_f),
         ] {
             let e = s.at(u, port);
             s.connect(e, src);

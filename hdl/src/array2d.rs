@@ -43,7 +43,12 @@ pub fn build(cfg: &Config) -> Structure {
     for r in 0..rows {
         for c in 0..cols {
             let p = pe[r][c];
-            for (port, src) in [("clock", clock), ("rst", rst), ("sc_mant", mant), ("sc_shift", shift)] {
+            for (port, src) in [
+                ("clock", clock),
+                ("rst", rst),
+                ("sc_mant", mant),
+                ("sc_shift", shift),
+            ] {
                 let e = s.at(p, port);
                 s.connect(e, src);
             }
@@ -58,7 +63,11 @@ pub fn build(cfg: &Config) -> Structure {
             let e = s.at(p, "ps_in");
             s.connect(e, ps_src);
             // x, op and vld flow right.
-            for (port, out, edge) in [("x_in", "x_out", "x_r"), ("op_in", "op_out", "op_r"), ("vld_in", "vld_out", "vld_r")] {
+            for (port, out, edge) in [
+                ("x_in", "x_out", "x_r"),
+                ("op_in", "op_out", "op_r"),
+                ("vld_in", "vld_out", "vld_r"),
+            ] {
                 let src = if c == 0 {
                     s.p(&format!("{edge}{r}"))
                 } else {

@@ -15,24 +15,44 @@ pub fn build(cfg: &Config) -> Structure {
         let e = s.at(a1, port);
         s.connect(e, p);
     }
-    for port in ["f_len", "blk_start", "div_start", "av_valid", "div_busy"] {
+    for port in [
+        "f_len",
+        "blk_start",
+        "div_start",
+        "div_f",
+        "av_valid",
+        "div_busy",
+    ] {
         s.expose(a1, port, port);
     }
     for c in 0..cfg.cols {
-        let (o, i) = (s.at(a2, &format!("ps_out_c{c}")), s.at(a1, &format!("ps_c{c}")));
+        let (o, i) = (
+            s.at(a2, &format!("ps_out_c{c}")),
+            s.at(a1, &format!("ps_c{c}")),
+        );
         s.connect(i, o);
-        let (o, i) = (s.at(a2, &format!("tag_out_c{c}")), s.at(a1, &format!("tag_c{c}")));
+        let (o, i) = (
+            s.at(a2, &format!("tag_out_c{c}")),
+            s.at(a1, &format!("tag_c{c}")),
+        );
         s.connect(i, o);
         let (o, i) = (s.at(a1, &format!("rm_c{c}")), s.at(a2, &format!("rm_c{c}")));
         s.connect(i, o);
-        let (o, i) = (s.at(a1, &format!("rm_v_c{c}")), s.at(a2, &format!("rm_v_c{c}")));
+        let (o, i) = (
+            s.at(a1, &format!("rm_v_c{c}")),
+            s.at(a2, &format!("rm_v_c{c}")),
+        );
         s.connect(i, o);
         s.expose(a1, &format!("av_c{c}"), format!("av_c{c}"));
     }
     // The remaining array edges become datapath ports under their own names.
     let names: Vec<&'static str> = s.child_ref(a2).port_names();
     for (i, n) in names.iter().enumerate() {
-        let is_edge = n.starts_with("q_c") || n.starts_with("ps_c") || n.starts_with("x_r") || n.starts_with("op_r") || n.starts_with("vld_r");
+        let is_edge = n.starts_with("q_c")
+            || n.starts_with("ps_c")
+            || n.starts_with("x_r")
+            || n.starts_with("op_r")
+            || n.starts_with("vld_r");
         if is_edge && s.child_ref(a2).port(i).dir() == Dir::In {
             s.expose(a2, n, *n);
         }

@@ -12,6 +12,7 @@ pub mod kit;
 pub mod numerics;
 pub mod pe;
 pub mod ram;
+pub mod schedule;
 pub mod softmax_unit;
 
 pub use config::{Binding, Config, ConfigError, Derived, Dist, Job};

@@ -162,6 +162,11 @@ impl Pe {
         }
     }
 
+    /// The accumulator: the score after BQK, SLN after the exp sequence (for tests).
+    pub fn acc(&self) -> i128 {
+        self._s.acc
+    }
+
     fn wrap(v: i128, w: u32, signed: bool) -> i128 {
         crate::kit::sig::wrap(v, w, signed)
     }
@@ -333,7 +338,10 @@ end
             acc_ext = format!("$signed({})", sresize("acc", w.acc, w.acc + 1)),
             dn_ext = format!("$signed({})", zext("dn", w.mant, mb)),
             mant_ext = format!("$signed({})", zext("sc_mant", w.mant, mb)),
-            f_ext = format!("$signed({})", zext(&format!("z[{}:0]", w.z_frac - 1), w.z_frac, mb)),
+            f_ext = format!(
+                "$signed({})",
+                zext(&format!("z[{}:0]", w.z_frac - 1), w.z_frac, mb)
+            ),
             sln_ext = format!("$signed({})", zext("sln", w.exp, mb)),
             x_ext = format!("$signed({})", sresize("x_in", w.data, mb)),
             q_ext = format!("$signed({})", sresize("q_in", w.data, mb)),
@@ -386,7 +394,11 @@ impl Component for Pe {
             }
             op::MAC => s.acc = Pe::wrap(o.acc + prod, w.acc, true),
             op::LM => {
-                s.ps_out = if o.row_valid && o.acc > ps_in { o.acc } else { ps_in };
+                s.ps_out = if o.row_valid && o.acc > ps_in {
+                    o.acc
+                } else {
+                    ps_in
+                };
             }
             op::SLD => s.ps_out = Pe::wrap(ps_in + (o.acc & ((1 << w.exp) - 1)), w.psum, true),
             op::SLNV => s.ps_out = Pe::wrap(ps_in + prod, w.psum, true),

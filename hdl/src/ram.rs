@@ -42,6 +42,11 @@ impl Ram {
         }
     }
 
+    /// Word `a` of the memory (for tests).
+    pub fn word(&self, a: usize) -> i128 {
+        self._mem[a]
+    }
+
     /// Address width for `depth` words.
     pub fn addr_bits(depth: usize) -> u32 {
         ubits(depth.max(2) as u128 - 1)

@@ -7,8 +7,8 @@
 //! - SLD: RD = SLD + rescale(RD, PRM); SLNV (the f-th after SLD): RNV[f] = SLNV + rescale(RNV[f],
 //!   PRM) (on a block's first tile, RD = SLD and RNV[f] = SLNV). One per cycle, two pipeline
 //!   stages: the rescale product is registered, the sum written back the next cycle.
-//! - `div_start`: AV[f] = RNV[f] / RD for f = 0..F-1 on the iterative divider; each result comes
-//!   out on `av` with an `av_valid` pulse, out_bits + 4 cycles apart.
+//! - `div_start` with `div_f`: AV[f] = RNV[f] / RD on the iterative divider; the result comes out
+//!   on `av` with an `av_valid` pulse out_bits + 5 cycles later (`div_busy` meanwhile).
 //! `blk_start` marks the next tile as the first of a new query block.
 
 use crate::arith::exp_step::{k_bits, ExpStep};
@@ -83,6 +83,7 @@ pub struct SoftmaxUnit {
     pub f_len: Sig,
     pub blk_start: Sig,
     pub div_start: Sig,
+    pub div_f: Sig,
     pub ps_in: Sig,
     pub tag_in: Sig,
     pub rm_out: Sig,
@@ -133,6 +134,7 @@ impl SoftmaxUnit {
             f_len: Sig::input(w.fb),
             blk_start: Sig::input(1),
             div_start: Sig::input(1),
+            div_f: Sig::input(Ram::addr_bits(cfg.max_f)),
             ps_in: Sig::input_s(w.psum),
             tag_in: Sig::input(tag::BITS),
             rm_out: Sig::output_s(w.score),
@@ -149,6 +151,23 @@ impl SoftmaxUnit {
             _n: Numerics::from_derived(cfg, &d),
             _s: State::default(),
         }
+    }
+
+    /// Running max RM (for tests).
+    pub fn rm(&self) -> i128 {
+        self._s.rm
+    }
+    /// Running denominator RD (for tests).
+    pub fn rd(&self) -> i128 {
+        self._s.rd
+    }
+    /// PRM of the current tile (for tests).
+    pub fn prm(&self) -> i128 {
+        self._s.prm
+    }
+    /// Running numerator RNV[f] (for tests).
+    pub fn rnv(&self, f: usize) -> i128 {
+        self.rnv.word(f)
     }
 
     /// RM after an LM event: LM on a block's first tile, else max(RM, LM).
@@ -190,7 +209,9 @@ impl Logic for SoftmaxUnit {
         self.xs.p.set(s.p);
         self.xs.zi.set(s.z >> w.z_frac);
         let is_sld = self.tag_in.get() == tag::SLD;
-        self.rs_mul.a.set(if is_sld { s.rd } else { self.rnv.rdata.get() });
+        self.rs_mul
+            .a
+            .set(if is_sld { s.rd } else { self.rnv.rdata.get() });
         self.rs_mul.b.set(s.prm);
         let raddr = if s.dv_state != dv::IDLE {
             s.dv_f
@@ -273,7 +294,7 @@ reg signed [{psm}:0] a_v;
 reg signed [{rspm}:0] a_prod;
 reg [{rdm}:0] rd;
 reg [1:0] dv_state;
-reg [{fbm}:0] dv_f;
+reg [{abm}:0] dv_f;
 wire is_lm = tag_in == 2'd{tlm};
 wire is_sld = tag_in == 2'd{tsld};
 wire is_slnv = tag_in == 2'd{tslnv};
@@ -303,7 +324,7 @@ always @(*) begin
     rs_mul$a = is_sld ? $signed({rd_ext}) : rnv$rdata;
     rs_mul$b = $signed({prm_ext});
     rnv$clock = clock;
-    rnv$raddr = (dv_state != 2'd0) ? {dvf_a} : is_sld ? {ab}'d0 : {fn_a};
+    rnv$raddr = (dv_state != 2'd0) ? dv_f : is_sld ? {ab}'d0 : {fn_a};
     rnv$we = a_valid && !a_dst_rd;
     rnv$waddr = a_f;
     rnv$wdata = result;
@@ -364,7 +385,7 @@ always @(posedge clock) begin
         if (a_valid && a_dst_rd) rd <= result[{rdm}:0];
         if (div_start) begin
             dv_state <= 2'd1;
-            dv_f <= {fb}'d0;
+            dv_f <= div_f;
         end else if (dv_state == 2'd1) begin
             dv_state <= 2'd2;
         end else if (dv_state == 2'd2) begin
@@ -372,11 +393,7 @@ always @(posedge clock) begin
         end else if (dv_state == 2'd3 && div$done) begin
             av <= div$q;
             av_valid <= 1'b1;
-            if (dv_f + {fb}'d1 == f_len) dv_state <= 2'd0;
-            else begin
-                dv_f <= dv_f + {fb}'d1;
-                dv_state <= 2'd1;
-            end
+            dv_state <= 2'd0;
         end
     end
 end
@@ -413,7 +430,6 @@ end
             rd_ext = zext("rd", w.rd, w.rnv),
             prm_ext = zext("prm", w.exp, mb),
             ab = w.ab,
-            dvf_a = addr("dv_f", w.fb, w.ab),
             fn_a = addr("f_next", w.fb, w.ab),
             fc_a = addr("f_cnt", w.fb, w.ab),
             abm = w.ab - 1,
@@ -436,8 +452,8 @@ impl Component for SoftmaxUnit {
         "softmax_unit".into()
     }
     leaf_ports!(
-        clock, rst, sc_mant, sc_shift, f_len, blk_start, div_start, ps_in, tag_in, rm_out, rm_vout,
-        av, av_valid, div_busy
+        clock, rst, sc_mant, sc_shift, f_len, blk_start, div_start, div_f, ps_in, tag_in, rm_out,
+        rm_vout, av, av_valid, div_busy
     );
     fn tick(&mut self) {
         let w = self._w;
@@ -514,7 +530,7 @@ impl Component for SoftmaxUnit {
         }
         if self.div_start.on() {
             s.dv_state = dv::READ;
-            s.dv_f = 0;
+            s.dv_f = self.div_f.get();
         } else if o.dv_state == dv::READ {
             s.dv_state = dv::START;
         } else if o.dv_state == dv::START {
@@ -522,12 +538,7 @@ impl Component for SoftmaxUnit {
         } else if o.dv_state == dv::WAIT && self.div.done.on() {
             s.av = self.div.q.get();
             s.av_valid = true;
-            if wrap(o.dv_f + 1, w.fb, false) == f_len {
-                s.dv_state = dv::IDLE;
-            } else {
-                s.dv_f = wrap(o.dv_f + 1, w.fb, false);
-                s.dv_state = dv::READ;
-            }
+            s.dv_state = dv::IDLE;
         }
     }
 }

@@ -10,7 +10,7 @@ use super::sig::Sig;
 use rust_hdl::core::block::Block;
 
 /// A hardware block the kit can wire, simulate and emit.
-pub trait Component: Block {
+pub trait Component: Block + 'static {
     /// The module kind, e.g. `pe`: the base of its Verilog module name.
     fn kind(&self) -> String;
     /// Port names, in declaration order.
@@ -21,6 +21,8 @@ pub trait Component: Block {
     fn port_mut(&mut self, i: usize) -> &mut Sig;
     /// The clock edge: registers take their next values from the settled inputs.
     fn tick(&mut self);
+    /// The component as `Any`, to reach a leaf's state in tests (`downcast_ref`).
+    fn as_any(&self) -> &dyn std::any::Any;
     /// Index of a port by name.
     fn port_index(&self, name: &str) -> Option<usize> {
         self.port_names().iter().position(|n| *n == name)
@@ -31,6 +33,9 @@ pub trait Component: Block {
 #[macro_export]
 macro_rules! leaf_ports {
     ($($p:ident),* $(,)?) => {
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
         fn port_names(&self) -> Vec<&'static str> {
             vec![$(stringify!($p)),*]
         }

@@ -16,7 +16,7 @@ pub mod structure;
 pub use component::Component;
 pub use sig::{Dir, Sig};
 pub use sim::RtlSim;
-pub use structure::{End, Structure};
+pub use structure::{find, End, Structure};
 
 /// Zero-extends the Verilog expression `e` of width `from` to width `to` (>= from).
 pub fn zext(e: &str, from: u32, to: u32) -> String {

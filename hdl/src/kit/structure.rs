@@ -340,6 +340,9 @@ impl Block for Structure {
 }
 
 impl Component for Structure {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn kind(&self) -> String {
         self.kind.clone()
     }
@@ -357,4 +360,14 @@ impl Component for Structure {
             c.tick();
         }
     }
+}
+
+/// The component at `path` (instance names joined by `/`) below `root`.
+pub fn find<'a>(root: &'a dyn Component, path: &str) -> Option<&'a dyn Component> {
+    let mut cur = root;
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        let s = cur.as_any().downcast_ref::<Structure>()?;
+        cur = s.child_named(part)?;
+    }
+    Some(cur)
 }
