@@ -6,6 +6,7 @@
 //! - [`gen`]: seeded inputs; [`metrics`]: errors in LSB of V's grid;
 //! - [`npy`]: NumPy `.npy` reading and writing of 2-D matrices.
 
+pub mod drivers;
 pub mod gen;
 pub mod mat;
 pub mod metrics;

@@ -1,0 +1,4 @@
+//! Drivers that run the RTL: edge-level stimulus for the datapath (the testbench plays the
+//! feeders and the controller), and (later) the full engine in rust-hdl or Verilator.
+
+pub mod datapath;
