@@ -103,6 +103,7 @@ fn clean_body(body: &[String], is_structure: bool) -> Vec<String> {
             .to_string()
     };
     let mut out = vec![];
+    let mut unused_decls = vec![];
     let mut inst: Option<(String, Vec<String>)> = None;
     for l in body {
         let t = l.trim_end();
@@ -162,12 +163,27 @@ fn clean_body(body: &[String], is_structure: bool) -> Vec<String> {
             }
         }
         if is_decl && unused.contains(&declared_name(tt)) {
-            out.push("    /* verilator lint_off UNUSEDSIGNAL */".to_string());
-            out.push(line);
-            out.push("    /* verilator lint_on UNUSEDSIGNAL */".to_string());
+            unused_decls.push(line);
         } else {
             out.push(line);
         }
+    }
+    if !unused_decls.is_empty() {
+        // Outputs at the array edges that nothing reads, declared together under one waiver.
+        let at = out
+            .iter()
+            .position(|l| {
+                let t = l.trim();
+                !(t.starts_with("input ")
+                    || t.starts_with("output ")
+                    || t.starts_with("wire ")
+                    || t.starts_with("reg "))
+            })
+            .unwrap_or(out.len());
+        let mut block = vec!["    /* verilator lint_off UNUSEDSIGNAL */".to_string()];
+        block.extend(unused_decls);
+        block.push("    /* verilator lint_on UNUSEDSIGNAL */".to_string());
+        out.splice(at..at, block);
     }
     // rust-hdl pads declarations with double spaces: normalize.
     out.iter()
