@@ -8,6 +8,7 @@ pub mod array1d;
 pub mod array2d;
 pub mod config;
 pub mod datapath;
+pub mod lanes;
 pub mod kit;
 pub mod numerics;
 pub mod pe;

@@ -1,0 +1,228 @@
+//! `split` and `concat`: a stream word to lanes and lanes to a word (combinational, latency 0).
+//! Structures only wire whole signals, so lane packing is a leaf. Lane i occupies bits
+//! [i * lane_bits, (i + 1) * lane_bits) of the word; a word wider than the lanes is zero-padded.
+
+use crate::kit::{Component, Sig};
+use rust_hdl::core::ast::Verilog;
+use rust_hdl::core::block::Block;
+use rust_hdl::core::logic::Logic;
+use rust_hdl::core::probe::Probe;
+
+fn lane_names(prefix: &str, n: usize) -> Vec<&'static str> {
+    (0..n)
+        .map(|i| &*Box::leak(format!("{prefix}{i}").into_boxed_str()))
+        .collect()
+}
+
+/// A word split into `n` lanes of `lane_bits` (signed lanes).
+pub struct Split {
+    pub word: Sig,
+    pub lanes: Vec<Sig>,
+    names: Vec<&'static str>,
+}
+
+impl Split {
+    /// Splits a `word_bits` word into `n` signed lanes of `lane_bits` (n * lane_bits <= word_bits).
+    pub fn new(word_bits: u32, n: usize, lane_bits: u32) -> Split {
+        assert!(n as u32 * lane_bits <= word_bits);
+        Split {
+            word: Sig::input(word_bits),
+            lanes: (0..n).map(|_| Sig::output_s(lane_bits)).collect(),
+            names: lane_names("lane_", n),
+        }
+    }
+}
+
+impl Logic for Split {
+    fn update(&mut self) {
+        let w = self.word.bits();
+        for (i, l) in self.lanes.iter_mut().enumerate() {
+            let lb = l.width();
+            l.set(((w >> (i as u32 * lb)) & ((1u128 << lb) - 1)) as i128);
+        }
+    }
+    fn connect(&mut self) {
+        self.lanes.iter_mut().for_each(|l| l.claim());
+    }
+    fn hdl(&self) -> Verilog {
+        let mut t = String::from("// @leaf split\n");
+        let used = self.lanes.iter().map(|l| l.width()).sum::<u32>();
+        if used < self.word.width() {
+            t.push_str("// bits above the lanes are padding\n/* verilator lint_off UNUSEDSIGNAL */\nwire unused_pad = |word;\n/* verilator lint_on UNUSEDSIGNAL */\n");
+        }
+        for (i, l) in self.lanes.iter().enumerate() {
+            let lb = l.width();
+            t.push_str(&format!(
+                "always @(*) {} = word[{}:{}];\n",
+                self.names[i],
+                (i as u32 + 1) * lb - 1,
+                i as u32 * lb
+            ));
+        }
+        Verilog::Custom(t)
+    }
+}
+
+impl Block for Split {
+    fn connect_all(&mut self) {
+        Logic::connect(self);
+    }
+    fn update_all(&mut self) {
+        self.update();
+        self.word.update_all();
+        self.lanes.iter_mut().for_each(|l| l.update_all());
+    }
+    fn has_changed(&self) -> bool {
+        self.word.has_changed() || self.lanes.iter().any(|l| l.has_changed())
+    }
+    fn accept(&self, name: &str, probe: &mut dyn Probe) {
+        probe.visit_start_scope(name, self);
+        self.word.accept("word", probe);
+        for (i, l) in self.lanes.iter().enumerate() {
+            l.accept(self.names[i], probe);
+        }
+        probe.visit_end_scope(name, self);
+    }
+}
+
+impl Component for Split {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn kind(&self) -> String {
+        "split".into()
+    }
+    fn port_names(&self) -> Vec<&'static str> {
+        std::iter::once("word").chain(self.names.iter().copied()).collect()
+    }
+    fn port(&self, i: usize) -> &Sig {
+        if i == 0 {
+            &self.word
+        } else {
+            &self.lanes[i - 1]
+        }
+    }
+    fn port_mut(&mut self, i: usize) -> &mut Sig {
+        if i == 0 {
+            &mut self.word
+        } else {
+            &mut self.lanes[i - 1]
+        }
+    }
+    fn tick(&mut self) {}
+}
+
+/// `n` lanes of `lane_bits` (signed) packed into a `word_bits` word.
+pub struct Concat {
+    pub lanes: Vec<Sig>,
+    pub word: Sig,
+    names: Vec<&'static str>,
+}
+
+impl Concat {
+    pub fn new(n: usize, lane_bits: u32, word_bits: u32) -> Concat {
+        assert!(n as u32 * lane_bits <= word_bits);
+        Concat {
+            lanes: (0..n).map(|_| Sig::input_s(lane_bits)).collect(),
+            word: Sig::output(word_bits),
+            names: lane_names("lane_", n),
+        }
+    }
+}
+
+impl Logic for Concat {
+    fn update(&mut self) {
+        let mut w: u128 = 0;
+        for (i, l) in self.lanes.iter().enumerate() {
+            w |= l.bits() << (i as u32 * l.width());
+        }
+        self.word.set(w as i128);
+    }
+    fn connect(&mut self) {
+        self.word.claim();
+    }
+    fn hdl(&self) -> Verilog {
+        let used: u32 = self.lanes.iter().map(|l| l.width()).sum();
+        let mut parts: Vec<String> = vec![];
+        if used < self.word.width() {
+            parts.push(format!("{}'d0", self.word.width() - used));
+        }
+        for i in (0..self.lanes.len()).rev() {
+            parts.push(self.names[i].to_string());
+        }
+        Verilog::Custom(format!(
+            "// @leaf concat\nalways @(*) word = {{{}}};\n",
+            parts.join(", ")
+        ))
+    }
+}
+
+impl Block for Concat {
+    fn connect_all(&mut self) {
+        Logic::connect(self);
+    }
+    fn update_all(&mut self) {
+        self.update();
+        self.lanes.iter_mut().for_each(|l| l.update_all());
+        self.word.update_all();
+    }
+    fn has_changed(&self) -> bool {
+        self.word.has_changed() || self.lanes.iter().any(|l| l.has_changed())
+    }
+    fn accept(&self, name: &str, probe: &mut dyn Probe) {
+        probe.visit_start_scope(name, self);
+        for (i, l) in self.lanes.iter().enumerate() {
+            l.accept(self.names[i], probe);
+        }
+        self.word.accept("word", probe);
+        probe.visit_end_scope(name, self);
+    }
+}
+
+impl Component for Concat {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn kind(&self) -> String {
+        "concat".into()
+    }
+    fn port_names(&self) -> Vec<&'static str> {
+        self.names.iter().copied().chain(std::iter::once("word")).collect()
+    }
+    fn port(&self, i: usize) -> &Sig {
+        if i < self.lanes.len() {
+            &self.lanes[i]
+        } else {
+            &self.word
+        }
+    }
+    fn port_mut(&mut self, i: usize) -> &mut Sig {
+        if i < self.lanes.len() {
+            &mut self.lanes[i]
+        } else {
+            &mut self.word
+        }
+    }
+    fn tick(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::cosim::{check_verilog, cosim, vectors};
+    use rand::SeedableRng;
+
+    #[test]
+    fn split_and_concat_match_verilog() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        check_verilog(&Split::new(64, 8, 8)).unwrap();
+        check_verilog(&Split::new(40, 3, 8)).unwrap();
+        check_verilog(&Concat::new(3, 16, 64)).unwrap();
+        let rows: Vec<Vec<i128>> = (0..2000).map(|_| vec![vectors::random(&mut rng, 40, false)]).collect();
+        cosim(Split::new(40, 3, 8), &rows).unwrap();
+        let rows: Vec<Vec<i128>> = (0..2000)
+            .map(|_| (0..3).map(|_| vectors::random(&mut rng, 16, true)).collect())
+            .collect();
+        cosim(Concat::new(3, 16, 64), &rows).unwrap();
+    }
+}
