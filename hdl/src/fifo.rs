@@ -1,0 +1,148 @@
+//! `fifo`: synchronous FIFO with an AXI4-Stream-like output (the top level's output queue).
+//! A word is written when `s_valid` is high and the FIFO is not full; the head word is on
+//! `m_data` whenever `m_valid` is high and leaves on `m_ready`. `free` counts empty slots.
+//! Latency: a word written at an edge is visible on the output after that edge.
+
+use crate::config::ubits;
+use crate::kit::{Component, Sig};
+use crate::leaf_ports;
+use rust_hdl::core::prelude::*;
+
+/// A `width` x `depth` FIFO (depth a power of two).
+#[derive(LogicBlock)]
+pub struct Fifo {
+    pub clock: Sig,
+    pub rst: Sig,
+    pub s_data: Sig,
+    pub s_valid: Sig,
+    pub m_data: Sig,
+    pub m_valid: Sig,
+    pub m_ready: Sig,
+    pub free: Sig,
+    _mem: Vec<i128>,
+    _w: usize,
+    _r: usize,
+    _depth: usize,
+}
+
+impl Fifo {
+    pub fn new(width: u32, depth: usize) -> Fifo {
+        assert!(depth.is_power_of_two() && depth >= 2);
+        Fifo {
+            clock: Sig::input(1),
+            rst: Sig::input(1),
+            s_data: Sig::input(width),
+            s_valid: Sig::input(1),
+            m_data: Sig::output(width),
+            m_valid: Sig::output(1),
+            m_ready: Sig::input(1),
+            free: Sig::output(ubits(depth as u128)),
+            _mem: vec![0; depth],
+            _w: 0,
+            _r: 0,
+            _depth: depth,
+        }
+    }
+    fn count(&self) -> usize {
+        (self._w + 2 * self._depth - self._r) % (2 * self._depth)
+    }
+}
+
+impl Logic for Fifo {
+    fn update(&mut self) {
+        let n = self.count();
+        self.m_valid.set_bool(n > 0);
+        self.m_data.set(self._mem[self._r % self._depth]);
+        self.free.set((self._depth - n) as i128);
+    }
+    fn connect(&mut self) {
+        self.m_data.claim();
+        self.m_valid.claim();
+        self.free.claim();
+    }
+    fn hdl(&self) -> Verilog {
+        let w = self.s_data.width();
+        let ab = ubits(self._depth as u128 - 1);
+        let fb = self.free.width();
+        Verilog::Custom(format!(
+            r#"// @leaf fifo
+reg [{wm}:0] mem [0:{dm}];
+reg [{ab}:0] wp;
+reg [{ab}:0] rp;
+wire [{ab}:0] count = wp - rp;
+wire full = count == {ab1}'d{depth};
+always @(*) begin
+    m_valid = count != {ab1}'d0;
+    m_data = mem[rp[{abm}:0]];
+    free = {depth_w}'d{depth} - {count_f};
+end
+always @(posedge clock) begin
+    if (rst) begin
+        wp <= {ab1}'d0;
+        rp <= {ab1}'d0;
+    end else begin
+        if (s_valid && !full) begin
+            mem[wp[{abm}:0]] <= s_data;
+            wp <= wp + {ab1}'d1;
+        end
+        if (m_ready && m_valid) rp <= rp + {ab1}'d1;
+    end
+end
+"#,
+            wm = w - 1,
+            dm = self._depth - 1,
+            abm = ab - 1,
+            ab1 = ab + 1,
+            depth = self._depth,
+            depth_w = fb,
+            count_f = crate::kit::uresize("count", ab + 1, fb),
+        ))
+    }
+}
+
+impl Component for Fifo {
+    fn kind(&self) -> String {
+        "fifo".into()
+    }
+    leaf_ports!(clock, rst, s_data, s_valid, m_data, m_valid, m_ready, free);
+    fn tick(&mut self) {
+        if self.rst.on() {
+            self._w = 0;
+            self._r = 0;
+            return;
+        }
+        let n = self.count();
+        let (w0, r0) = (self._w, self._r);
+        if self.s_valid.on() && n < self._depth {
+            self._mem[w0 % self._depth] = self.s_data.get();
+            self._w = (w0 + 1) % (2 * self._depth);
+        }
+        if self.m_ready.on() && n > 0 {
+            self._r = (r0 + 1) % (2 * self._depth);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kit::cosim::{check_verilog, cosim, vectors};
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn fifo_matches_verilog() {
+        check_verilog(&Fifo::new(65, 16)).unwrap();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let rows: Vec<Vec<i128>> = (0..5000)
+            .map(|c| {
+                vec![
+                    (c < 2 || rng.gen_ratio(1, 1000)) as i128,
+                    vectors::random(&mut rng, 65, false),
+                    rng.gen_bool(0.6) as i128,
+                    rng.gen_bool(0.5) as i128,
+                ]
+            })
+            .collect();
+        cosim(Fifo::new(65, 16), &rows).unwrap();
+    }
+}
