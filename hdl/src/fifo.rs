@@ -1,4 +1,5 @@
-//! `fifo`: synchronous FIFO with an AXI4-Stream-like output (the top level's output queue).
+//! `fifo`: synchronous FIFO with an AXI4-Stream-like output (the top level's output queue);
+//! each entry is a data word and its `last` flag.
 //! A word is written when `s_valid` is high and the FIFO is not full; the head word is on
 //! `m_data` whenever `m_valid` is high and leaves on `m_ready`. `free` counts empty slots.
 //! Latency: a word written at an edge is visible on the output after that edge.
@@ -14,8 +15,10 @@ pub struct Fifo {
     pub clock: Sig,
     pub rst: Sig,
     pub s_data: Sig,
+    pub s_last: Sig,
     pub s_valid: Sig,
     pub m_data: Sig,
+    pub m_last: Sig,
     pub m_valid: Sig,
     pub m_ready: Sig,
     pub free: Sig,
@@ -32,8 +35,10 @@ impl Fifo {
             clock: Sig::input(1),
             rst: Sig::input(1),
             s_data: Sig::input(width),
+            s_last: Sig::input(1),
             s_valid: Sig::input(1),
             m_data: Sig::output(width),
+            m_last: Sig::output(1),
             m_valid: Sig::output(1),
             m_ready: Sig::input(1),
             free: Sig::output(ubits(depth as u128)),
@@ -52,11 +57,14 @@ impl Logic for Fifo {
     fn update(&mut self) {
         let n = self.count();
         self.m_valid.set_bool(n > 0);
-        self.m_data.set(self._mem[self._r % self._depth]);
+        let head = self._mem[self._r % self._depth];
+        self.m_data.set(head & ((1i128 << self.s_data.width()) - 1));
+        self.m_last.set(head >> self.s_data.width());
         self.free.set((self._depth - n) as i128);
     }
     fn connect(&mut self) {
         self.m_data.claim();
+        self.m_last.claim();
         self.m_valid.claim();
         self.free.claim();
     }
@@ -66,14 +74,14 @@ impl Logic for Fifo {
         let fb = self.free.width();
         Verilog::Custom(format!(
             r#"// @leaf fifo
-reg [{wm}:0] mem [0:{dm}];
+reg [{w}:0] mem [0:{dm}];
 reg [{ab}:0] wp;
 reg [{ab}:0] rp;
 wire [{ab}:0] count = wp - rp;
 wire full = count == {ab1}'d{depth};
 always @(*) begin
     m_valid = count != {ab1}'d0;
-    m_data = mem[rp[{abm}:0]];
+    {{m_last, m_data}} = mem[rp[{abm}:0]];
     free = {depth_w}'d{depth} - {count_f};
 end
 always @(posedge clock) begin
@@ -82,14 +90,14 @@ always @(posedge clock) begin
         rp <= {ab1}'d0;
     end else begin
         if (s_valid && !full) begin
-            mem[wp[{abm}:0]] <= s_data;
+            mem[wp[{abm}:0]] <= {{s_last, s_data}};
             wp <= wp + {ab1}'d1;
         end
         if (m_ready && m_valid) rp <= rp + {ab1}'d1;
     end
 end
 "#,
-            wm = w - 1,
+            w = w,
             dm = self._depth - 1,
             abm = ab - 1,
             ab1 = ab + 1,
@@ -104,7 +112,7 @@ impl Component for Fifo {
     fn kind(&self) -> String {
         "fifo".into()
     }
-    leaf_ports!(clock, rst, s_data, s_valid, m_data, m_valid, m_ready, free);
+    leaf_ports!(clock, rst, s_data, s_last, s_valid, m_data, m_last, m_valid, m_ready, free);
     fn tick(&mut self) {
         if self.rst.on() {
             self._w = 0;
@@ -114,7 +122,8 @@ impl Component for Fifo {
         let n = self.count();
         let (w0, r0) = (self._w, self._r);
         if self.s_valid.on() && n < self._depth {
-            self._mem[w0 % self._depth] = self.s_data.get();
+            self._mem[w0 % self._depth] =
+                self.s_data.get() | ((self.s_last.get() & 1) << self.s_data.width());
             self._w = (w0 + 1) % (2 * self._depth);
         }
         if self.m_ready.on() && n > 0 {
@@ -138,6 +147,7 @@ mod tests {
                 vec![
                     (c < 2 || rng.gen_ratio(1, 1000)) as i128,
                     vectors::random(&mut rng, 65, false),
+                    rng.gen_bool(0.3) as i128,
                     rng.gen_bool(0.6) as i128,
                     rng.gen_bool(0.5) as i128,
                 ]
