@@ -29,6 +29,16 @@ pub fn src_code(x: XSrc) -> i128 {
     }
 }
 
+/// Input words per vector of `n` values (one value per row or column).
+pub fn chunks(cfg: &Config, n: usize) -> usize {
+    n.div_ceil(cfg.derived().in_lanes)
+}
+
+/// Width of the chunk index (which word of a K/V or Q vector is on the bus).
+pub fn chunk_bits(cfg: &Config) -> u32 {
+    ubits((chunks(cfg, cfg.rows).max(chunks(cfg, cfg.cols)) - 1) as u128).max(1)
+}
+
 /// Widths shared by the feeders and the controller.
 #[derive(Clone, Copy, Debug)]
 pub struct FeedWidths {
@@ -38,6 +48,7 @@ pub struct FeedWidths {
     pub kv_addr: u32,
     pub q_addr: u32,
     pub psum: u32,
+    pub chunk: u32,
     pub max_e: usize,
     pub max_f: usize,
 }
@@ -51,6 +62,7 @@ impl FeedWidths {
             kv_addr: Ram::addr_bits(2 * (cfg.max_e + cfg.max_f)),
             q_addr: Ram::addr_bits(cfg.max_e),
             psum: cfg.derived().psum_bits,
+            chunk: chunk_bits(cfg),
             max_e: cfg.max_e,
             max_f: cfg.max_f,
         }
@@ -79,8 +91,10 @@ pub struct RowFeeder {
     pub clock: Sig,
     pub rst: Sig,
     pub row_idx: Sig,
+    pub my_chunk: Sig,
     pub lane: Sig,
     pub we: Sig,
+    pub chunk: Sig,
     pub waddr: Sig,
     pub c_op: Sig,
     pub c_src: Sig,
@@ -107,8 +121,10 @@ impl RowFeeder {
             clock: Sig::input(1),
             rst: Sig::input(1),
             row_idx: Sig::input(w.nvalid),
+            my_chunk: Sig::input(w.chunk),
             lane: Sig::input_s(w.data),
             we: Sig::input(1),
+            chunk: Sig::input(w.chunk),
             waddr: Sig::input(w.kv_addr),
             c_op: Sig::input(op::BITS),
             c_src: Sig::input(2),
@@ -150,7 +166,9 @@ impl Logic for RowFeeder {
         let base = if self.c_bank.on() { (w.max_e + w.max_f) as i128 } else { 0 };
         self.kv.raddr.set(base + off);
         self.kv.clock.set(self.clock.get());
-        self.kv.we.set(self.we.get());
+        self.kv
+            .we
+            .set_bool(self.we.on() && self.chunk.get() == self.my_chunk.get());
         self.kv.waddr.set(self.waddr.get());
         self.kv.wdata.set(self.lane.get());
     }
@@ -183,7 +201,7 @@ reg [1:0] src_q;
 wire [{kabm}:0] off = (c_src == 2'd2) ? {me} + {idx_a} : {idx_a};
 always @(*) begin
     kv$clock = clock;
-    kv$we = we;
+    kv$we = we && chunk == my_chunk;
     kv$waddr = waddr;
     kv$wdata = lane;
     kv$raddr = c_bank ? {kab}'d{bank1} + off : off;
@@ -231,7 +249,7 @@ impl Component for RowFeeder {
         "row_feeder".into()
     }
     leaf_ports!(
-        clock, rst, row_idx, lane, we, waddr, c_op, c_src, c_idx, c_bank, c_nvalid, c_op_out,
+        clock, rst, row_idx, my_chunk, lane, we, chunk, waddr, c_op, c_src, c_idx, c_bank, c_nvalid, c_op_out,
         c_src_out, c_idx_out, c_bank_out, c_nvalid_out, x, op, vld
     );
     fn tick(&mut self) {
@@ -266,8 +284,10 @@ struct ColState {
 #[derive(LogicBlock)]
 pub struct ColFeeder {
     pub clock: Sig,
+    pub my_chunk: Sig,
     pub lane: Sig,
     pub we: Sig,
+    pub chunk: Sig,
     pub waddr: Sig,
     pub c_q: Sig,
     pub c_idx: Sig,
@@ -287,8 +307,10 @@ impl ColFeeder {
         let w = FeedWidths::new(cfg);
         ColFeeder {
             clock: Sig::input(1),
+            my_chunk: Sig::input(w.chunk),
             lane: Sig::input_s(w.data),
             we: Sig::input(1),
+            chunk: Sig::input(w.chunk),
             waddr: Sig::input(w.q_addr),
             c_q: Sig::input(1),
             c_idx: Sig::input(w.idx),
@@ -315,7 +337,9 @@ impl Logic for ColFeeder {
         self.q.set(if s.q_en { self.qbuf.rdata.get() } else { 0 });
         self.ps.set(if s.seed { -(1i128 << (w.psum - 1)) } else { 0 });
         self.qbuf.clock.set(self.clock.get());
-        self.qbuf.we.set(self.we.get());
+        self.qbuf
+            .we
+            .set_bool(self.we.on() && self.chunk.get() == self.my_chunk.get());
         self.qbuf.waddr.set(self.waddr.get());
         self.qbuf.wdata.set(self.lane.get());
         self.qbuf.raddr.set(self.c_idx.get());
@@ -352,7 +376,7 @@ impl Logic for ColFeeder {
 reg seed;
 always @(*) begin
     qbuf$clock = clock;
-    qbuf$we = we;
+    qbuf$we = we && chunk == my_chunk;
     qbuf$waddr = waddr;
     qbuf$wdata = lane;
     qbuf$raddr = {raddr};
@@ -379,7 +403,7 @@ impl Component for ColFeeder {
     fn kind(&self) -> String {
         "col_feeder".into()
     }
-    leaf_ports!(clock, lane, we, waddr, c_q, c_idx, c_seed, c_q_out, c_idx_out, c_seed_out, q, ps);
+    leaf_ports!(clock, my_chunk, lane, we, chunk, waddr, c_q, c_idx, c_seed, c_q_out, c_idx_out, c_seed_out, q, ps);
     fn tick(&mut self) {
         self.qbuf.tick();
         let s = &mut self._s;
@@ -406,6 +430,7 @@ mod tests {
                     .map(|&(i, name)| match name {
                         "rst" => (c < 2) as i128,
                         "c_src" => rng.gen_range(0..3),
+                        "chunk" | "my_chunk" => rng.gen_range(0..2),
                         _ => vectors::random(&mut rng, uut.port(i).width(), uut.port(i).signed()),
                     })
                     .collect()
@@ -417,7 +442,7 @@ mod tests {
     fn feeders_match_verilog() {
         for cfg in [
             Config::default(),
-            Config { max_e: 16, max_f: 40, rows: 3, cols: 5, ..Config::default() },
+            Config { max_e: 16, max_f: 40, rows: 3, cols: 12, ..Config::default() },
         ] {
             check_verilog(&RowFeeder::new(&cfg)).unwrap();
             check_verilog(&ColFeeder::new(&cfg)).unwrap();

@@ -254,12 +254,12 @@ pub struct Derived {
     pub rnv_bits: u32,
     /// Width of an AV output word (signed, `out_frac_bits` fractions).
     pub out_bits: u32,
-    /// Number of data lanes of an input stream word (max(rows, cols)).
+    /// Width of an input and of an output stream word (both AXI4-Stream buses): 64.
+    pub word_bits: u32,
+    /// Q/K/V values per input word (64 / data_bits).
     pub in_lanes: usize,
-    /// Width of an input stream word.
-    pub in_word_bits: u32,
-    /// Width of an output stream word (cols lanes of `out_bits`).
-    pub out_word_bits: u32,
+    /// AV values per output word (64 / out_bits).
+    pub out_lanes: usize,
 }
 
 impl Config {
@@ -352,6 +352,15 @@ impl Config {
         }
         range_check("exp_degree", self.exp_degree, 1, 6)?;
         range_check("out_frac_bits", self.out_frac_bits, 0, 16)?;
+        if self.data_bits + self.out_frac_bits > 32 {
+            return Err(ConfigError::new(
+                "out_frac_bits",
+                format!(
+                    "data_bits + out_frac_bits = {} exceeds 32: an AV value must fit half a 64-bit output word",
+                    self.data_bits + self.out_frac_bits
+                ),
+            ));
+        }
         range_check("fifo_depth", self.fifo_depth, 2, 4096)?;
         if !self.fifo_depth.is_power_of_two() {
             return Err(ConfigError::new(
@@ -446,7 +455,6 @@ impl Config {
         let rd_bits = ubits(m << fx);
         let rnv_bits = sbits(-(m as i128) * one * (-qmin), (m as i128) * one * (-qmin));
         let out_bits = db + self.out_frac_bits;
-        let in_lanes = self.rows.max(self.cols);
         Derived {
             score_bits,
             diff_bits,
@@ -463,9 +471,9 @@ impl Config {
             rd_bits,
             rnv_bits,
             out_bits,
-            in_lanes,
-            in_word_bits: in_lanes as u32 * db,
-            out_word_bits: self.cols as u32 * out_bits,
+            word_bits: 64,
+            in_lanes: (64 / db) as usize,
+            out_lanes: (64 / out_bits) as usize,
         }
     }
 
