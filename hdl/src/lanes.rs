@@ -226,3 +226,147 @@ mod tests {
         cosim(Concat::new(3, 16, 64), &rows).unwrap();
     }
 }
+
+/// `select`: chunk `sel` of `n` lanes packed into a word (lanes sel * k .. sel * k + k, with
+/// k = word_bits / lane_bits; lanes past n are 0). Combinational.
+pub struct Select {
+    pub lanes: Vec<Sig>,
+    pub sel: Sig,
+    pub word: Sig,
+    names: Vec<&'static str>,
+    per_word: usize,
+}
+
+impl Select {
+    pub fn new(n: usize, lane_bits: u32, word_bits: u32) -> Select {
+        let per_word = (word_bits / lane_bits) as usize;
+        let chunks = n.div_ceil(per_word);
+        Select {
+            lanes: (0..n).map(|_| Sig::input_s(lane_bits)).collect(),
+            sel: Sig::input(crate::config::ubits((chunks.max(2) - 1) as u128)),
+            word: Sig::output(word_bits),
+            names: lane_names("lane_", n),
+            per_word,
+        }
+    }
+    /// Words needed for all lanes.
+    pub fn chunks(&self) -> usize {
+        self.lanes.len().div_ceil(self.per_word)
+    }
+}
+
+impl Logic for Select {
+    fn update(&mut self) {
+        let j = self.sel.bits() as usize;
+        let mut w: u128 = 0;
+        for i in 0..self.per_word {
+            if let Some(l) = self.lanes.get(j * self.per_word + i) {
+                w |= l.bits() << (i as u32 * l.width());
+            }
+        }
+        self.word.set(w as i128);
+    }
+    fn connect(&mut self) {
+        self.word.claim();
+    }
+    fn hdl(&self) -> Verilog {
+        let lb = self.lanes[0].width();
+        let wb = self.word.width();
+        let sb = self.sel.width();
+        let mut t = String::from("// @leaf select\nalways @(*) begin\n    case (sel)\n");
+        for j in 0..self.chunks() {
+            let mut parts = vec![];
+            let n_here = (self.lanes.len() - j * self.per_word).min(self.per_word);
+            let used = n_here as u32 * lb;
+            if used < wb {
+                parts.push(format!("{}'d0", wb - used));
+            }
+            for i in (0..n_here).rev() {
+                parts.push(self.names[j * self.per_word + i].to_string());
+            }
+            t.push_str(&format!("        {sb}'d{j}: word = {{{}}};\n", parts.join(", ")));
+        }
+        t.push_str(&format!("        default: word = {wb}'d0;\n    endcase\nend\n"));
+        Verilog::Custom(t)
+    }
+}
+
+impl Block for Select {
+    fn connect_all(&mut self) {
+        Logic::connect(self);
+    }
+    fn update_all(&mut self) {
+        self.update();
+        self.lanes.iter_mut().for_each(|l| l.update_all());
+        self.sel.update_all();
+        self.word.update_all();
+    }
+    fn has_changed(&self) -> bool {
+        self.word.has_changed() || self.sel.has_changed() || self.lanes.iter().any(|l| l.has_changed())
+    }
+    fn accept(&self, name: &str, probe: &mut dyn Probe) {
+        probe.visit_start_scope(name, self);
+        for (i, l) in self.lanes.iter().enumerate() {
+            l.accept(self.names[i], probe);
+        }
+        self.sel.accept("sel", probe);
+        self.word.accept("word", probe);
+        probe.visit_end_scope(name, self);
+    }
+}
+
+impl Component for Select {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn kind(&self) -> String {
+        "select".into()
+    }
+    fn port_names(&self) -> Vec<&'static str> {
+        self.names.iter().copied().chain(["sel", "word"]).collect()
+    }
+    fn port(&self, i: usize) -> &Sig {
+        let n = self.lanes.len();
+        if i < n {
+            &self.lanes[i]
+        } else if i == n {
+            &self.sel
+        } else {
+            &self.word
+        }
+    }
+    fn port_mut(&mut self, i: usize) -> &mut Sig {
+        let n = self.lanes.len();
+        if i < n {
+            &mut self.lanes[i]
+        } else if i == n {
+            &mut self.sel
+        } else {
+            &mut self.word
+        }
+    }
+    fn tick(&mut self) {}
+}
+
+#[cfg(test)]
+mod select_tests {
+    use super::*;
+    use crate::kit::cosim::{check_verilog, cosim, vectors};
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn select_matches_verilog() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(19);
+        for n in [1, 5, 8] {
+            check_verilog(&Select::new(n, 16, 64)).unwrap();
+            let rows: Vec<Vec<i128>> = (0..1000)
+                .map(|_| {
+                    let mut r: Vec<i128> = (0..n).map(|_| vectors::random(&mut rng, 16, true)).collect();
+                    r.push(rng.gen_range(0..2));
+                    r
+                })
+                .collect();
+            cosim(Select::new(n, 16, 64), &rows).unwrap();
+        }
+    }
+}

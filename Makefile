@@ -1,0 +1,69 @@
+# fusemax-hdl: top-level entry points (GNU make). `make run` and `make test` are all a fresh
+# Debian machine needs, given Rust (rustup) and, for `deps`, root or the packages below.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+# rustup installs cargo here; a login shell may not have it on PATH yet.
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+CARGO ?= cargo
+# Tools the RTL flow needs (Verilator co-simulation, yosys checks, Icarus Verilog) ...
+REQUIRED_TOOLS := verilator yosys iverilog c++ make
+# ... and the open FPGA flow (iCE40), installed alongside when we install at all.
+APT_PACKAGES := verilator iverilog yosys g++ make nextpnr-ice40 fpga-icestorm
+
+.PHONY: all deps check-rust build run test bench bench-accuracy clean
+
+all: build
+
+check-rust:
+	@if ! command -v $(CARGO) >/dev/null 2>&1; then \
+	  echo "error: cargo not found. Install Rust with rustup (https://rustup.rs):" >&2; \
+	  echo "  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh" >&2; \
+	  echo "then open a new shell (or add ~/.cargo/bin to PATH) and re-run make." >&2; \
+	  exit 1; \
+	fi
+	@echo "rust: $$($(CARGO) --version)"
+
+# Installs what is missing. As root with apt-get, installs the Debian packages; otherwise
+# prints what to install and fails, since the RTL tests need these tools.
+deps: check-rust
+	@missing=""; \
+	for t in $(REQUIRED_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	optional=""; \
+	for t in nextpnr-ice40 icepack; do command -v $$t >/dev/null 2>&1 || optional="$$optional $$t"; done; \
+	if [ -z "$$missing$$optional" ]; then \
+	  echo "deps: verilator, yosys, iverilog, nextpnr-ice40 and icestorm are installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "deps: installing (missing:$$missing$$optional): $(APT_PACKAGES)"; \
+	  apt-get update; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y $(APT_PACKAGES); \
+	elif [ -n "$$missing" ]; then \
+	  echo "error: missing tools:$$missing" >&2; \
+	  echo "  install them as root, e.g. on Debian/Ubuntu:" >&2; \
+	  echo "  sudo apt-get update && sudo apt-get install -y $(APT_PACKAGES)" >&2; \
+	  exit 1; \
+	else \
+	  echo "deps: note: the FPGA tools$$optional are missing (needed later for the FPGA flow):"; \
+	  echo "  sudo apt-get install -y nextpnr-ice40 fpga-icestorm"; \
+	fi
+
+build: check-rust
+	$(CARGO) build --release
+
+# For now: the bit-accurate reference on the embedded default job, with its error report.
+run: check-rust
+	$(CARGO) run --release -- reference
+
+# Release: on 2 cores it builds about as fast as dev and runs the simulations far faster.
+test: deps
+	$(CARGO) test --workspace --release
+
+bench: bench-accuracy
+
+bench-accuracy: check-rust
+	$(CARGO) run --release -p fusemax-tb --example bench_accuracy
+
+clean:
+	$(CARGO) clean
+	rm -rf build
