@@ -8,7 +8,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 
 CARGO ?= cargo
 # Tools the RTL flow needs (Verilator co-simulation, yosys checks, Icarus Verilog) ...
-REQUIRED_TOOLS := verilator yosys iverilog c++ make
+REQUIRED_TOOLS := verilator yosys iverilog c++
 # ... and the open FPGA flow (iCE40), installed alongside when we install at all.
 APT_PACKAGES := verilator iverilog yosys g++ make nextpnr-ice40 fpga-icestorm
 
