@@ -12,10 +12,10 @@ pub mod reference;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
-/// FuseMax attention accelerator: configuration, software reference and (soon) Verilog
-/// generation, simulation and FPGA builds.
+/// FuseMax attention accelerator: configuration and bit-accurate software reference
+/// (Verilog generation, simulation and the FPGA flow are being added).
 #[derive(Parser, Debug)]
-#[command(name = "fusemax", version, about, long_about = None)]
+#[command(name = "fusemax", version)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
