@@ -1,0 +1,1211 @@
+//! `controller`: runs jobs on the datapath. Three cooperating sequencers in one module:
+//! - the loader takes the input stream: the job header, then per query block Q and per key tile
+//!   K and V into the feeders' buffers (two K/V banks, so loading tile i + 1 overlaps computing
+//!   tile i); it checks the header and the stream's end (`tlast`);
+//! - the issuer runs each tile by injecting the schedule (`schedule::TilePlan`, the phase table
+//!   compiled into comparators against the tile time `t`) into the feeders' command chains, then
+//!   after a block's last tile divides (one `div_start` per f) and pushes AV words to the output
+//!   FIFO, and after the last block pushes the trailer (status and performance counters);
+//! - the counters: cycles, 2D-busy and 1D-busy cycles (per tile from the schedule's tallies,
+//!   plus divisions), cycles stalled on input (a tile waiting for its K/V bank or Q) and on
+//!   output (waiting for FIFO space).
+//!
+//! The stream format and status codes are documented in `docs/interface.md`; the constants
+//! below are the single source of those numbers.
+
+use crate::buffers::{chunk_bits, chunks, src_code, FeedWidths};
+use crate::config::{ubits, Config};
+use crate::kit::{zext, Component, Sig};
+use crate::leaf_ports;
+use crate::pe::op;
+use crate::ram::Ram;
+use crate::schedule::{Seed, TilePlan};
+use crate::softmax_unit::f_bits;
+use rust_hdl::core::prelude::*;
+
+/// First word of a job header ("FMAX").
+pub const MAGIC_IN: u64 = 0x464D_4158;
+/// High half of the first trailer word ("FMST"); the low byte is the status.
+pub const MAGIC_TRAILER: u64 = 0x464D_5354;
+/// Words in a job header: magic, P, M, E, F, scale mantissa, scale shift.
+pub const HEADER_WORDS: usize = 7;
+/// Words in the trailer: status, cycles, 2D busy, 1D busy, input stalls, output stalls.
+pub const TRAILER_WORDS: usize = 6;
+/// Width of the performance counters.
+pub const COUNTER_BITS: u32 = 48;
+
+/// Job status codes (trailer word 0, bits 7:0, and the `status` port).
+pub mod status {
+    pub const OK: i128 = 0;
+    /// Header word 0 is not `MAGIC_IN`.
+    pub const BAD_MAGIC: i128 = 1;
+    /// P, M, E or F is 0 or above the hardware's maximum.
+    pub const BAD_SHAPE: i128 = 2;
+    /// The scale mantissa is not normalized or the shift is out of range.
+    pub const BAD_SCALE: i128 = 3;
+    /// `tlast` came before the job's last word.
+    pub const EARLY_END: i128 = 4;
+    /// The job's last word came without `tlast` (the rest of the stream is dropped up to it).
+    pub const MISSING_LAST: i128 = 5;
+}
+
+mod ls {
+    pub const HDR: u32 = 0;
+    pub const Q: u32 = 1;
+    pub const K: u32 = 2;
+    pub const V: u32 = 3;
+    pub const DRAIN: u32 = 4;
+    pub const WAITEND: u32 = 5;
+}
+
+mod is {
+    pub const IDLE: u32 = 0;
+    pub const WAIT: u32 = 1;
+    pub const RUN: u32 = 2;
+    pub const FLUSH: u32 = 3;
+    pub const DSPACE: u32 = 4;
+    pub const DWAIT: u32 = 5;
+    pub const PUSH: u32 = 6;
+    pub const TRAIL: u32 = 7;
+}
+
+/// Constants and widths of a controller.
+#[derive(Clone, Debug)]
+struct K {
+    rows: usize,
+    cols: usize,
+    kch: usize,
+    qch: usize,
+    och: usize,
+    max_q: usize,
+    max_kv: usize,
+    max_e: usize,
+    max_f: usize,
+    pw: u32,
+    mw: u32,
+    ew: u32,
+    fw: u32,
+    tw: u32,
+    cw: u32,
+    ochw: u32,
+    mant: u32,
+    shb: u32,
+    rel: usize,
+    flush: usize,
+    degree: usize,
+    fw_: FeedWidths,
+    plan: TilePlan,
+}
+
+#[derive(Default, Clone, Debug)]
+struct State {
+    ls: u32,
+    is: u32,
+    active: bool,
+    trail_done: bool,
+    status: i128,
+    hdr_i: usize,
+    // job
+    p: i128,
+    m: i128,
+    e: i128,
+    f: i128,
+    mant: i128,
+    shift: i128,
+    shape_ok: bool,
+    magic_ok: bool,
+    // loader
+    ld_idx: i128,
+    ld_chunk: i128,
+    ld_bank: i128,
+    ld_m0: i128,
+    ld_p0: i128,
+    bank_full: [bool; 2],
+    q_full: bool,
+    // issuer
+    t: i128,
+    is_bank: i128,
+    is_m0: i128,
+    is_p0: i128,
+    fl: i128,
+    div_f: i128,
+    j: i128,
+    k: i128,
+    rel_bank_cnt: i128,
+    rel_bank: i128,
+    rel_q_cnt: i128,
+    // counters
+    cycles: i128,
+    busy2d: i128,
+    busy1d: i128,
+    stall_in: i128,
+    stall_out: i128,
+}
+
+/// The controller.
+#[derive(LogicBlock)]
+pub struct Controller {
+    pub clock: Sig,
+    pub rst: Sig,
+    pub s_data: Sig,
+    pub s_valid: Sig,
+    pub s_last: Sig,
+    pub s_ready: Sig,
+    pub sc_mant: Sig,
+    pub sc_shift: Sig,
+    pub f_len: Sig,
+    pub q_we: Sig,
+    pub q_waddr: Sig,
+    pub kv_we: Sig,
+    pub kv_waddr: Sig,
+    pub chunk: Sig,
+    pub r_op: Sig,
+    pub r_src: Sig,
+    pub r_idx: Sig,
+    pub r_bank: Sig,
+    pub r_nvalid: Sig,
+    pub c_q: Sig,
+    pub c_idx: Sig,
+    pub c_seed: Sig,
+    pub blk_start: Sig,
+    pub div_start: Sig,
+    pub div_f: Sig,
+    pub av_valid: Sig,
+    pub sel: Sig,
+    pub av_word: Sig,
+    pub o_data: Sig,
+    pub o_last: Sig,
+    pub o_valid: Sig,
+    pub fifo_free: Sig,
+    pub status: Sig,
+    pub busy: Sig,
+    pub perf_cycles: Sig,
+    pub perf_busy_2d: Sig,
+    pub perf_busy_1d: Sig,
+    pub perf_stall_in: Sig,
+    pub perf_stall_out: Sig,
+    _k: K,
+    _s: State,
+}
+
+/// Cycles of one tile, as the issuer runs it.
+pub fn tile_period(cfg: &Config, e: usize, f: usize) -> usize {
+    TilePlan::new(cfg).period(e, f)
+}
+
+impl Controller {
+    pub fn new(cfg: &Config, fifo_free_bits: u32) -> Controller {
+        let d = cfg.derived();
+        let plan = TilePlan::new(cfg);
+        let fw_ = FeedWidths::new(cfg);
+        let max_period = plan.period(cfg.max_e, cfg.max_f);
+        let och = cfg.cols.div_ceil(d.out_lanes);
+        let k = K {
+            rows: cfg.rows,
+            cols: cfg.cols,
+            kch: chunks(cfg, cfg.rows),
+            qch: chunks(cfg, cfg.cols),
+            och,
+            max_q: cfg.max_seq_q,
+            max_kv: cfg.max_seq_kv,
+            max_e: cfg.max_e,
+            max_f: cfg.max_f,
+            pw: ubits(cfg.max_seq_q as u128 + cfg.cols as u128),
+            mw: ubits(cfg.max_seq_kv as u128 + cfg.rows as u128),
+            ew: ubits(cfg.max_e as u128),
+            fw: f_bits(cfg),
+            tw: ubits(max_period as u128),
+            cw: chunk_bits(cfg),
+            ochw: ubits((och.max(2) - 1) as u128),
+            mant: d.scale_mant_bits,
+            shb: d.scale_shift_bits,
+            rel: cfg.rows.max(cfg.cols) + 1,
+            flush: cfg.rows + cfg.cols + 6,
+            degree: cfg.exp_degree as usize,
+            fw_,
+            plan,
+        };
+        let w = 64;
+        Controller {
+            clock: Sig::input(1),
+            rst: Sig::input(1),
+            s_data: Sig::input(w),
+            s_valid: Sig::input(1),
+            s_last: Sig::input(1),
+            s_ready: Sig::output(1),
+            sc_mant: Sig::output(k.mant),
+            sc_shift: Sig::output(k.shb),
+            f_len: Sig::output(k.fw),
+            q_we: Sig::output(1),
+            q_waddr: Sig::output(fw_.q_addr),
+            kv_we: Sig::output(1),
+            kv_waddr: Sig::output(fw_.kv_addr),
+            chunk: Sig::output(k.cw),
+            r_op: Sig::output(op::BITS),
+            r_src: Sig::output(2),
+            r_idx: Sig::output(fw_.idx),
+            r_bank: Sig::output(1),
+            r_nvalid: Sig::output(fw_.nvalid),
+            c_q: Sig::output(1),
+            c_idx: Sig::output(fw_.idx),
+            c_seed: Sig::output(1),
+            blk_start: Sig::output(1),
+            div_start: Sig::output(1),
+            div_f: Sig::output(Ram::addr_bits(cfg.max_f)),
+            av_valid: Sig::input(1),
+            sel: Sig::output(k.ochw),
+            av_word: Sig::input(w),
+            o_data: Sig::output(w),
+            o_last: Sig::output(1),
+            o_valid: Sig::output(1),
+            fifo_free: Sig::input(fifo_free_bits),
+            status: Sig::output(8),
+            busy: Sig::output(1),
+            perf_cycles: Sig::output(COUNTER_BITS),
+            perf_busy_2d: Sig::output(COUNTER_BITS),
+            perf_busy_1d: Sig::output(COUNTER_BITS),
+            perf_stall_in: Sig::output(COUNTER_BITS),
+            perf_stall_out: Sig::output(COUNTER_BITS),
+            _k: k,
+            _s: State::default(),
+        }
+    }
+
+    /// The issue of the current tile time (what the phase table says), as
+    /// (op, src, idx, q, seed).
+    fn issue(&self) -> (i128, i128, i128, bool, bool) {
+        let s = &self._s;
+        if s.is != is::RUN {
+            return (op::NOP, 0, 0, false, false);
+        }
+        let i = self._k.plan.issue(s.t as usize, s.e as usize, s.f as usize);
+        (i.op, src_code(i.x), i.idx as i128, i.q, i.seed == Seed::NegInf)
+    }
+
+    fn s_ready_now(&self) -> bool {
+        let s = &self._s;
+        match s.ls {
+            ls::HDR => true,
+            ls::Q => !s.q_full,
+            ls::K | ls::V => !s.bank_full[s.ld_bank as usize],
+            ls::DRAIN => true,
+            _ => false,
+        }
+    }
+
+    fn trailer_word(&self, k: i128) -> i128 {
+        let s = &self._s;
+        match k {
+            0 => ((MAGIC_TRAILER as i128) << 32) | s.status,
+            1 => s.cycles,
+            2 => s.busy2d,
+            3 => s.busy1d,
+            4 => s.stall_in,
+            _ => s.stall_out,
+        }
+    }
+
+    fn ready_to_run(&self) -> bool {
+        let s = &self._s;
+        s.q_full && s.bank_full[s.is_bank as usize]
+    }
+}
+
+impl Logic for Controller {
+    fn update(&mut self) {
+        let k = &self._k;
+        let s = self._s.clone();
+        let ready = self.s_ready_now();
+        self.s_ready.set_bool(ready);
+        let accept = ready && self.s_valid.on();
+        self.sc_mant.set(s.mant);
+        self.sc_shift.set(s.shift);
+        self.f_len.set(s.f);
+        self.q_we.set_bool(accept && s.ls == ls::Q);
+        self.q_waddr.set(s.ld_idx);
+        self.kv_we.set_bool(accept && (s.ls == ls::K || s.ls == ls::V));
+        let off = if s.ls == ls::V { k.max_e as i128 + s.ld_idx } else { s.ld_idx };
+        self.kv_waddr.set(s.ld_bank * (k.max_e + k.max_f) as i128 + off);
+        self.chunk.set(s.ld_chunk);
+        let (opc, src, idx, q, seed) = self.issue();
+        self.r_op.set(opc);
+        self.r_src.set(src);
+        self.r_idx.set(idx);
+        self.r_bank.set(s.is_bank);
+        let m_left = wrap(s.m - s.is_m0, k.mw);
+        let nvalid = m_left.min(k.rows as i128);
+        self.r_nvalid.set(nvalid);
+        self.c_q.set_bool(q);
+        self.c_idx.set(idx);
+        self.c_seed.set_bool(seed);
+        self.blk_start
+            .set_bool(s.is == is::RUN && s.t == 0 && s.is_m0 == 0);
+        self.div_start
+            .set_bool(s.is == is::DSPACE && self.fifo_free.get() >= k.och as i128);
+        self.div_f.set(s.div_f);
+        self.sel.set(s.j);
+        let trail = s.is == is::TRAIL;
+        self.o_data.set(if trail { self.trailer_word(s.k) } else { self.av_word.get() });
+        self.o_last.set_bool(trail && s.k == (TRAILER_WORDS - 1) as i128);
+        self.o_valid.set_bool(s.is == is::PUSH || (trail && self.fifo_free.get() > 0));
+        self.status.set(s.status);
+        self.busy.set_bool(s.active);
+        self.perf_cycles.set(s.cycles);
+        self.perf_busy_2d.set(s.busy2d);
+        self.perf_busy_1d.set(s.busy1d);
+        self.perf_stall_in.set(s.stall_in);
+        self.perf_stall_out.set(s.stall_out);
+    }
+
+    fn connect(&mut self) {
+        for p in [
+            &mut self.s_ready,
+            &mut self.sc_mant,
+            &mut self.sc_shift,
+            &mut self.f_len,
+            &mut self.q_we,
+            &mut self.q_waddr,
+            &mut self.kv_we,
+            &mut self.kv_waddr,
+            &mut self.chunk,
+            &mut self.r_op,
+            &mut self.r_src,
+            &mut self.r_idx,
+            &mut self.r_bank,
+            &mut self.r_nvalid,
+            &mut self.c_q,
+            &mut self.c_idx,
+            &mut self.c_seed,
+            &mut self.blk_start,
+            &mut self.div_start,
+            &mut self.div_f,
+            &mut self.sel,
+            &mut self.o_data,
+            &mut self.o_last,
+            &mut self.o_valid,
+            &mut self.status,
+            &mut self.busy,
+            &mut self.perf_cycles,
+            &mut self.perf_busy_2d,
+            &mut self.perf_busy_1d,
+            &mut self.perf_stall_in,
+            &mut self.perf_stall_out,
+        ] {
+            p.claim();
+        }
+    }
+
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(self.verilog())
+    }
+}
+
+fn wrap(v: i128, w: u32) -> i128 {
+    crate::kit::sig::wrap(v, w, false)
+}
+
+impl Component for Controller {
+    fn kind(&self) -> String {
+        "controller".into()
+    }
+    leaf_ports!(
+        clock, rst, s_data, s_valid, s_last, s_ready, sc_mant, sc_shift, f_len, q_we, q_waddr,
+        kv_we, kv_waddr, chunk, r_op, r_src, r_idx, r_bank, r_nvalid, c_q, c_idx, c_seed,
+        blk_start, div_start, div_f, av_valid, sel, av_word, o_data, o_last, o_valid, fifo_free,
+        status, busy, perf_cycles, perf_busy_2d, perf_busy_1d, perf_stall_in, perf_stall_out
+    );
+
+    fn tick(&mut self) {
+        let k = self._k.clone();
+        let o = self._s.clone();
+        if self.rst.on() {
+            self._s = State::default();
+            return;
+        }
+        let accept = self.s_ready_now() && self.s_valid.on();
+        let word = self.s_data.bits();
+        let last = self.s_last.on();
+        let free = self.fifo_free.get();
+        let ready_to_run = self.ready_to_run();
+        let o_valid = self.o_valid.on();
+        let av_valid = self.av_valid.on();
+        let s = &mut self._s;
+        let cw = COUNTER_BITS;
+        let mut error: Option<i128> = None;
+
+        // ---- counters (before state changes, from the old state) ----
+        if o.active {
+            s.cycles = wrap(o.cycles + 1, cw);
+            if o.is == is::WAIT && !ready_to_run {
+                s.stall_in = wrap(o.stall_in + 1, cw);
+            }
+            if (o.is == is::DSPACE && free < k.och as i128) || (o.is == is::TRAIL && free == 0) {
+                s.stall_out = wrap(o.stall_out + 1, cw);
+            }
+            if o.is == is::DWAIT {
+                s.busy1d = wrap(o.busy1d + 1, cw);
+            }
+            if o.is == is::RUN && o.t == k.plan.period(o.e as usize, o.f as usize) as i128 - 1 {
+                s.busy2d = wrap(o.busy2d + k.plan.busy_2d(o.e as usize, o.f as usize) as i128, cw);
+                s.busy1d = wrap(o.busy1d + o.f + k.degree as i128 + 4, cw);
+            }
+        }
+
+        // ---- delayed buffer releases ----
+        if o.rel_bank_cnt > 0 {
+            s.rel_bank_cnt = o.rel_bank_cnt - 1;
+            if o.rel_bank_cnt == 1 {
+                s.bank_full[o.rel_bank as usize] = false;
+            }
+        }
+        if o.rel_q_cnt > 0 {
+            s.rel_q_cnt = o.rel_q_cnt - 1;
+            if o.rel_q_cnt == 1 {
+                s.q_full = false;
+            }
+        }
+
+        // ---- loader ----
+        if accept {
+            match o.ls {
+                ls::HDR => {
+                    let i = o.hdr_i;
+                    let v = word;
+                    match i {
+                        0 => s.magic_ok = v == MAGIC_IN as u128,
+                        1 => {
+                            s.p = wrap(v as i128, k.pw);
+                            s.shape_ok = v >= 1 && v <= k.max_q as u128;
+                        }
+                        2 => {
+                            s.m = wrap(v as i128, k.mw);
+                            s.shape_ok = o.shape_ok && v >= 1 && v <= k.max_kv as u128;
+                        }
+                        3 => {
+                            s.e = wrap(v as i128, k.ew);
+                            s.shape_ok = o.shape_ok && v >= 1 && v <= k.max_e as u128;
+                        }
+                        4 => {
+                            s.f = wrap(v as i128, k.fw);
+                            s.shape_ok = o.shape_ok && v >= 1 && v <= k.max_f as u128;
+                        }
+                        5 => s.mant = wrap(v as i128, k.mant),
+                        _ => s.shift = wrap(v as i128, k.shb),
+                    }
+                    // Registers start a fresh job at its first header word.
+                    if i == 0 {
+                        s.status = status::OK;
+                        s.cycles = 0;
+                        s.busy2d = 0;
+                        s.busy1d = 0;
+                        s.stall_in = 0;
+                        s.stall_out = 0;
+                        s.trail_done = false;
+                    }
+                    let mant_ok = |m: i128| m >> (k.mant - 1) == 1 && m < (1i128 << k.mant);
+                    if i == HEADER_WORDS - 1 {
+                        s.hdr_i = 0;
+                        let code = if !o.magic_ok {
+                            status::BAD_MAGIC
+                        } else if !o.shape_ok {
+                            status::BAD_SHAPE
+                        } else if !mant_ok(o.mant) || v >= (1u128 << k.shb) {
+                            status::BAD_SCALE
+                        } else {
+                            status::OK
+                        };
+                        s.active = true;
+                        if code != status::OK {
+                            error = Some(code);
+                            s.ls = if last { ls::WAITEND } else { ls::DRAIN };
+                        } else if last {
+                            error = Some(status::EARLY_END);
+                            s.ls = ls::WAITEND;
+                        } else {
+                            s.ls = ls::Q;
+                            s.ld_idx = 0;
+                            s.ld_chunk = 0;
+                            s.ld_bank = 0;
+                            s.ld_m0 = 0;
+                            s.ld_p0 = 0;
+                            s.is = is::WAIT;
+                            s.is_bank = 0;
+                            s.is_m0 = 0;
+                            s.is_p0 = 0;
+                            s.t = 0;
+                        }
+                    } else {
+                        s.hdr_i = i + 1;
+                        if last {
+                            s.hdr_i = 0;
+                            s.active = true;
+                            error = Some(status::EARLY_END);
+                            s.ls = ls::WAITEND;
+                        }
+                    }
+                }
+                ls::Q | ls::K | ls::V => {
+                    let nch = if o.ls == ls::Q { k.qch } else { k.kch } as i128;
+                    let len = if o.ls == ls::V { o.f } else { o.e };
+                    let vec_end = o.ld_chunk == nch - 1;
+                    let seg_end = vec_end && o.ld_idx == len - 1;
+                    s.ld_chunk = if vec_end { 0 } else { o.ld_chunk + 1 };
+                    if vec_end {
+                        s.ld_idx = if seg_end { 0 } else { o.ld_idx + 1 };
+                    }
+                    let mut final_word = false;
+                    if seg_end {
+                        match o.ls {
+                            ls::Q => {
+                                s.q_full = true;
+                                s.ls = ls::K;
+                            }
+                            ls::K => s.ls = ls::V,
+                            _ => {
+                                s.bank_full[o.ld_bank as usize] = true;
+                                s.ld_bank = 1 - o.ld_bank;
+                                let m0 = o.ld_m0 + k.rows as i128;
+                                if m0 >= o.m {
+                                    s.ld_m0 = 0;
+                                    let p0 = o.ld_p0 + k.cols as i128;
+                                    s.ld_p0 = p0;
+                                    if p0 >= o.p {
+                                        final_word = true;
+                                        s.ls = ls::WAITEND;
+                                    } else {
+                                        s.ls = ls::Q;
+                                    }
+                                } else {
+                                    s.ld_m0 = m0;
+                                    s.ls = ls::K;
+                                }
+                            }
+                        }
+                    }
+                    if final_word && !last {
+                        error = Some(status::MISSING_LAST);
+                        s.ls = ls::DRAIN;
+                    } else if !final_word && last {
+                        error = Some(status::EARLY_END);
+                        s.ls = ls::WAITEND;
+                    }
+                }
+                ls::DRAIN => {
+                    if last {
+                        s.ls = ls::WAITEND;
+                    }
+                }
+                _ => {}
+            }
+        }
+        if o.ls == ls::WAITEND && o.trail_done {
+            s.ls = ls::HDR;
+            s.trail_done = false;
+        }
+
+        // ---- issuer ----
+        match o.is {
+            is::WAIT => {
+                if ready_to_run {
+                    s.is = is::RUN;
+                    s.t = 0;
+                }
+            }
+            is::RUN => {
+                let period = k.plan.period(o.e as usize, o.f as usize) as i128;
+                if o.t == period - 1 {
+                    s.rel_bank = o.is_bank;
+                    s.rel_bank_cnt = k.rel as i128;
+                    s.is_bank = 1 - o.is_bank;
+                    let m0 = o.is_m0 + k.rows as i128;
+                    if m0 >= o.m {
+                        s.rel_q_cnt = k.rel as i128;
+                        s.is = is::FLUSH;
+                        s.fl = 0;
+                    } else {
+                        s.is_m0 = m0;
+                        s.is = is::WAIT;
+                    }
+                } else {
+                    s.t = o.t + 1;
+                }
+            }
+            is::FLUSH => {
+                if o.fl == k.flush as i128 {
+                    s.is = is::DSPACE;
+                    s.div_f = 0;
+                } else {
+                    s.fl = o.fl + 1;
+                }
+            }
+            is::DSPACE => {
+                if free >= k.och as i128 {
+                    s.is = is::DWAIT;
+                }
+            }
+            is::DWAIT => {
+                if av_valid {
+                    s.is = is::PUSH;
+                    s.j = 0;
+                }
+            }
+            is::PUSH => {
+                if o.j == k.och as i128 - 1 {
+                    s.j = 0;
+                    if o.div_f == o.f - 1 {
+                        s.is_m0 = 0;
+                        let p0 = o.is_p0 + k.cols as i128;
+                        s.is_p0 = p0;
+                        s.is = if p0 >= o.p { is::TRAIL } else { is::WAIT };
+                        s.k = 0;
+                    } else {
+                        s.div_f = o.div_f + 1;
+                        s.is = is::DSPACE;
+                    }
+                } else {
+                    s.j = o.j + 1;
+                }
+            }
+            is::TRAIL => {
+                if o_valid {
+                    if o.k == TRAILER_WORDS as i128 - 1 {
+                        s.is = is::IDLE;
+                        s.active = false;
+                        s.trail_done = true;
+                    } else {
+                        s.k = o.k + 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+
+        if let Some(code) = error {
+            s.status = code;
+            if o.is != is::TRAIL {
+                s.is = is::TRAIL;
+                s.k = 0;
+            }
+            s.bank_full = [false, false];
+            s.q_full = false;
+            s.rel_bank_cnt = 0;
+            s.rel_q_cnt = 0;
+        }
+    }
+}
+
+impl Controller {
+    fn verilog(&self) -> String {
+        let k = &self._k;
+        let fw = &k.fw_;
+        let plan = &k.plan;
+        // Phase boundaries as registers computed from E and F when the header is complete.
+        let mut phase_regs = String::new();
+        let mut phase_set = String::new();
+        let mut issue = String::new();
+        let mut tt_wires = String::new();
+        let tw = k.tw;
+        for (n, p) in plan.phases.iter().enumerate() {
+            phase_regs.push_str(&format!("reg [{}:0] ph{n}_start; // {}\n", tw - 1, p.name));
+            tt_wires.push_str(&format!("wire [{}:0] tt{n} = t - ph{n}_start;\n", tw - 1));
+            phase_set.push_str(&format!(
+                "            ph{n}_start <= {};\n",
+                affine_expr(p.start.e, p.start.f, p.start.c, tw, k)
+            ));
+            let cond = if n + 1 < plan.phases.len() {
+                format!("t >= ph{n}_start && t < ph{}_start", n + 1)
+            } else {
+                format!("t >= ph{n}_start")
+            };
+            let opc = if p.op == op::MAC {
+                format!("(t == ph{n}_start) ? 3'd{} : 3'd{}", op::MAC0, op::MAC)
+            } else {
+                format!("3'd{}", p.op)
+            };
+            issue.push_str(&format!(
+                "        {kw} ({cond}) begin // {name}\n            r_op = {opc};\n            r_src = 2'd{src};\n            r_idx = {idx};\n            c_q = 1'b{q};\n            c_seed = 1'b{seed};\n        end\n",
+                kw = if n == 0 { "if" } else { "else if" },
+                name = p.name,
+                src = src_code(p.x),
+                idx = resize(&format!("tt{n}"), tw, fw.idx),
+                q = p.q as u8,
+                seed = (p.seed == Seed::NegInf) as u8,
+            ));
+        }
+        let period_expr = affine_expr(plan.period.e, plan.period.f, plan.period.c, tw, k);
+        let busy2 = {
+            // busy_2d = sum of busy phase lengths + exp cycles, affine in E and F
+            let mut a = (0i64, 0i64, plan.exp_cycles as i64);
+            for p in plan.phases.iter().filter(|p| p.busy_2d) {
+                a.0 += p.len.e;
+                a.1 += p.len.f;
+                a.2 += p.len.c;
+            }
+            affine_expr(a.0, a.1, a.2, COUNTER_BITS, k)
+        };
+        let busy1 = affine_expr(0, 1, k.degree as i64 + 4, COUNTER_BITS, k);
+        let cb = COUNTER_BITS;
+        let ab = self.div_f.width();
+        let ffb = self.fifo_free.width();
+        format!(
+            r#"// @leaf controller
+localparam [3:0] L_HDR = 4'd{l_hdr}, L_Q = 4'd{l_q}, L_K = 4'd{l_k}, L_V = 4'd{l_v}, L_DRAIN = 4'd{l_drain}, L_WAITEND = 4'd{l_waitend};
+localparam [3:0] I_IDLE = 4'd{i_idle}, I_WAIT = 4'd{i_wait}, I_RUN = 4'd{i_run}, I_FLUSH = 4'd{i_flush}, I_DSPACE = 4'd{i_dspace}, I_DWAIT = 4'd{i_dwait}, I_PUSH = 4'd{i_push}, I_TRAIL = 4'd{i_trail};
+reg [3:0] lst;
+reg [3:0] ist;
+reg active;
+reg trail_done;
+reg [7:0] st;
+reg [2:0] hdr_i;
+reg [{pwm}:0] p_len;
+reg [{mwm}:0] m_len;
+reg [{ewm}:0] e_len;
+reg shape_ok;
+reg magic_ok;
+reg [{idxm}:0] ld_idx;
+reg [{cwm}:0] ld_chunk;
+reg ld_bank;
+reg [{mwm}:0] ld_m0;
+reg [{pwm}:0] ld_p0;
+reg [1:0] bank_full;
+reg q_full;
+reg [{twm}:0] t;
+reg is_bank;
+reg [{mwm}:0] is_m0;
+reg [{pwm}:0] is_p0;
+reg [7:0] fl;
+reg [{abm}:0] dvf;
+reg [{ochm}:0] j;
+reg [2:0] tk;
+reg [7:0] rel_bank_cnt;
+reg rel_bank;
+reg [7:0] rel_q_cnt;
+reg [{cbm}:0] c_cycles, c_busy2d, c_busy1d, c_stall_in, c_stall_out;
+{phase_regs}reg [{twm}:0] period;
+reg [{cbm}:0] tile_busy2d;
+reg [{cbm}:0] tile_busy1d;
+wire ready_to_run = q_full && bank_full[is_bank];
+wire accept = s_ready && s_valid;
+wire [{nchm}:0] nch = (lst == L_Q) ? {nch}'d{qch} : {nch}'d{kch};
+wire vec_end = {ld_chunk_ext} == nch - {nch}'d1;
+wire [{idxm}:0] seg_len = (lst == L_V) ? {f_idx} : {e_idx};
+wire seg_end = vec_end && ld_idx == seg_len - {idx}'d1;
+wire [{mwm}:0] ld_m0_next = ld_m0 + {mw}'d{rows};
+wire [{pwm}:0] ld_p0_next = ld_p0 + {pw}'d{cols};
+wire ld_last_tile = ld_m0_next >= m_len;
+wire ld_final = lst == L_V && seg_end && ld_last_tile && ld_p0_next >= p_len;
+wire [{mwm}:0] is_m0_next = is_m0 + {mw}'d{rows};
+wire [{pwm}:0] is_p0_next = is_p0 + {pw}'d{cols};
+wire mant_ok = sc_mant[{mantm}] == 1'b1;
+wire [{mwm}:0] m_left = m_len - is_m0;
+wire div_go = ist == I_DSPACE && fifo_free >= {ffb}'d{och};
+/* verilator lint_off UNUSEDSIGNAL */ // tile time within a phase: its low bits index K, V or Q
+{tt_wires}/* verilator lint_on UNUSEDSIGNAL */
+/* verilator lint_off UNUSEDSIGNAL */ // header values are checked on all 64 bits, kept on fewer
+wire [63:0] hv = s_data;
+/* verilator lint_on UNUSEDSIGNAL */
+always @(*) begin
+    case (lst)
+        L_HDR: s_ready = 1'b1;
+        L_Q: s_ready = !q_full;
+        L_K, L_V: s_ready = !bank_full[ld_bank];
+        L_DRAIN: s_ready = 1'b1;
+        default: s_ready = 1'b0;
+    endcase
+    q_we = accept && lst == L_Q;
+    q_waddr = {q_waddr};
+    kv_we = accept && (lst == L_K || lst == L_V);
+    kv_waddr = (ld_bank ? {kab}'d{bank1} : {kab}'d0) + ((lst == L_V) ? {kab}'d{max_e} : {kab}'d0) + {ld_idx_kv};
+    chunk = ld_chunk;
+    r_op = 3'd0;
+    r_src = 2'd0;
+    r_idx = {idx}'d0;
+    c_q = 1'b0;
+    c_seed = 1'b0;
+    if (ist == I_RUN) begin
+{issue}    end
+    r_bank = is_bank;
+    r_nvalid = (m_left >= {mw}'d{rows}) ? {nvb}'d{rows} : m_left[{nvbm}:0];
+    c_idx = r_idx;
+    blk_start = ist == I_RUN && t == {tw}'d0 && is_m0 == {mw}'d0;
+    div_start = div_go;
+    div_f = dvf;
+    sel = j;
+    case (tk)
+        3'd0: o_data = {{32'h{magic_tr:x}, 24'd0, st}};
+        3'd1: o_data = {c_cycles_ext};
+        3'd2: o_data = {c_busy2d_ext};
+        3'd3: o_data = {c_busy1d_ext};
+        3'd4: o_data = {c_stall_in_ext};
+        default: o_data = {c_stall_out_ext};
+    endcase
+    if (ist != I_TRAIL) o_data = av_word;
+    o_last = ist == I_TRAIL && tk == 3'd{tlast};
+    o_valid = ist == I_PUSH || (ist == I_TRAIL && fifo_free != {ffb}'d0);
+    status = st;
+    busy = active;
+    perf_cycles = c_cycles;
+    perf_busy_2d = c_busy2d;
+    perf_busy_1d = c_busy1d;
+    perf_stall_in = c_stall_in;
+    perf_stall_out = c_stall_out;
+end
+always @(posedge clock) begin
+    if (rst) begin
+        lst <= L_HDR;
+        ist <= I_IDLE;
+        active <= 1'b0;
+        trail_done <= 1'b0;
+        st <= 8'd0;
+        hdr_i <= 3'd0;
+        p_len <= {pw}'d0;
+        m_len <= {mw}'d0;
+        e_len <= {ew}'d0;
+        f_len <= {fwb}'d0;
+        sc_mant <= {mant}'d0;
+        sc_shift <= {shb}'d0;
+        shape_ok <= 1'b0;
+        magic_ok <= 1'b0;
+        ld_idx <= {idx}'d0;
+        ld_chunk <= {cw}'d0;
+        ld_bank <= 1'b0;
+        ld_m0 <= {mw}'d0;
+        ld_p0 <= {pw}'d0;
+        bank_full <= 2'd0;
+        q_full <= 1'b0;
+        t <= {tw}'d0;
+        is_bank <= 1'b0;
+        is_m0 <= {mw}'d0;
+        is_p0 <= {pw}'d0;
+        fl <= 8'd0;
+        dvf <= {ab}'d0;
+        j <= {ochw}'d0;
+        tk <= 3'd0;
+        rel_bank_cnt <= 8'd0;
+        rel_bank <= 1'b0;
+        rel_q_cnt <= 8'd0;
+        c_cycles <= {cb}'d0;
+        c_busy2d <= {cb}'d0;
+        c_busy1d <= {cb}'d0;
+        c_stall_in <= {cb}'d0;
+        c_stall_out <= {cb}'d0;
+    end else begin
+        // counters
+        if (active) begin
+            c_cycles <= c_cycles + {cb}'d1;
+            if (ist == I_WAIT && !ready_to_run) c_stall_in <= c_stall_in + {cb}'d1;
+            if ((ist == I_DSPACE && fifo_free < {ffb}'d{och}) || (ist == I_TRAIL && fifo_free == {ffb}'d0))
+                c_stall_out <= c_stall_out + {cb}'d1;
+            if (ist == I_DWAIT) c_busy1d <= c_busy1d + {cb}'d1;
+            if (ist == I_RUN && t == period - {tw}'d1) begin
+                c_busy2d <= c_busy2d + tile_busy2d;
+                c_busy1d <= c_busy1d + tile_busy1d;
+            end
+        end
+        // delayed buffer releases
+        if (rel_bank_cnt != 8'd0) begin
+            rel_bank_cnt <= rel_bank_cnt - 8'd1;
+            if (rel_bank_cnt == 8'd1) bank_full[rel_bank] <= 1'b0;
+        end
+        if (rel_q_cnt != 8'd0) begin
+            rel_q_cnt <= rel_q_cnt - 8'd1;
+            if (rel_q_cnt == 8'd1) q_full <= 1'b0;
+        end
+        // loader
+        if (accept) begin
+            case (lst)
+                L_HDR: begin
+                    case (hdr_i)
+                        3'd0: magic_ok <= hv == 64'h{magic_in:x};
+                        3'd1: begin
+                            p_len <= hv[{pwm}:0];
+                            shape_ok <= hv >= 64'd1 && hv <= 64'd{max_q};
+                        end
+                        3'd2: begin
+                            m_len <= hv[{mwm}:0];
+                            shape_ok <= shape_ok && hv >= 64'd1 && hv <= 64'd{max_kv};
+                        end
+                        3'd3: begin
+                            e_len <= hv[{ewm}:0];
+                            shape_ok <= shape_ok && hv >= 64'd1 && hv <= 64'd{max_e};
+                        end
+                        3'd4: begin
+                            f_len <= hv[{fwm}:0];
+                            shape_ok <= shape_ok && hv >= 64'd1 && hv <= 64'd{max_f};
+                        end
+                        3'd5: sc_mant <= hv[{mantm}:0];
+                        default: sc_shift <= hv[{shbm}:0];
+                    endcase
+                    if (hdr_i == 3'd0) begin
+                        st <= 8'd0;
+                        c_cycles <= {cb}'d0;
+                        c_busy2d <= {cb}'d0;
+                        c_busy1d <= {cb}'d0;
+                        c_stall_in <= {cb}'d0;
+                        c_stall_out <= {cb}'d0;
+                        trail_done <= 1'b0;
+                    end
+                    if (hdr_i == 3'd{hlast}) begin
+                        hdr_i <= 3'd0;
+                        active <= 1'b1;
+                        if (!magic_ok || !shape_ok || !mant_ok || hv >= 64'd{shift_lim}) begin
+                            lst <= s_last ? L_WAITEND : L_DRAIN;
+                        end else if (s_last) begin
+                            lst <= L_WAITEND;
+                        end else begin
+                            lst <= L_Q;
+                            ld_idx <= {idx}'d0;
+                            ld_chunk <= {cw}'d0;
+                            ld_bank <= 1'b0;
+                            ld_m0 <= {mw}'d0;
+                            ld_p0 <= {pw}'d0;
+                            ist <= I_WAIT;
+                            is_bank <= 1'b0;
+                            is_m0 <= {mw}'d0;
+                            is_p0 <= {pw}'d0;
+                            t <= {tw}'d0;
+                        end
+                    end else begin
+                        hdr_i <= hdr_i + 3'd1;
+                        if (s_last) begin
+                            hdr_i <= 3'd0;
+                            active <= 1'b1;
+                            lst <= L_WAITEND;
+                        end
+                    end
+                end
+                L_Q, L_K, L_V: begin
+                    ld_chunk <= vec_end ? {cw}'d0 : ld_chunk + {cw}'d1;
+                    if (vec_end) ld_idx <= seg_end ? {idx}'d0 : ld_idx + {idx}'d1;
+                    if (seg_end) begin
+                        case (lst)
+                            L_Q: begin
+                                q_full <= 1'b1;
+                                lst <= L_K;
+                            end
+                            L_K: lst <= L_V;
+                            default: begin
+                                bank_full[ld_bank] <= 1'b1;
+                                ld_bank <= !ld_bank;
+                                if (ld_last_tile) begin
+                                    ld_m0 <= {mw}'d0;
+                                    ld_p0 <= ld_p0_next;
+                                    lst <= (ld_p0_next >= p_len) ? L_WAITEND : L_Q;
+                                end else begin
+                                    ld_m0 <= ld_m0_next;
+                                    lst <= L_K;
+                                end
+                            end
+                        endcase
+                    end
+                    if (ld_final && !s_last) lst <= L_DRAIN;
+                    else if (!ld_final && s_last) lst <= L_WAITEND;
+                end
+                L_DRAIN: if (s_last) lst <= L_WAITEND;
+                default: ;
+            endcase
+        end
+        if (lst == L_WAITEND && trail_done) begin
+            lst <= L_HDR;
+            trail_done <= 1'b0;
+        end
+        // issuer
+        case (ist)
+            I_WAIT: if (ready_to_run) begin
+                ist <= I_RUN;
+                t <= {tw}'d0;
+            end
+            I_RUN: begin
+                if (t == period - {tw}'d1) begin
+                    rel_bank <= is_bank;
+                    rel_bank_cnt <= 8'd{rel};
+                    is_bank <= !is_bank;
+                    if (is_m0_next >= m_len) begin
+                        rel_q_cnt <= 8'd{rel};
+                        ist <= I_FLUSH;
+                        fl <= 8'd0;
+                    end else begin
+                        is_m0 <= is_m0_next;
+                        ist <= I_WAIT;
+                    end
+                end else t <= t + {tw}'d1;
+            end
+            I_FLUSH: begin
+                if (fl == 8'd{flush}) begin
+                    ist <= I_DSPACE;
+                    dvf <= {ab}'d0;
+                end else fl <= fl + 8'd1;
+            end
+            I_DSPACE: if (div_go) ist <= I_DWAIT;
+            I_DWAIT: if (av_valid) begin
+                ist <= I_PUSH;
+                j <= {ochw}'d0;
+            end
+            I_PUSH: begin
+                if (j == {ochw}'d{ochlast}) begin
+                    j <= {ochw}'d0;
+                    if ({dvf_ext} == f_len - {fwb}'d1) begin
+                        is_m0 <= {mw}'d0;
+                        is_p0 <= is_p0_next;
+                        ist <= (is_p0_next >= p_len) ? I_TRAIL : I_WAIT;
+                        tk <= 3'd0;
+                    end else begin
+                        dvf <= dvf + {ab}'d1;
+                        ist <= I_DSPACE;
+                    end
+                end else j <= j + {ochw}'d1;
+            end
+            I_TRAIL: if (o_valid) begin
+                if (tk == 3'd{tlast}) begin
+                    ist <= I_IDLE;
+                    active <= 1'b0;
+                    trail_done <= 1'b1;
+                end else tk <= tk + 3'd1;
+            end
+            default: ;
+        endcase
+        // errors abort the job: status, trailer, buffers released
+        if (err) begin
+            st <= err_code;
+            if (ist != I_TRAIL) begin
+                ist <= I_TRAIL;
+                tk <= 3'd0;
+            end
+            bank_full <= 2'd0;
+            q_full <= 1'b0;
+            rel_bank_cnt <= 8'd0;
+            rel_q_cnt <= 8'd0;
+        end
+        // phase table of the tile, from E and F
+        if (lst == L_Q) begin
+{phase_set}            period <= {period_expr};
+            tile_busy2d <= {busy2};
+            tile_busy1d <= {busy1};
+        end
+    end
+end
+// error detection (combinational, acted on at the edge)
+reg err;
+reg [7:0] err_code;
+always @(*) begin
+    err = 1'b0;
+    err_code = 8'd0;
+    if (accept && lst == L_HDR) begin
+        if (hdr_i == 3'd{hlast}) begin
+            if (!magic_ok) begin err = 1'b1; err_code = 8'd{bad_magic}; end
+            else if (!shape_ok) begin err = 1'b1; err_code = 8'd{bad_shape}; end
+            else if (!mant_ok || hv >= 64'd{shift_lim}) begin err = 1'b1; err_code = 8'd{bad_scale}; end
+            else if (s_last) begin err = 1'b1; err_code = 8'd{early_end}; end
+        end else if (s_last) begin
+            err = 1'b1;
+            err_code = 8'd{early_end};
+        end
+    end else if (accept && (lst == L_Q || lst == L_K || lst == L_V)) begin
+        if (ld_final && !s_last) begin err = 1'b1; err_code = 8'd{missing_last}; end
+        else if (!ld_final && s_last) begin err = 1'b1; err_code = 8'd{early_end}; end
+    end
+end
+"#,
+            l_hdr = ls::HDR,
+            l_q = ls::Q,
+            l_k = ls::K,
+            l_v = ls::V,
+            l_drain = ls::DRAIN,
+            l_waitend = ls::WAITEND,
+            i_idle = is::IDLE,
+            i_wait = is::WAIT,
+            i_run = is::RUN,
+            i_flush = is::FLUSH,
+            i_dspace = is::DSPACE,
+            i_dwait = is::DWAIT,
+            i_push = is::PUSH,
+            i_trail = is::TRAIL,
+            pw = k.pw,
+            pwm = k.pw - 1,
+            mw = k.mw,
+            mwm = k.mw - 1,
+            ew = k.ew,
+            ewm = k.ew - 1,
+            fwb = k.fw,
+            fwm = k.fw - 1,
+            idx = fw.idx,
+            idxm = fw.idx - 1,
+            cw = k.cw,
+            cwm = k.cw - 1,
+            tw = tw,
+            twm = tw - 1,
+            ab = ab,
+            abm = ab - 1,
+            ochw = k.ochw,
+            ochm = k.ochw - 1,
+            cb = cb,
+            cbm = cb - 1,
+            nch = 8,
+            nchm = 7,
+            qch = k.qch,
+            kch = k.kch,
+            ld_chunk_ext = zext("ld_chunk", k.cw, 8),
+            f_idx = resize("f_len", k.fw, fw.idx),
+            e_idx = resize("e_len", k.ew, fw.idx),
+            rows = k.rows,
+            cols = k.cols,
+            mantm = k.mant - 1,
+            mant = k.mant,
+            shb = k.shb,
+            shbm = k.shb - 1,
+            ffb = ffb,
+            och = k.och,
+            ochlast = k.och - 1,
+            q_waddr = resize("ld_idx", fw.idx, fw.q_addr),
+            kab = fw.kv_addr,
+            bank1 = k.max_e + k.max_f,
+            max_e = k.max_e,
+            ld_idx_kv = resize("ld_idx", fw.idx, fw.kv_addr),
+            nvb = fw.nvalid,
+            nvbm = fw.nvalid - 1,
+            magic_tr = MAGIC_TRAILER,
+            c_cycles_ext = zext("c_cycles", cb, 64),
+            c_busy2d_ext = zext("c_busy2d", cb, 64),
+            c_busy1d_ext = zext("c_busy1d", cb, 64),
+            c_stall_in_ext = zext("c_stall_in", cb, 64),
+            c_stall_out_ext = zext("c_stall_out", cb, 64),
+            tlast = TRAILER_WORDS - 1,
+            magic_in = MAGIC_IN,
+            max_q = k.max_q,
+            max_kv = k.max_kv,
+            max_f = k.max_f,
+            hlast = HEADER_WORDS - 1,
+            shift_lim = 1u64 << k.shb,
+            rel = k.rel,
+            flush = k.flush,
+            dvf_ext = resize("dvf", ab, k.fw),
+            bad_magic = status::BAD_MAGIC,
+            bad_shape = status::BAD_SHAPE,
+            bad_scale = status::BAD_SCALE,
+            early_end = status::EARLY_END,
+            missing_last = status::MISSING_LAST,
+        )
+    }
+}
+
+/// a * e_len + b * f_len + c at `w` bits.
+fn affine_expr(a: i64, b: i64, c: i64, w: u32, k: &K) -> String {
+    let mut terms = vec![];
+    for _ in 0..a {
+        terms.push(zext("e_len", k.ew, w));
+    }
+    for _ in 0..b {
+        terms.push(zext("f_len", k.fw, w));
+    }
+    terms.push(format!("{w}'d{c}"));
+    terms.join(" + ")
+}
+
+/// Unsigned resize of an identifier (zero-extend or keep the low bits).
+fn resize(e: &str, from: u32, to: u32) -> String {
+    if to >= from {
+        zext(e, from, to)
+    } else {
+        format!("{e}[{}:0]", to - 1)
+    }
+}

@@ -1,0 +1,174 @@
+//! The engine's stream format (`docs/interface.md`): a job as input words, the output words as
+//! AV and a trailer. The host program, the testbenches and the Verilator harness all use these
+//! two functions, so there is one definition of the word order.
+
+use crate::buffers::chunks;
+use crate::controller::{HEADER_WORDS, MAGIC_IN, MAGIC_TRAILER, TRAILER_WORDS};
+use crate::numerics::ScaleConst;
+use crate::Config;
+
+/// An attention job in integer form: Q [P, E], K [M, E], V [M, F] row-major.
+#[derive(Clone, Debug)]
+pub struct JobData<'a> {
+    pub p: usize,
+    pub m: usize,
+    pub e: usize,
+    pub f: usize,
+    pub q: &'a [i32],
+    pub k: &'a [i32],
+    pub v: &'a [i32],
+    pub scale: ScaleConst,
+}
+
+/// One stream word and its `tlast`.
+pub type Word = (u64, bool);
+
+/// Performance counters and status from the trailer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Trailer {
+    pub status: u8,
+    pub cycles: u64,
+    pub busy_2d: u64,
+    pub busy_1d: u64,
+    pub stall_in: u64,
+    pub stall_out: u64,
+}
+
+/// What the engine returned for a job.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobOutput {
+    /// AV [P, F] row-major in output units (value / 2^out_frac_bits in V steps); empty on error.
+    pub av: Vec<i64>,
+    pub trailer: Trailer,
+}
+
+fn pack(vals: impl Iterator<Item = i64>, bits: u32) -> u64 {
+    let mut w = 0u64;
+    for (i, v) in vals.enumerate() {
+        w |= ((v as u64) & ((1u64 << bits) - 1)) << (i as u32 * bits);
+    }
+    w
+}
+
+/// The header words of a job (no tlast).
+pub fn header(job: &JobData) -> Vec<Word> {
+    vec![
+        (MAGIC_IN, false),
+        (job.p as u64, false),
+        (job.m as u64, false),
+        (job.e as u64, false),
+        (job.f as u64, false),
+        (job.scale.mant, false),
+        (job.scale.shift as u64, false),
+    ]
+}
+
+/// The input words of a job: header; per block of `cols` queries, Q (per e, the block's
+/// queries in lanes), then per tile of `rows` keys, K (per e) and V (per f), keys in lanes.
+/// Vectors wider than a word's lanes take several words (chunks). `tlast` on the last word.
+pub fn encode(cfg: &Config, job: &JobData) -> Vec<Word> {
+    let d = cfg.derived();
+    let lanes = d.in_lanes;
+    let db = cfg.data_bits;
+    let (rows, cols) = (cfg.rows, cfg.cols);
+    let mut w = header(job);
+    let vec_words = |n: usize, get: &dyn Fn(usize) -> i64, out: &mut Vec<Word>| {
+        for j in 0..n.div_ceil(lanes) {
+            let vals = (0..lanes).map(|l| {
+                let i = j * lanes + l;
+                if i < n {
+                    get(i)
+                } else {
+                    0
+                }
+            });
+            out.push((pack(vals, db), false));
+        }
+    };
+    for p0 in (0..job.p).step_by(cols) {
+        for e in 0..job.e {
+            vec_words(cols, &|c| if p0 + c < job.p { job.q[(p0 + c) * job.e + e] as i64 } else { 0 }, &mut w);
+        }
+        for m0 in (0..job.m).step_by(rows) {
+            for e in 0..job.e {
+                vec_words(rows, &|r| if m0 + r < job.m { job.k[(m0 + r) * job.e + e] as i64 } else { 0 }, &mut w);
+            }
+            for f in 0..job.f {
+                vec_words(rows, &|r| if m0 + r < job.m { job.v[(m0 + r) * job.f + f] as i64 } else { 0 }, &mut w);
+            }
+        }
+    }
+    if let Some(last) = w.last_mut() {
+        last.1 = true;
+    }
+    w
+}
+
+/// Number of input words of a job of shape (P, M, E, F).
+pub fn input_words(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> usize {
+    let blocks = p.div_ceil(cfg.cols);
+    let tiles = m.div_ceil(cfg.rows);
+    HEADER_WORDS
+        + blocks * (e * chunks(cfg, cfg.cols) + tiles * (e + f) * chunks(cfg, cfg.rows))
+}
+
+/// Number of output words of a successful job.
+pub fn output_words(cfg: &Config, p: usize, f: usize) -> usize {
+    let och = cfg.cols.div_ceil(cfg.derived().out_lanes);
+    p.div_ceil(cfg.cols) * f * och + TRAILER_WORDS
+}
+
+/// Decodes the output words of a job of P queries and head size F. A trailer alone (an error
+/// status) gives an empty AV.
+pub fn decode(cfg: &Config, p: usize, f: usize, words: &[Word]) -> Result<JobOutput, String> {
+    if words.len() < TRAILER_WORDS {
+        return Err(format!("{} output words: less than a trailer", words.len()));
+    }
+    let t = &words[words.len() - TRAILER_WORDS..];
+    if t[0].0 >> 32 != MAGIC_TRAILER {
+        return Err(format!("trailer word 0 {:#x} lacks the trailer magic", t[0].0));
+    }
+    if !t[TRAILER_WORDS - 1].1 || words[..words.len() - 1].iter().any(|w| w.1) {
+        return Err("tlast must be on the last trailer word and nowhere else".into());
+    }
+    let trailer = Trailer {
+        status: (t[0].0 & 0xff) as u8,
+        cycles: t[1].0,
+        busy_2d: t[2].0,
+        busy_1d: t[3].0,
+        stall_in: t[4].0,
+        stall_out: t[5].0,
+    };
+    let body = &words[..words.len() - TRAILER_WORDS];
+    if trailer.status != 0 {
+        return Ok(JobOutput { av: vec![], trailer });
+    }
+    if body.len() != output_words(cfg, p, f) - TRAILER_WORDS {
+        return Err(format!(
+            "{} AV words, expected {}",
+            body.len(),
+            output_words(cfg, p, f) - TRAILER_WORDS
+        ));
+    }
+    let d = cfg.derived();
+    let (lo, ob) = (d.out_lanes, d.out_bits);
+    let och = cfg.cols.div_ceil(lo);
+    let mut av = vec![0i64; p * f];
+    let mut it = body.iter();
+    for p0 in (0..p).step_by(cfg.cols) {
+        for ff in 0..f {
+            for j in 0..och {
+                let w = it.next().expect("length checked").0;
+                for l in 0..lo {
+                    let c = j * lo + l;
+                    if c < cfg.cols && p0 + c < p {
+                        let raw = (w >> (l as u32 * ob)) & ((1u64 << ob) - 1);
+                        let v = if raw >> (ob - 1) == 1 { raw as i64 - (1i64 << ob) } else { raw as i64 };
+                        av[(p0 + c) * f + ff] = v;
+                    }
+                }
+            }
+        }
+    }
+    Ok(JobOutput { av, trailer })
+}
