@@ -163,7 +163,11 @@ impl Logic for RowFeeder {
         } else {
             self.c_idx.get()
         };
-        let base = if self.c_bank.on() { (w.max_e + w.max_f) as i128 } else { 0 };
+        let base = if self.c_bank.on() {
+            (w.max_e + w.max_f) as i128
+        } else {
+            0
+        };
         self.kv.raddr.set(base + off);
         self.kv.clock.set(self.clock.get());
         self.kv
@@ -249,8 +253,27 @@ impl Component for RowFeeder {
         "row_feeder".into()
     }
     leaf_ports!(
-        clock, rst, row_idx, my_chunk, lane, we, chunk, waddr, c_op, c_src, c_idx, c_bank, c_nvalid, c_op_out,
-        c_src_out, c_idx_out, c_bank_out, c_nvalid_out, x, op, vld
+        clock,
+        rst,
+        row_idx,
+        my_chunk,
+        lane,
+        we,
+        chunk,
+        waddr,
+        c_op,
+        c_src,
+        c_idx,
+        c_bank,
+        c_nvalid,
+        c_op_out,
+        c_src_out,
+        c_idx_out,
+        c_bank_out,
+        c_nvalid_out,
+        x,
+        op,
+        vld
     );
     fn tick(&mut self) {
         self.kv.tick();
@@ -335,7 +358,8 @@ impl Logic for ColFeeder {
         self.c_idx_out.set(s.c_idx);
         self.c_seed_out.set_bool(s.c_seed);
         self.q.set(if s.q_en { self.qbuf.rdata.get() } else { 0 });
-        self.ps.set(if s.seed { -(1i128 << (w.psum - 1)) } else { 0 });
+        self.ps
+            .set(if s.seed { -(1i128 << (w.psum - 1)) } else { 0 });
         self.qbuf.clock.set(self.clock.get());
         self.qbuf
             .we
@@ -403,7 +427,10 @@ impl Component for ColFeeder {
     fn kind(&self) -> String {
         "col_feeder".into()
     }
-    leaf_ports!(clock, my_chunk, lane, we, chunk, waddr, c_q, c_idx, c_seed, c_q_out, c_idx_out, c_seed_out, q, ps);
+    leaf_ports!(
+        clock, my_chunk, lane, we, chunk, waddr, c_q, c_idx, c_seed, c_q_out, c_idx_out,
+        c_seed_out, q, ps
+    );
     fn tick(&mut self) {
         self.qbuf.tick();
         let s = &mut self._s;
@@ -442,7 +469,13 @@ mod tests {
     fn feeders_match_verilog() {
         for cfg in [
             Config::default(),
-            Config { max_e: 16, max_f: 40, rows: 3, cols: 12, ..Config::default() },
+            Config {
+                max_e: 16,
+                max_f: 40,
+                rows: 3,
+                cols: 12,
+                ..Config::default()
+            },
         ] {
             check_verilog(&RowFeeder::new(&cfg)).unwrap();
             check_verilog(&ColFeeder::new(&cfg)).unwrap();

@@ -279,7 +279,13 @@ impl Controller {
             return (op::NOP, 0, 0, false, false);
         }
         let i = self._k.plan.issue(s.t as usize, s.e as usize, s.f as usize);
-        (i.op, src_code(i.x), i.idx as i128, i.q, i.seed == Seed::NegInf)
+        (
+            i.op,
+            src_code(i.x),
+            i.idx as i128,
+            i.q,
+            i.seed == Seed::NegInf,
+        )
     }
 
     fn s_ready_now(&self) -> bool {
@@ -323,9 +329,15 @@ impl Logic for Controller {
         self.f_len.set(s.f);
         self.q_we.set_bool(accept && s.ls == ls::Q);
         self.q_waddr.set(s.ld_idx);
-        self.kv_we.set_bool(accept && (s.ls == ls::K || s.ls == ls::V));
-        let off = if s.ls == ls::V { k.max_e as i128 + s.ld_idx } else { s.ld_idx };
-        self.kv_waddr.set(s.ld_bank * (k.max_e + k.max_f) as i128 + off);
+        self.kv_we
+            .set_bool(accept && (s.ls == ls::K || s.ls == ls::V));
+        let off = if s.ls == ls::V {
+            k.max_e as i128 + s.ld_idx
+        } else {
+            s.ld_idx
+        };
+        self.kv_waddr
+            .set(s.ld_bank * (k.max_e + k.max_f) as i128 + off);
         self.chunk.set(s.ld_chunk);
         let (opc, src, idx, q, seed) = self.issue();
         self.r_op.set(opc);
@@ -345,9 +357,15 @@ impl Logic for Controller {
         self.div_f.set(s.div_f);
         self.sel.set(s.j);
         let trail = s.is == is::TRAIL;
-        self.o_data.set(if trail { self.trailer_word(s.k) } else { self.av_word.get() });
-        self.o_last.set_bool(trail && s.k == (TRAILER_WORDS - 1) as i128);
-        self.o_valid.set_bool(s.is == is::PUSH || (trail && self.fifo_free.get() > 0));
+        self.o_data.set(if trail {
+            self.trailer_word(s.k)
+        } else {
+            self.av_word.get()
+        });
+        self.o_last
+            .set_bool(trail && s.k == (TRAILER_WORDS - 1) as i128);
+        self.o_valid
+            .set_bool(s.is == is::PUSH || (trail && self.fifo_free.get() > 0));
         self.status.set(s.status);
         self.busy.set_bool(s.active);
         self.perf_cycles.set(s.cycles);
@@ -409,10 +427,45 @@ impl Component for Controller {
         "controller".into()
     }
     leaf_ports!(
-        clock, rst, s_data, s_valid, s_last, s_ready, sc_mant, sc_shift, f_len, q_we, q_waddr,
-        kv_we, kv_waddr, chunk, r_op, r_src, r_idx, r_bank, r_nvalid, c_q, c_idx, c_seed,
-        blk_start, div_start, div_f, av_valid, sel, av_word, o_data, o_last, o_valid, fifo_free,
-        status, busy, perf_cycles, perf_busy_2d, perf_busy_1d, perf_stall_in, perf_stall_out
+        clock,
+        rst,
+        s_data,
+        s_valid,
+        s_last,
+        s_ready,
+        sc_mant,
+        sc_shift,
+        f_len,
+        q_we,
+        q_waddr,
+        kv_we,
+        kv_waddr,
+        chunk,
+        r_op,
+        r_src,
+        r_idx,
+        r_bank,
+        r_nvalid,
+        c_q,
+        c_idx,
+        c_seed,
+        blk_start,
+        div_start,
+        div_f,
+        av_valid,
+        sel,
+        av_word,
+        o_data,
+        o_last,
+        o_valid,
+        fifo_free,
+        status,
+        busy,
+        perf_cycles,
+        perf_busy_2d,
+        perf_busy_1d,
+        perf_stall_in,
+        perf_stall_out
     );
 
     fn tick(&mut self) {
@@ -446,7 +499,10 @@ impl Component for Controller {
                 s.busy1d = wrap(o.busy1d + 1, cw);
             }
             if o.is == is::RUN && o.t == k.plan.period(o.e as usize, o.f as usize) as i128 - 1 {
-                s.busy2d = wrap(o.busy2d + k.plan.busy_2d(o.e as usize, o.f as usize) as i128, cw);
+                s.busy2d = wrap(
+                    o.busy2d + k.plan.busy_2d(o.e as usize, o.f as usize) as i128,
+                    cw,
+                );
                 s.busy1d = wrap(o.busy1d + o.f + k.degree as i128 + 4, cw);
             }
         }

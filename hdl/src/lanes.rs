@@ -93,7 +93,9 @@ impl Component for Split {
         "split".into()
     }
     fn port_names(&self) -> Vec<&'static str> {
-        std::iter::once("word").chain(self.names.iter().copied()).collect()
+        std::iter::once("word")
+            .chain(self.names.iter().copied())
+            .collect()
     }
     fn port(&self, i: usize) -> &Sig {
         if i == 0 {
@@ -187,7 +189,11 @@ impl Component for Concat {
         "concat".into()
     }
     fn port_names(&self) -> Vec<&'static str> {
-        self.names.iter().copied().chain(std::iter::once("word")).collect()
+        self.names
+            .iter()
+            .copied()
+            .chain(std::iter::once("word"))
+            .collect()
     }
     fn port(&self, i: usize) -> &Sig {
         if i < self.lanes.len() {
@@ -218,10 +224,16 @@ mod tests {
         check_verilog(&Split::new(64, 8, 8)).unwrap();
         check_verilog(&Split::new(40, 3, 8)).unwrap();
         check_verilog(&Concat::new(3, 16, 64)).unwrap();
-        let rows: Vec<Vec<i128>> = (0..2000).map(|_| vec![vectors::random(&mut rng, 40, false)]).collect();
+        let rows: Vec<Vec<i128>> = (0..2000)
+            .map(|_| vec![vectors::random(&mut rng, 40, false)])
+            .collect();
         cosim(Split::new(40, 3, 8), &rows).unwrap();
         let rows: Vec<Vec<i128>> = (0..2000)
-            .map(|_| (0..3).map(|_| vectors::random(&mut rng, 16, true)).collect())
+            .map(|_| {
+                (0..3)
+                    .map(|_| vectors::random(&mut rng, 16, true))
+                    .collect()
+            })
             .collect();
         cosim(Concat::new(3, 16, 64), &rows).unwrap();
     }
@@ -284,9 +296,14 @@ impl Logic for Select {
             for i in (0..n_here).rev() {
                 parts.push(self.names[j * self.per_word + i].to_string());
             }
-            t.push_str(&format!("        {sb}'d{j}: word = {{{}}};\n", parts.join(", ")));
+            t.push_str(&format!(
+                "        {sb}'d{j}: word = {{{}}};\n",
+                parts.join(", ")
+            ));
         }
-        t.push_str(&format!("        default: word = {wb}'d0;\n    endcase\nend\n"));
+        t.push_str(&format!(
+            "        default: word = {wb}'d0;\n    endcase\nend\n"
+        ));
         Verilog::Custom(t)
     }
 }
@@ -302,7 +319,9 @@ impl Block for Select {
         self.word.update_all();
     }
     fn has_changed(&self) -> bool {
-        self.word.has_changed() || self.sel.has_changed() || self.lanes.iter().any(|l| l.has_changed())
+        self.word.has_changed()
+            || self.sel.has_changed()
+            || self.lanes.iter().any(|l| l.has_changed())
     }
     fn accept(&self, name: &str, probe: &mut dyn Probe) {
         probe.visit_start_scope(name, self);
@@ -361,7 +380,9 @@ mod select_tests {
             check_verilog(&Select::new(n, 16, 64)).unwrap();
             let rows: Vec<Vec<i128>> = (0..1000)
                 .map(|_| {
-                    let mut r: Vec<i128> = (0..n).map(|_| vectors::random(&mut rng, 16, true)).collect();
+                    let mut r: Vec<i128> = (0..n)
+                        .map(|_| vectors::random(&mut rng, 16, true))
+                        .collect();
                     r.push(rng.gen_range(0..2));
                     r
                 })

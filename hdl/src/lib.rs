@@ -4,15 +4,15 @@
 //! - [`numerics`]: the integer arithmetic shared by the RTL models and the golden model.
 
 pub mod arith;
-pub mod buffers;
 pub mod array1d;
 pub mod array2d;
+pub mod buffers;
 pub mod config;
 pub mod controller;
 pub mod datapath;
 pub mod fifo;
-pub mod lanes;
 pub mod kit;
+pub mod lanes;
 pub mod numerics;
 pub mod pe;
 pub mod ram;

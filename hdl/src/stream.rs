@@ -87,14 +87,44 @@ pub fn encode(cfg: &Config, job: &JobData) -> Vec<Word> {
     };
     for p0 in (0..job.p).step_by(cols) {
         for e in 0..job.e {
-            vec_words(cols, &|c| if p0 + c < job.p { job.q[(p0 + c) * job.e + e] as i64 } else { 0 }, &mut w);
+            vec_words(
+                cols,
+                &|c| {
+                    if p0 + c < job.p {
+                        job.q[(p0 + c) * job.e + e] as i64
+                    } else {
+                        0
+                    }
+                },
+                &mut w,
+            );
         }
         for m0 in (0..job.m).step_by(rows) {
             for e in 0..job.e {
-                vec_words(rows, &|r| if m0 + r < job.m { job.k[(m0 + r) * job.e + e] as i64 } else { 0 }, &mut w);
+                vec_words(
+                    rows,
+                    &|r| {
+                        if m0 + r < job.m {
+                            job.k[(m0 + r) * job.e + e] as i64
+                        } else {
+                            0
+                        }
+                    },
+                    &mut w,
+                );
             }
             for f in 0..job.f {
-                vec_words(rows, &|r| if m0 + r < job.m { job.v[(m0 + r) * job.f + f] as i64 } else { 0 }, &mut w);
+                vec_words(
+                    rows,
+                    &|r| {
+                        if m0 + r < job.m {
+                            job.v[(m0 + r) * job.f + f] as i64
+                        } else {
+                            0
+                        }
+                    },
+                    &mut w,
+                );
             }
         }
     }
@@ -108,8 +138,7 @@ pub fn encode(cfg: &Config, job: &JobData) -> Vec<Word> {
 pub fn input_words(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> usize {
     let blocks = p.div_ceil(cfg.cols);
     let tiles = m.div_ceil(cfg.rows);
-    HEADER_WORDS
-        + blocks * (e * chunks(cfg, cfg.cols) + tiles * (e + f) * chunks(cfg, cfg.rows))
+    HEADER_WORDS + blocks * (e * chunks(cfg, cfg.cols) + tiles * (e + f) * chunks(cfg, cfg.rows))
 }
 
 /// Number of output words of a successful job.
@@ -126,7 +155,10 @@ pub fn decode(cfg: &Config, p: usize, f: usize, words: &[Word]) -> Result<JobOut
     }
     let t = &words[words.len() - TRAILER_WORDS..];
     if t[0].0 >> 32 != MAGIC_TRAILER {
-        return Err(format!("trailer word 0 {:#x} lacks the trailer magic", t[0].0));
+        return Err(format!(
+            "trailer word 0 {:#x} lacks the trailer magic",
+            t[0].0
+        ));
     }
     if !t[TRAILER_WORDS - 1].1 || words[..words.len() - 1].iter().any(|w| w.1) {
         return Err("tlast must be on the last trailer word and nowhere else".into());
@@ -141,7 +173,10 @@ pub fn decode(cfg: &Config, p: usize, f: usize, words: &[Word]) -> Result<JobOut
     };
     let body = &words[..words.len() - TRAILER_WORDS];
     if trailer.status != 0 {
-        return Ok(JobOutput { av: vec![], trailer });
+        return Ok(JobOutput {
+            av: vec![],
+            trailer,
+        });
     }
     if body.len() != output_words(cfg, p, f) - TRAILER_WORDS {
         return Err(format!(
@@ -163,7 +198,11 @@ pub fn decode(cfg: &Config, p: usize, f: usize, words: &[Word]) -> Result<JobOut
                     let c = j * lo + l;
                     if c < cfg.cols && p0 + c < p {
                         let raw = (w >> (l as u32 * ob)) & ((1u64 << ob) - 1);
-                        let v = if raw >> (ob - 1) == 1 { raw as i64 - (1i64 << ob) } else { raw as i64 };
+                        let v = if raw >> (ob - 1) == 1 {
+                            raw as i64 - (1i64 << ob)
+                        } else {
+                            raw as i64
+                        };
                         av[(p0 + c) * f + ff] = v;
                     }
                 }

@@ -6,8 +6,8 @@
 //! tiles per row), the datapath (2D array over 1D array), lane split/select and the output FIFO.
 
 use crate::buffers::{ColFeeder, RowFeeder};
-use crate::controller::{Controller, COUNTER_BITS};
 use crate::config::ubits;
+use crate::controller::{Controller, COUNTER_BITS};
 use crate::fifo::Fifo;
 use crate::kit::{Sig, Structure};
 use crate::lanes::{Select, Split};
@@ -32,8 +32,14 @@ pub fn build(cfg: &Config) -> Structure {
     let fifo_free_bits = ubits(cfg.fifo_depth as u128);
     let ctrl = s.add_child("controller", Box::new(Controller::new(cfg, fifo_free_bits)));
     let dp = s.add_child("datapath", Box::new(datapath::build(cfg)));
-    let split = s.add_child("in_lanes", Box::new(Split::new(d.word_bits, lanes, cfg.data_bits)));
-    let sel = s.add_child("out_lanes", Box::new(Select::new(cols, d.out_bits, d.word_bits)));
+    let split = s.add_child(
+        "in_lanes",
+        Box::new(Split::new(d.word_bits, lanes, cfg.data_bits)),
+    );
+    let sel = s.add_child(
+        "out_lanes",
+        Box::new(Select::new(cols, d.out_bits, d.word_bits)),
+    );
     let fifo = s.add_child("out_fifo", Box::new(Fifo::new(d.word_bits, cfg.fifo_depth)));
 
     let c = |s: &mut Structure, child: usize, port: &str, src: crate::kit::End| {
@@ -49,7 +55,14 @@ pub fn build(cfg: &Config) -> Structure {
     c(&mut s, ctrl, "s_last", s_last);
     s.expose(ctrl, "s_ready", "s_axis_tready");
     c(&mut s, split, "word", s_data);
-    for p in ["sc_mant", "sc_shift", "f_len", "blk_start", "div_start", "div_f"] {
+    for p in [
+        "sc_mant",
+        "sc_shift",
+        "f_len",
+        "blk_start",
+        "div_start",
+        "div_f",
+    ] {
         let src = s.at(ctrl, p);
         c(&mut s, dp, p, src);
     }
@@ -65,7 +78,11 @@ pub fn build(cfg: &Config) -> Structure {
         let src = s.at(dp, &format!("av_c{col}"));
         c(&mut s, sel, &format!("lane_{col}"), src);
     }
-    for (p, f) in [("o_data", "s_data"), ("o_last", "s_last"), ("o_valid", "s_valid")] {
+    for (p, f) in [
+        ("o_data", "s_data"),
+        ("o_last", "s_last"),
+        ("o_valid", "s_valid"),
+    ] {
         let src = s.at(ctrl, p);
         c(&mut s, fifo, f, src);
     }
@@ -75,7 +92,15 @@ pub fn build(cfg: &Config) -> Structure {
     s.expose(fifo, "m_data", "m_axis_tdata");
     s.expose(fifo, "m_valid", "m_axis_tvalid");
     s.expose(fifo, "m_last", "m_axis_tlast");
-    for p in ["status", "busy", "perf_cycles", "perf_busy_2d", "perf_busy_1d", "perf_stall_in", "perf_stall_out"] {
+    for p in [
+        "status",
+        "busy",
+        "perf_cycles",
+        "perf_busy_2d",
+        "perf_busy_1d",
+        "perf_stall_in",
+        "perf_stall_out",
+    ] {
         s.expose(ctrl, p, p);
     }
     debug_assert_eq!(s.sig(s.p("perf_cycles")).width(), COUNTER_BITS);
@@ -96,7 +121,13 @@ pub fn build(cfg: &Config) -> Structure {
             let src = s.at(ctrl, src);
             c(&mut s, f, dst, src);
         }
-        for (cmd, ctl) in [("c_op", "r_op"), ("c_src", "r_src"), ("c_idx", "r_idx"), ("c_bank", "r_bank"), ("c_nvalid", "r_nvalid")] {
+        for (cmd, ctl) in [
+            ("c_op", "r_op"),
+            ("c_src", "r_src"),
+            ("c_idx", "r_idx"),
+            ("c_bank", "r_bank"),
+            ("c_nvalid", "r_nvalid"),
+        ] {
             let src = match prev {
                 None => s.at(ctrl, ctl),
                 Some(p) => s.at(p, &format!("{cmd}_out")),
@@ -110,7 +141,13 @@ pub fn build(cfg: &Config) -> Structure {
         prev = Some(f);
     }
     if let Some(last) = prev {
-        for p in ["c_op_out", "c_src_out", "c_idx_out", "c_bank_out", "c_nvalid_out"] {
+        for p in [
+            "c_op_out",
+            "c_src_out",
+            "c_idx_out",
+            "c_bank_out",
+            "c_nvalid_out",
+        ] {
             let e = s.at(last, p);
             s.leave_unused(e);
         }

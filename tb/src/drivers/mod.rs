@@ -2,3 +2,4 @@
 //! feeders and the controller), and (later) the full engine in rust-hdl or Verilator.
 
 pub mod datapath;
+pub mod engine;

@@ -1,0 +1,118 @@
+//! The engine end to end in rust-hdl: input stream in, AV and trailer out, bit-exact with
+//! `cascade_fixed`, with and without backpressure; bad jobs end with an error status.
+
+use fusemax_hdl::controller::status;
+use fusemax_hdl::stream::{decode, encode, JobData};
+use fusemax_hdl::{Config, Dist, Job};
+use fusemax_tb::drivers::engine::run_rusthdl;
+use fusemax_tb::gen::generate;
+use fusemax_tb::quant::QuantJob;
+use fusemax_tb::reference::cascade_fixed;
+
+fn small(rows: usize, cols: usize) -> Config {
+    Config {
+        rows,
+        cols,
+        max_e: 16,
+        max_f: 16,
+        max_seq_kv: 512,
+        max_seq_q: 512,
+        fifo_depth: 4,
+        ..Config::default()
+    }
+}
+
+fn job(cfg: &Config, p: usize, m: usize, e: usize, f: usize, dist: Dist, seed: u64) -> QuantJob {
+    let x = generate(p, m, e, f, seed, dist);
+    QuantJob::from_real(&x.q, &x.k, &x.v, None, cfg).unwrap()
+}
+
+fn data(j: &QuantJob) -> JobData<'_> {
+    let (p, m, e, f) = j.shape();
+    JobData {
+        p,
+        m,
+        e,
+        f,
+        q: &j.q.data,
+        k: &j.k.data,
+        v: &j.v.data,
+        scale: j.scale_const,
+    }
+}
+
+fn check(cfg: &Config, j: &QuantJob, stall: f64) -> fusemax_hdl::stream::Trailer {
+    let (p, _, _, f) = j.shape();
+    let words = encode(cfg, &data(j));
+    let run = run_rusthdl(cfg, &words, stall, 3, 2_000_000).unwrap();
+    let out = decode(cfg, p, f, &run.words).unwrap();
+    assert_eq!(out.trailer.status, 0);
+    let expect = cascade_fixed(j, cfg);
+    let mism = out
+        .av
+        .iter()
+        .zip(&expect.data)
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(mism, 0, "{mism} mismatches");
+    out.trailer
+}
+
+#[test]
+fn engine_2x2_matches_cascade_fixed_with_and_without_backpressure() {
+    let cfg = small(2, 2);
+    let j = job(&cfg, 3, 5, 4, 3, Dist::Normal, 1);
+    let t0 = check(&cfg, &j, 0.0);
+    let t1 = check(&cfg, &j, 0.3);
+    assert!(t0.busy_2d > 0 && t0.cycles > t0.busy_2d);
+    assert!(
+        t1.stall_in + t1.stall_out > 0,
+        "backpressure shows in the counters"
+    );
+}
+
+#[test]
+fn engine_4x4_ragged() {
+    let cfg = small(4, 4);
+    let j = job(&cfg, 6, 11, 8, 5, Dist::Peaked, 2);
+    check(&cfg, &j, 0.0);
+}
+
+#[test]
+fn bad_jobs_end_with_an_error_status() {
+    let cfg = small(2, 2);
+    let j = job(&cfg, 2, 3, 4, 3, Dist::Normal, 4);
+    let good = encode(&cfg, &data(&j));
+    let run = |words: Vec<(u64, bool)>| {
+        let r = run_rusthdl(&cfg, &words, 0.0, 1, 100_000).unwrap();
+        decode(&cfg, 2, 3, &r.words).unwrap().trailer.status as i128
+    };
+    let mut w = good.clone();
+    w[2].0 = 0; // M = 0
+    assert_eq!(run(w), status::BAD_SHAPE);
+    let mut w = good.clone();
+    w[3].0 = 17; // E above max_e
+    assert_eq!(run(w), status::BAD_SHAPE);
+    let mut w = good.clone();
+    w[2].0 = 513; // M above max_seq_kv
+    assert_eq!(run(w), status::BAD_SHAPE);
+    let mut w = good.clone();
+    w[0].0 = 0x1234;
+    assert_eq!(run(w), status::BAD_MAGIC);
+    let mut w = good[..20].to_vec();
+    w.last_mut().unwrap().1 = true; // the stream ends early
+    assert_eq!(run(w), status::EARLY_END);
+    let mut w = good.clone();
+    w.last_mut().unwrap().1 = false;
+    w.push((0, true)); // one word too many
+    assert_eq!(run(w), status::MISSING_LAST);
+    // After an error the engine takes the next job.
+    let mut w = good[..9].to_vec();
+    w.last_mut().unwrap().1 = true;
+    w.extend(good.iter().copied());
+    let r = run_rusthdl(&cfg, &w, 0.0, 1, 100_000).unwrap();
+    assert_eq!(
+        decode(&cfg, 2, 3, &r.words).unwrap().trailer.status as i128,
+        status::EARLY_END
+    );
+}
