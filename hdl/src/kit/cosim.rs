@@ -81,16 +81,30 @@ pub fn run(cmd: &mut Command) -> Result<(), String> {
 /// Builds (or reuses) a Verilator binary for `verilog` (top module `dut`) with `harness`
 /// C++ source. Returns the executable.
 pub fn verilate(verilog: &str, harness: &str, tag: &str, opt: &str) -> Result<PathBuf, String> {
+    verilate_top(verilog, harness, tag, opt, "dut", false)
+}
+
+/// Builds (or reuses) a Verilator binary for `verilog` with top module `top` (class `V<top>`),
+/// optionally with VCD tracing. The binary is `<dir>/obj/V<top>`.
+pub fn verilate_top(
+    verilog: &str,
+    harness: &str,
+    tag: &str,
+    opt: &str,
+    top: &str,
+    trace: bool,
+) -> Result<PathBuf, String> {
     let mut h = Sha256::new();
     h.update(verilog.as_bytes());
     h.update(harness.as_bytes());
     h.update(opt.as_bytes());
+    h.update([trace as u8]);
     let hash: String = h.finalize()[..8]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
     let dir = build_root().join("cosim").join(format!("{tag}-{hash}"));
-    let exe = dir.join("obj").join("Vdut");
+    let exe = dir.join("obj").join(format!("V{top}"));
     if exe.exists() {
         return Ok(exe);
     }
@@ -101,10 +115,14 @@ pub fn verilate(verilog: &str, harness: &str, tag: &str, opt: &str) -> Result<Pa
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
     std::fs::write(tmp.join("dut.v"), verilog).map_err(|e| e.to_string())?;
     std::fs::write(tmp.join("harness.cpp"), harness).map_err(|e| e.to_string())?;
-    run(Command::new("verilator")
-        .current_dir(&tmp)
-        .args(["--cc", "--exe", "--build", "-j", "2", "--top-module", "dut"])
-        .args(["-Mdir", "obj", "-CFLAGS", opt, "dut.v", "harness.cpp"]))?;
+    let mut cmd = Command::new("verilator");
+    cmd.current_dir(&tmp)
+        .args(["--cc", "--exe", "--build", "-j", "2", "--top-module", top])
+        .args(["-Mdir", "obj", "-CFLAGS", opt]);
+    if trace {
+        cmd.arg("--trace");
+    }
+    run(cmd.args(["dut.v", "harness.cpp"]))?;
     match std::fs::rename(&tmp, &dir) {
         Ok(()) => {}
         Err(_) if exe.exists() => {

@@ -4,8 +4,35 @@
 use fusemax_hdl::kit::RtlSim;
 use fusemax_hdl::stream::Word;
 use fusemax_hdl::{top, Config};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+
+/// The backpressure generator shared with the Verilator harness (xorshift64, two draws per
+/// cycle: source, then sink), so that both simulators see the same stalls.
+pub struct StallRng {
+    state: u64,
+    thr: u32,
+}
+
+impl StallRng {
+    pub fn new(stall: f64, seed: u64) -> StallRng {
+        StallRng {
+            state: seed.wrapping_mul(2654435761).wrapping_add(1),
+            thr: Self::threshold(stall),
+        }
+    }
+    /// A stall probability as a threshold on a 32-bit draw.
+    pub fn threshold(stall: f64) -> u32 {
+        (stall.clamp(0.0, 0.999) * 4294967296.0) as u32
+    }
+    /// One draw: whether to stall.
+    pub fn stall(&mut self) -> bool {
+        let mut x = self.state;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.state = x;
+        self.thr > 0 && ((x >> 32) as u32) < self.thr
+    }
+}
 
 /// Result of a simulated job.
 #[derive(Clone, Debug)]
@@ -27,7 +54,7 @@ pub fn run_rusthdl(
     max_cycles: u64,
 ) -> Result<SimRun, String> {
     let mut sim = RtlSim::new(top::build(cfg));
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = StallRng::new(stall, seed);
     sim.set("rst", 1);
     sim.step();
     sim.step();
@@ -37,14 +64,15 @@ pub fn run_rusthdl(
     let mut out = vec![];
     let mut cycles = 0u64;
     while cycles < max_cycles {
-        if !presenting && next < input.len() && !(stall > 0.0 && rng.gen_bool(stall)) {
+        let hold = rng.stall();
+        if !presenting && next < input.len() && !hold {
             presenting = true;
         }
         let (w, last) = input.get(next).copied().unwrap_or((0, false));
         sim.set("s_axis_tvalid", presenting as i128);
         sim.set("s_axis_tdata", w as i128);
         sim.set("s_axis_tlast", last as i128);
-        let ready = !(stall > 0.0 && rng.gen_bool(stall));
+        let ready = !rng.stall();
         sim.set("m_axis_tready", ready as i128);
         sim.settle();
         let took_in = presenting && sim.get("s_axis_tready") == 1;

@@ -3,3 +3,4 @@
 
 pub mod datapath;
 pub mod engine;
+pub mod verilator;
