@@ -34,7 +34,7 @@ pub struct Args {
 }
 
 /// Where the inputs came from.
-enum Source {
+pub enum Source {
     Generated,
     Files,
 }
@@ -67,8 +67,13 @@ fn to_int(m: NpyMatrix, cfg: &Config) -> (Mat<i32>, f64) {
     }
 }
 
-fn job_from_files(a: &Args, cfg: &Config) -> Result<QuantJob> {
-    let (Some(qp), Some(kp), Some(vp)) = (&a.q, &a.k, &a.v) else {
+fn job_from_files(
+    q: &Option<PathBuf>,
+    k: &Option<PathBuf>,
+    v: &Option<PathBuf>,
+    cfg: &Config,
+) -> Result<QuantJob> {
+    let (Some(qp), Some(kp), Some(vp)) = (q, k, v) else {
         bail!("--q, --k and --v must be given together (or none of them, to generate inputs)");
     };
     let q = read_input("Q", "--q", qp)?;
@@ -95,11 +100,18 @@ fn job_from_files(a: &Args, cfg: &Config) -> Result<QuantJob> {
     job.map_err(|e| anyhow!("inputs: {e}"))
 }
 
-pub fn run(a: Args) -> Result<()> {
-    let any_file = a.q.is_some() || a.k.is_some() || a.v.is_some();
+/// The job of a command line: Q, K, V from .npy files (all three) or generated from the
+/// job's shape, seed and distribution; the config's job shape follows the files.
+pub fn load_job(
+    common: &CommonArgs,
+    q: &Option<PathBuf>,
+    k: &Option<PathBuf>,
+    v: &Option<PathBuf>,
+) -> Result<(Config, QuantJob, Source)> {
+    let any_file = q.is_some() || k.is_some() || v.is_some();
     let mut cfg;
-    let (job, source) = if any_file {
-        if a.common.has_generation_flags() {
+    Ok(if any_file {
+        if common.has_generation_flags() {
             eprintln!(
                 "note: the shape, --seed and --dist flags do not apply when Q, K, V come from files"
             );
@@ -110,8 +122,8 @@ pub fn run(a: Args) -> Result<()> {
             .iter()
             .map(|k| format!("job.{k}=1"))
             .collect();
-        cfg = a.common.load_config_with(&placeholder)?;
-        let job = job_from_files(&a, &cfg)?;
+        cfg = common.load_config_with(&placeholder)?;
+        let job = job_from_files(q, k, v, &cfg)?;
         let (p, m, e, f) = job.shape();
         (
             cfg.job.seq_q,
@@ -121,15 +133,19 @@ pub fn run(a: Args) -> Result<()> {
         ) = (p, m, e, f);
         cfg.validate_job()
             .map_err(|e| anyhow!("input shapes: {e}"))?;
-        (job, Source::Files)
+        (cfg, job, Source::Files)
     } else {
-        cfg = a.common.load_config()?;
+        cfg = common.load_config()?;
         let j = &cfg.job;
         let x = gen::generate(j.seq_q, j.seq_kv, j.head_e, j.head_f, j.seed, j.dist);
         let job = QuantJob::from_real(&x.q, &x.k, &x.v, j.scale, &cfg)
             .map_err(|e| anyhow!("generated inputs: {e}"))?;
-        (job, Source::Generated)
-    };
+        (cfg, job, Source::Generated)
+    })
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let (cfg, job, source) = load_job(&a.common, &a.q, &a.k, &a.v)?;
     let (p, m, e, f) = job.shape();
     let n = Numerics::new(&cfg);
 
