@@ -7,7 +7,9 @@
 
 pub mod common;
 pub mod config;
+pub mod generate;
 pub mod reference;
+pub mod sim;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -28,6 +30,11 @@ pub enum Command {
     /// Run the bit-accurate model on generated inputs or .npy files and report its error
     /// against f64 attention.
     Reference(reference::Args),
+    /// Write the engine's Verilog (fusemax.v) and the effective config for a config.
+    Generate(generate::Args),
+    /// Run one job through the engine's RTL (Verilator or rust-hdl), compare every output with
+    /// the bit-accurate model, and report cycles, utilization and error.
+    Sim(sim::Args),
 }
 
 /// Runs one parsed command line.
@@ -35,6 +42,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Config(a) => config::run(a),
         Command::Reference(a) => reference::run(a),
+        Command::Generate(a) => generate::run(a),
+        Command::Sim(a) => sim::run(a),
     }
 }
 

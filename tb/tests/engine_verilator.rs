@@ -33,14 +33,34 @@ struct Case {
 fn run_case(eng: &VerilatorEngine, cfg: &Config, c: &Case, seed: u64, stall: f64) -> Vec<i64> {
     let x = generate(c.p, c.m, c.e, c.f, seed, c.dist);
     let j = QuantJob::from_real(&x.q, &x.k, &x.v, None, cfg).unwrap();
-    let data = JobData { p: c.p, m: c.m, e: c.e, f: c.f, q: &j.q.data, k: &j.k.data, v: &j.v.data, scale: j.scale_const };
+    let data = JobData {
+        p: c.p,
+        m: c.m,
+        e: c.e,
+        f: c.f,
+        q: &j.q.data,
+        k: &j.k.data,
+        v: &j.v.data,
+        scale: j.scale_const,
+    };
     let words = encode(cfg, &data);
-    let run = eng.run(&words, stall, seed, 200_000_000, None, |_, _, _| {}).unwrap();
+    let run = eng
+        .run(&words, stall, seed, 200_000_000, None, |_, _, _| {})
+        .unwrap();
     let out = decode(cfg, c.p, c.f, &run.words).unwrap();
     assert_eq!(out.trailer.status, 0);
     let expect = cascade_fixed(&j, cfg);
-    let mism = out.av.iter().zip(&expect.data).filter(|(a, b)| a != b).count();
-    assert_eq!(mism, 0, "{}x{} P={} M={} E={} F={} {:?}: {mism} mismatches", cfg.rows, cfg.cols, c.p, c.m, c.e, c.f, c.dist);
+    let mism = out
+        .av
+        .iter()
+        .zip(&expect.data)
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(
+        mism, 0,
+        "{}x{} P={} M={} E={} F={} {:?}: {mism} mismatches",
+        cfg.rows, cfg.cols, c.p, c.m, c.e, c.f, c.dist
+    );
     assert!(out.trailer.busy_2d > 0 && out.trailer.cycles >= out.trailer.busy_2d);
     out.av
 }
@@ -49,37 +69,178 @@ fn run_case(eng: &VerilatorEngine, cfg: &Config, c: &Case, seed: u64, stall: f64
 fn random_jobs_bit_exact_in_verilator() {
     use Dist::*;
     let plan: Vec<(Config, Vec<Case>)> = vec![
-        (cfg(1, 1, 16), vec![
-            Case { p: 1, m: 1, e: 8, f: 8, dist: Normal },
-            Case { p: 3, m: 37, e: 16, f: 9, dist: Peaked },
-            Case { p: 2, m: 20, e: 11, f: 16, dist: Flat },
-        ]),
-        (cfg(2, 2, 64), vec![
-            Case { p: 5, m: 33, e: 8, f: 8, dist: Uniform },
-            Case { p: 7, m: 64, e: 64, f: 64, dist: Normal },
-            Case { p: 1, m: 129, e: 32, f: 17, dist: Peaked },
-            Case { p: 4, m: 1, e: 9, f: 40, dist: Flat },
-        ]),
-        (cfg(4, 4, 64), vec![
-            Case { p: 10, m: 257, e: 64, f: 64, dist: Normal },
-            Case { p: 4, m: 1024, e: 16, f: 8, dist: Peaked },
-            Case { p: 13, m: 99, e: 48, f: 24, dist: Uniform },
-            Case { p: 3, m: 7, e: 8, f: 64, dist: Flat },
-        ]),
-        (cfg(2, 8, 64), vec![
-            Case { p: 8, m: 300, e: 32, f: 32, dist: Normal },
-            Case { p: 17, m: 45, e: 20, f: 12, dist: Peaked },
-            Case { p: 1, m: 1024, e: 8, f: 8, dist: Uniform },
-            Case { p: 30, m: 2, e: 64, f: 9, dist: Flat },
-        ]),
-        (cfg(8, 8, 64), vec![
-            Case { p: 64, m: 1024, e: 64, f: 64, dist: Normal },
-            Case { p: 1024, m: 64, e: 16, f: 16, dist: Normal },
-            Case { p: 9, m: 1000, e: 40, f: 56, dist: Peaked },
-            Case { p: 20, m: 513, e: 64, f: 8, dist: Uniform },
-            Case { p: 16, m: 100, e: 8, f: 64, dist: Flat },
-            Case { p: 1, m: 1, e: 64, f: 64, dist: Normal },
-        ]),
+        (
+            cfg(1, 1, 16),
+            vec![
+                Case {
+                    p: 1,
+                    m: 1,
+                    e: 8,
+                    f: 8,
+                    dist: Normal,
+                },
+                Case {
+                    p: 3,
+                    m: 37,
+                    e: 16,
+                    f: 9,
+                    dist: Peaked,
+                },
+                Case {
+                    p: 2,
+                    m: 20,
+                    e: 11,
+                    f: 16,
+                    dist: Flat,
+                },
+            ],
+        ),
+        (
+            cfg(2, 2, 64),
+            vec![
+                Case {
+                    p: 5,
+                    m: 33,
+                    e: 8,
+                    f: 8,
+                    dist: Uniform,
+                },
+                Case {
+                    p: 7,
+                    m: 64,
+                    e: 64,
+                    f: 64,
+                    dist: Normal,
+                },
+                Case {
+                    p: 1,
+                    m: 129,
+                    e: 32,
+                    f: 17,
+                    dist: Peaked,
+                },
+                Case {
+                    p: 4,
+                    m: 1,
+                    e: 9,
+                    f: 40,
+                    dist: Flat,
+                },
+            ],
+        ),
+        (
+            cfg(4, 4, 64),
+            vec![
+                Case {
+                    p: 10,
+                    m: 257,
+                    e: 64,
+                    f: 64,
+                    dist: Normal,
+                },
+                Case {
+                    p: 4,
+                    m: 1024,
+                    e: 16,
+                    f: 8,
+                    dist: Peaked,
+                },
+                Case {
+                    p: 13,
+                    m: 99,
+                    e: 48,
+                    f: 24,
+                    dist: Uniform,
+                },
+                Case {
+                    p: 3,
+                    m: 7,
+                    e: 8,
+                    f: 64,
+                    dist: Flat,
+                },
+            ],
+        ),
+        (
+            cfg(2, 8, 64),
+            vec![
+                Case {
+                    p: 8,
+                    m: 300,
+                    e: 32,
+                    f: 32,
+                    dist: Normal,
+                },
+                Case {
+                    p: 17,
+                    m: 45,
+                    e: 20,
+                    f: 12,
+                    dist: Peaked,
+                },
+                Case {
+                    p: 1,
+                    m: 1024,
+                    e: 8,
+                    f: 8,
+                    dist: Uniform,
+                },
+                Case {
+                    p: 30,
+                    m: 2,
+                    e: 64,
+                    f: 9,
+                    dist: Flat,
+                },
+            ],
+        ),
+        (
+            cfg(8, 8, 64),
+            vec![
+                Case {
+                    p: 64,
+                    m: 1024,
+                    e: 64,
+                    f: 64,
+                    dist: Normal,
+                },
+                Case {
+                    p: 1024,
+                    m: 64,
+                    e: 16,
+                    f: 16,
+                    dist: Normal,
+                },
+                Case {
+                    p: 9,
+                    m: 1000,
+                    e: 40,
+                    f: 56,
+                    dist: Peaked,
+                },
+                Case {
+                    p: 20,
+                    m: 513,
+                    e: 64,
+                    f: 8,
+                    dist: Uniform,
+                },
+                Case {
+                    p: 16,
+                    m: 100,
+                    e: 8,
+                    f: 64,
+                    dist: Flat,
+                },
+                Case {
+                    p: 1,
+                    m: 1,
+                    e: 64,
+                    f: 64,
+                    dist: Normal,
+                },
+            ],
+        ),
     ];
     let mut n = 0;
     for (cfg, cases) in &plan {
@@ -99,13 +260,27 @@ fn random_jobs_bit_exact_in_verilator() {
 
 #[test]
 fn verilator_and_rust_hdl_give_the_same_words_and_counters() {
-    for (cfg, p, m, e, f, stall) in [(cfg(2, 2, 16), 3, 9, 6, 5, 0.3), (cfg(4, 2, 16), 5, 13, 16, 3, 0.0)] {
+    for (cfg, p, m, e, f, stall) in [
+        (cfg(2, 2, 16), 3, 9, 6, 5, 0.3),
+        (cfg(4, 2, 16), 5, 13, 16, 3, 0.0),
+    ] {
         let x = generate(p, m, e, f, 5, Dist::Normal);
         let j = QuantJob::from_real(&x.q, &x.k, &x.v, None, &cfg).unwrap();
-        let data = JobData { p, m, e, f, q: &j.q.data, k: &j.k.data, v: &j.v.data, scale: j.scale_const };
+        let data = JobData {
+            p,
+            m,
+            e,
+            f,
+            q: &j.q.data,
+            k: &j.k.data,
+            v: &j.v.data,
+            scale: j.scale_const,
+        };
         let words = encode(&cfg, &data);
         let eng = VerilatorEngine::build(&cfg, false).unwrap();
-        let a = eng.run(&words, stall, 9, 10_000_000, None, |_, _, _| {}).unwrap();
+        let a = eng
+            .run(&words, stall, 9, 10_000_000, None, |_, _, _| {})
+            .unwrap();
         let b = run_rusthdl(&cfg, &words, stall, 9, 10_000_000).unwrap();
         assert_eq!(a.words, b.words);
         assert_eq!(a.cycles, b.cycles);

@@ -25,8 +25,16 @@ impl VerilatorEngine {
         let mut ctx = tera::Context::new();
         ctx.insert("top", TOP_MODULE);
         ctx.insert("trace", &trace);
-        let harness = tera::Tera::one_off(HARNESS, &ctx, false).map_err(|e| format!("template: {e:?}"))?;
-        let exe = verilate_top(&verilog, &harness, &format!("engine-{}", cfg.hw_hash()), "-O2", TOP_MODULE, trace)?;
+        let harness =
+            tera::Tera::one_off(HARNESS, &ctx, false).map_err(|e| format!("template: {e:?}"))?;
+        let exe = verilate_top(
+            &verilog,
+            &harness,
+            &format!("engine-{}", cfg.hw_hash()),
+            "-O2",
+            TOP_MODULE,
+            trace,
+        )?;
         Ok(VerilatorEngine { exe })
     }
 
@@ -90,7 +98,10 @@ impl VerilatorEngine {
             if let Some(c) = line.strip_prefix("cycles ") {
                 cycles = c.trim().parse().unwrap_or(0);
             } else if let Some((w, l)) = line.split_once(' ') {
-                words.push((u64::from_str_radix(w, 16).map_err(|e| e.to_string())?, l == "1"));
+                words.push((
+                    u64::from_str_radix(w, 16).map_err(|e| e.to_string())?,
+                    l == "1",
+                ));
             }
         }
         if !status.success() {
