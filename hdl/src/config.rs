@@ -415,10 +415,22 @@ impl Config {
             )
         })?;
         range_check("job.head_e", j.head_e, 1, self.max_e).map_err(|e| {
-            ConfigError::new(e.field, format!("{} (E must be at most max_e; set job.head_e or --head-e)", e.message))
+            ConfigError::new(
+                e.field,
+                format!(
+                    "{} (E must be at most max_e; set job.head_e or --head-e)",
+                    e.message
+                ),
+            )
         })?;
         range_check("job.head_f", j.head_f, 1, self.max_f).map_err(|e| {
-            ConfigError::new(e.field, format!("{} (F must be at most max_f; set job.head_f or --head-f)", e.message))
+            ConfigError::new(
+                e.field,
+                format!(
+                    "{} (F must be at most max_f; set job.head_f or --head-f)",
+                    e.message
+                ),
+            )
         })?;
         if let Some(s) = j.scale {
             if !s.is_finite() || s <= 0.0 {

@@ -8,7 +8,11 @@ use fusemax_hdl::kit::emit::emit_verilog;
 use fusemax_hdl::{datapath, generate, Config, TOP_MODULE};
 
 fn cfg(rows: usize, cols: usize) -> Config {
-    Config { rows, cols, ..Config::default() }
+    Config {
+        rows,
+        cols,
+        ..Config::default()
+    }
 }
 
 const SHAPES: [(usize, usize); 6] = [(1, 1), (2, 2), (4, 4), (2, 8), (8, 8), (16, 16)];
@@ -38,10 +42,19 @@ fn deterministic_and_readable() {
         assert!(a.starts_with("// fusemax.v"), "header");
         assert!(a.contains(&format!("fusemax-hdl {}", fusemax_hdl::VERSION)));
         assert!(a.contains("// rows = "), "config in the header");
-        assert!(a.contains("fusemax_pe pe_r1_c1 ("), "PE instances named by position");
+        assert!(
+            a.contains("fusemax_pe pe_r1_c1 ("),
+            "PE instances named by position"
+        );
         assert!(a.contains("fusemax_softmax_unit unit_c0 ("));
         assert!(!a.contains("top$"), "no rust-hdl path names");
-        assert_ne!(generate(&cfg(r, c)), generate(&Config { exp_degree: 4, ..cfg(r, c) }));
+        assert_ne!(
+            generate(&cfg(r, c)),
+            generate(&Config {
+                exp_degree: 4,
+                ..cfg(r, c)
+            })
+        );
     }
 }
 

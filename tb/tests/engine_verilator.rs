@@ -18,7 +18,11 @@ fn cfg(rows: usize, cols: usize, max_ef: usize) -> Config {
         max_f: max_ef,
         max_seq_kv: 4096,
         max_seq_q: 4096,
-        job: fusemax_hdl::Job { head_e: 1, head_f: 1, ..Default::default() },
+        job: fusemax_hdl::Job {
+            head_e: 1,
+            head_f: 1,
+            ..Default::default()
+        },
         ..Config::default()
     }
 }
