@@ -144,6 +144,8 @@ pub struct Config {
     pub binding: Binding,
     /// Target clock in MHz (FPGA flow and reports).
     pub clock_mhz: f64,
+    /// Baud rate of the board's UART host link (8N1).
+    pub uart_baud: u32,
     /// The job.
     pub job: Job,
 }
@@ -166,6 +168,7 @@ impl Default for Config {
             fifo_depth: 16,
             binding: Binding::Sequential,
             clock_mhz: 100.0,
+            uart_baud: 115_200,
             job: Job::default(),
         }
     }
@@ -310,6 +313,14 @@ impl Config {
         toml::to_string(self).expect("config serializes")
     }
 
+    /// Clock cycles per UART bit: round(clock / baud).
+    pub fn uart_divisor(&self) -> u64 {
+        if self.uart_baud == 0 {
+            return 0;
+        }
+        (self.clock_mhz * 1e6 / self.uart_baud as f64).round() as u64
+    }
+
     /// The 1D array width.
     pub fn units_1d(&self) -> usize {
         self.units_1d.unwrap_or(self.cols)
@@ -372,6 +383,16 @@ impl Config {
             return Err(ConfigError::new(
                 "clock_mhz",
                 format!("{} is out of range: allowed 1 ..= 1000", self.clock_mhz),
+            ));
+        }
+        let div = self.uart_divisor();
+        if self.uart_baud == 0 || div < 4 || div > 1 << 20 {
+            return Err(ConfigError::new(
+                "uart_baud",
+                format!(
+                    "{} gives {} clock cycles per bit at clock_mhz = {}: allowed 4 ..= 2^20",
+                    self.uart_baud, div, self.clock_mhz
+                ),
             ));
         }
         let d = self.derived();

@@ -20,6 +20,7 @@ pub mod schedule;
 pub mod softmax_unit;
 pub mod stream;
 pub mod top;
+pub mod uart;
 
 pub use config::{Binding, Config, ConfigError, Derived, Dist, Job};
 pub use numerics::{Numerics, ScaleConst};
