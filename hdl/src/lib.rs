@@ -11,6 +11,7 @@ pub mod config;
 pub mod controller;
 pub mod datapath;
 pub mod fifo;
+pub mod host_link;
 pub mod kit;
 pub mod lanes;
 pub mod numerics;
