@@ -6,6 +6,7 @@
 pub mod arith;
 pub mod array1d;
 pub mod array2d;
+pub mod board;
 pub mod buffers;
 pub mod config;
 pub mod controller;
