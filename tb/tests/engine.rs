@@ -3,7 +3,7 @@
 
 use fusemax_hdl::controller::status;
 use fusemax_hdl::stream::{decode, encode, JobData};
-use fusemax_hdl::{Config, Dist, Job};
+use fusemax_hdl::{Config, Dist};
 use fusemax_tb::drivers::engine::run_rusthdl;
 use fusemax_tb::gen::generate;
 use fusemax_tb::quant::QuantJob;
