@@ -43,7 +43,11 @@ impl UartRx {
             data: Sig::output(8),
             valid: Sig::output(1),
             _div: div,
-            _s: RxState { s1: true, s2: true, ..Default::default() },
+            _s: RxState {
+                s1: true,
+                s2: true,
+                ..Default::default()
+            },
         }
     }
 }
@@ -213,7 +217,10 @@ impl UartTx {
             ready: Sig::output(1),
             tx: Sig::output(1),
             _div: div,
-            _s: TxState { tx: true, ..Default::default() },
+            _s: TxState {
+                tx: true,
+                ..Default::default()
+            },
         }
     }
 }
@@ -369,7 +376,13 @@ mod tests {
         check_verilog(&UartTx::new(7)).unwrap();
         check_verilog(&loopback(5)).unwrap();
         let rows: Vec<Vec<i128>> = (0..6000)
-            .map(|c| vec![(c < 2) as i128, rng.gen_range(0..256), rng.gen_bool(0.3) as i128])
+            .map(|c| {
+                vec![
+                    (c < 2) as i128,
+                    rng.gen_range(0..256),
+                    rng.gen_bool(0.3) as i128,
+                ]
+            })
             .collect();
         cosim(loopback(5), &rows).unwrap();
         let rows: Vec<Vec<i128>> = (0..6000)

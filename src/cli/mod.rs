@@ -8,6 +8,7 @@
 pub mod common;
 pub mod config;
 pub mod generate;
+pub mod host;
 pub mod reference;
 pub mod sim;
 
@@ -35,6 +36,8 @@ pub enum Command {
     /// Run one job through the engine's RTL (Verilator or rust-hdl), compare every output with
     /// the bit-accurate model, and report cycles, utilization and error.
     Sim(sim::Args),
+    /// Run one job on a board (or a simulated board's pty) over the UART host link.
+    Host(host::Args),
 }
 
 /// Runs one parsed command line.
@@ -44,6 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reference(a) => reference::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Sim(a) => sim::run(a),
+        Command::Host(a) => host::run(a),
     }
 }
 
