@@ -79,3 +79,67 @@ fn host_program_runs_a_job_on_the_simulated_board() {
         proto::frame(proto::NAK, &[proto::ERR_CHECKSUM])
     );
 }
+
+/// `fusemax host` itself (through the serialport crate) against the simulated board's pty.
+#[test]
+fn fusemax_host_binary_talks_to_the_simulated_board() {
+    let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/fusemax");
+    let bin = if bin.exists() {
+        bin
+    } else {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/fusemax")
+    };
+    if !bin.exists() {
+        eprintln!("SKIPPED: the fusemax binary is not built (cargo build first)");
+        return;
+    }
+    let sets = [
+        "rows=2",
+        "cols=2",
+        "max_e=16",
+        "max_f=16",
+        "max_seq_kv=256",
+        "max_seq_q=256",
+        "clock_mhz=40.0",
+        "uart_baud=5000000",
+    ];
+    let mut cfg = Config::default();
+    for s in sets {
+        let (k, v) = s.split_once('=').unwrap();
+        match k {
+            "rows" => cfg.rows = v.parse().unwrap(),
+            "cols" => cfg.cols = v.parse().unwrap(),
+            "max_e" => cfg.max_e = v.parse().unwrap(),
+            "max_f" => cfg.max_f = v.parse().unwrap(),
+            "max_seq_kv" => cfg.max_seq_kv = v.parse().unwrap(),
+            "max_seq_q" => cfg.max_seq_q = v.parse().unwrap(),
+            "clock_mhz" => cfg.clock_mhz = v.parse().unwrap(),
+            _ => cfg.uart_baud = v.parse().unwrap(),
+        }
+    }
+    cfg.job = Job {
+        head_e: 8,
+        head_f: 8,
+        ..Default::default()
+    };
+    let sim = SimBoard::start(&cfg, Board::Ulx3s, 200_000_000).unwrap();
+    let mut cmd = std::process::Command::new(bin);
+    cmd.arg("host").arg("--port").arg(&sim.port).arg("--json");
+    for s in sets {
+        cmd.arg("--set").arg(s);
+    }
+    cmd.args([
+        "--seq-q", "3", "--seq-kv", "7", "--head-e", "8", "--head-f", "4",
+    ]);
+    let o = cmd.output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "fusemax host failed: {}{}",
+        out,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["mismatches"], 0);
+    assert!(v["cycles"].as_u64().unwrap() > 0);
+}
