@@ -12,7 +12,7 @@ REQUIRED_TOOLS := verilator yosys iverilog c++
 # ... and the open FPGA flow (iCE40), installed alongside when we install at all.
 APT_PACKAGES := verilator iverilog yosys g++ make nextpnr-ice40 fpga-icestorm
 
-.PHONY: all deps check-rust build run test bench bench-accuracy clean
+.PHONY: all deps check-rust build run test bench bench-accuracy bench-rtl bench-long clean
 
 all: build
 
@@ -51,15 +51,27 @@ deps: check-rust
 build: check-rust
 	$(CARGO) build --release
 
-# For now: the bit-accurate reference on the embedded default job, with its error report.
-run: check-rust
+# The main job on the embedded default config: the bit-accurate reference with its error
+# report, the engine's Verilog written to build/rtl/, and one attention through that Verilog
+# in Verilator (compiled once, cached under build/), checked word for word.
+run: deps
 	$(CARGO) run --release -- reference
+	$(CARGO) run --release -- generate --out build/rtl
+	$(CARGO) run --release -- sim
 
 # Release: on 2 cores it builds about as fast as dev and runs the simulations far faster.
 test: deps
 	$(CARGO) test --workspace --release
 
-bench: bench-accuracy
+bench: bench-accuracy bench-rtl
+
+# Verilog generation time and size per array shape; rust-hdl and Verilator simulation speed.
+bench-rtl: deps
+	$(CARGO) run --release -p fusemax-tb --example bench_rtl
+
+# One long sequence on the default config in Verilator (M = 65536 keys), its counters and time.
+bench-long: deps
+	$(CARGO) run --release -- sim --seq-q 64 --seq-kv 65536 --json
 
 bench-accuracy: check-rust
 	$(CARGO) run --release -p fusemax-tb --example bench_accuracy
