@@ -4,7 +4,7 @@
 use fusemax_hdl::controller::status;
 use fusemax_hdl::stream::{decode, encode, JobData};
 use fusemax_hdl::{Config, Dist};
-use fusemax_tb::drivers::engine::run_rusthdl;
+use fusemax_tb::drivers::engine::{run_rusthdl, run_rusthdl_jobs};
 use fusemax_tb::gen::generate;
 use fusemax_tb::quant::QuantJob;
 use fusemax_tb::reference::cascade_fixed;
@@ -106,13 +106,28 @@ fn bad_jobs_end_with_an_error_status() {
     w.last_mut().unwrap().1 = false;
     w.push((0, true)); // one word too many
     assert_eq!(run(w), status::MISSING_LAST);
-    // After an error the engine takes the next job.
+    // After an error the engine takes the next job, and computes it right.
     let mut w = good[..9].to_vec();
     w.last_mut().unwrap().1 = true;
     w.extend(good.iter().copied());
-    let r = run_rusthdl(&cfg, &w, 0.0, 1, 100_000).unwrap();
+    let r = run_rusthdl_jobs(&cfg, &w, 0.0, 1, 100_000, 2).unwrap();
+    let split = r.words.iter().position(|x| x.1).unwrap() + 1;
     assert_eq!(
-        decode(&cfg, 2, 3, &r.words).unwrap().trailer.status as i128,
+        decode(&cfg, 2, 3, &r.words[..split])
+            .unwrap()
+            .trailer
+            .status as i128,
         status::EARLY_END
     );
+    let second = decode(&cfg, 2, 3, &r.words[split..]).unwrap();
+    assert_eq!(second.trailer.status, 0);
+    assert_eq!(second.av, cascade_fixed(&j, &cfg).data);
+}
+
+#[test]
+fn engine_1x1_flat_and_2x4_uniform() {
+    let cfg = small(1, 1);
+    check(&cfg, &job(&cfg, 2, 4, 5, 2, Dist::Flat, 5), 0.2);
+    let cfg = small(2, 4);
+    check(&cfg, &job(&cfg, 5, 6, 7, 4, Dist::Uniform, 6), 0.0);
 }

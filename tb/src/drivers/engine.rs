@@ -53,6 +53,20 @@ pub fn run_rusthdl(
     seed: u64,
     max_cycles: u64,
 ) -> Result<SimRun, String> {
+    run_rusthdl_jobs(cfg, input, stall, seed, max_cycles, 1)
+}
+
+/// As [`run_rusthdl`], for an input holding `jobs` jobs back to back: runs until the output's
+/// `jobs`-th `tlast`.
+pub fn run_rusthdl_jobs(
+    cfg: &Config,
+    input: &[Word],
+    stall: f64,
+    seed: u64,
+    max_cycles: u64,
+    jobs: usize,
+) -> Result<SimRun, String> {
+    let mut lasts = 0;
     let mut sim = RtlSim::new(top::build(cfg));
     let mut rng = StallRng::new(stall, seed);
     sim.set("rst", 1);
@@ -87,7 +101,10 @@ pub fn run_rusthdl(
         if gave_out {
             out.push(out_word);
             if out_word.1 {
-                return Ok(SimRun { words: out, cycles });
+                lasts += 1;
+                if lasts == jobs {
+                    return Ok(SimRun { words: out, cycles });
+                }
             }
         }
     }
