@@ -51,7 +51,16 @@ pub fn run(a: Args) -> Result<()> {
     let (p, m, e, f) = job.shape();
     let words = encode(
         &cfg,
-        &JobData { p, m, e, f, q: &job.q.data, k: &job.k.data, v: &job.v.data, scale: job.scale_const },
+        &JobData {
+            p,
+            m,
+            e,
+            f,
+            q: &job.q.data,
+            k: &job.k.data,
+            v: &job.v.data,
+            scale: job.scale_const,
+        },
     );
     let baud = a.baud.unwrap_or(cfg.uart_baud);
     let port = serialport::new(a.port.to_string_lossy(), baud)
@@ -68,7 +77,12 @@ pub fn run(a: Args) -> Result<()> {
         bail!("the board ended the job with status {}", t.status);
     }
     let expect = reference::cascade_fixed(&job, &cfg);
-    let mismatches = out.av.iter().zip(&expect.data).filter(|(x, y)| x != y).count();
+    let mismatches = out
+        .av
+        .iter()
+        .zip(&expect.data)
+        .filter(|(x, y)| x != y)
+        .count();
     let av = Mat::from_vec(p, f, out.av);
     let stats = metrics::error_stats(&av, cfg.out_frac_bits, &metrics::reference_lsb(&job));
     if let Some(path) = &a.out {
