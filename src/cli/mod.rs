@@ -7,6 +7,7 @@
 
 pub mod common;
 pub mod config;
+pub mod fpga;
 pub mod generate;
 pub mod host;
 pub mod reference;
@@ -36,6 +37,9 @@ pub enum Command {
     /// Run one job through the engine's RTL (Verilator or rust-hdl), compare every output with
     /// the bit-accurate model, and report cycles, utilization and error.
     Sim(sim::Args),
+    /// Synthesize, place and route the board top for a board and write its bitstream and
+    /// resource/Fmax report (yosys + nextpnr).
+    Fpga(fpga::Args),
     /// Run one job on a board (or a simulated board's pty) over the UART host link.
     Host(host::Args),
 }
@@ -47,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reference(a) => reference::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Sim(a) => sim::run(a),
+        Command::Fpga(a) => fpga::run(a),
         Command::Host(a) => host::run(a),
     }
 }
