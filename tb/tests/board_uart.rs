@@ -33,7 +33,7 @@ fn host_program_runs_a_job_on_the_simulated_board() {
         ..Config::default()
     };
     cfg.validate().unwrap();
-    let sim = SimBoard::start(&cfg, Board::Icebreaker, 200_000_000).unwrap();
+    let sim = SimBoard::start(&cfg, Board::Icebreaker, 20_000_000).unwrap();
     let port = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -122,7 +122,7 @@ fn fusemax_host_binary_talks_to_the_simulated_board() {
         head_f: 8,
         ..Default::default()
     };
-    let sim = SimBoard::start(&cfg, Board::Ulx3s, 200_000_000).unwrap();
+    let sim = SimBoard::start(&cfg, Board::Ulx3s, 20_000_000).unwrap();
     let mut cmd = std::process::Command::new(bin);
     cmd.arg("host").arg("--port").arg(&sim.port).arg("--json");
     for s in sets {
