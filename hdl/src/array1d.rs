@@ -6,7 +6,7 @@
 use crate::config::Config;
 use crate::kit::{Sig, Structure};
 use crate::pe::tag;
-use crate::softmax_unit::{f_bits, SoftmaxUnit};
+use crate::softmax_unit::SoftmaxUnit;
 
 /// Builds the 1D array of a config.
 pub fn build(cfg: &Config) -> Structure {
@@ -16,10 +16,10 @@ pub fn build(cfg: &Config) -> Structure {
     let rst = s.add_port("rst", Sig::input(1));
     let mant = s.add_port("sc_mant", Sig::input(d.scale_mant_bits));
     let shift = s.add_port("sc_shift", Sig::input(d.scale_shift_bits));
-    let f_len = s.add_port("f_len", Sig::input(f_bits(cfg)));
     let blk = s.add_port("blk_start", Sig::input(1));
     let div = s.add_port("div_start", Sig::input(1));
     let div_f = s.add_port("div_f", Sig::input(crate::ram::Ram::addr_bits(cfg.max_f)));
+    let div_bank = s.add_port("div_bank", Sig::input(1));
     for c in 0..cfg.cols {
         let u = s.add_child(format!("unit_c{c}"), Box::new(SoftmaxUnit::new(cfg)));
         for (port, src) in [
@@ -27,10 +27,10 @@ pub fn build(cfg: &Config) -> Structure {
             ("rst", rst),
             ("sc_mant", mant),
             ("sc_shift", shift),
-            ("f_len", f_len),
             ("blk_start", blk),
             ("div_start", div),
             ("div_f", div_f),
+            ("div_bank", div_bank),
         ] {
             let e = s.at(u, port);
             s.connect(e, src);

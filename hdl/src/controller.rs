@@ -3,9 +3,12 @@
 //!   K and V into the feeders' buffers (two K/V banks, so loading tile i + 1 overlaps computing
 //!   tile i); it checks the header and the stream's end (`tlast`);
 //! - the issuer runs each tile by injecting the schedule (`schedule::TilePlan`, the phase table
-//!   compiled into comparators against the tile time `t`) into the feeders' command chains, then
-//!   after a block's last tile divides (one `div_start` per f) and pushes AV words to the output
-//!   FIFO, and after the last block pushes the trailer (status and performance counters);
+//!   compiled into comparators against the tile time `t`) into the feeders' command chains, and
+//!   after a block's last tile hands the block to the divider sequencer and goes on with the
+//!   next block; after the last block it pushes the trailer (status and performance counters);
+//! - the divider sequencer divides a finished block (one `div_start` per f, in the 1D units'
+//!   bank of that block, while the next block's tiles run in the other bank) and pushes its AV
+//!   words to the output FIFO;
 //! - the counters: cycles, 2D-busy and 1D-busy cycles (per tile from the schedule's tallies,
 //!   plus divisions), cycles stalled on input (a tile waiting for its K/V bank or Q) and on
 //!   output (waiting for FIFO space).
@@ -62,11 +65,17 @@ mod is {
     pub const IDLE: u32 = 0;
     pub const WAIT: u32 = 1;
     pub const RUN: u32 = 2;
-    pub const FLUSH: u32 = 3;
-    pub const DSPACE: u32 = 4;
-    pub const DWAIT: u32 = 5;
-    pub const PUSH: u32 = 6;
+    pub const HANDOFF: u32 = 3;
+    pub const LASTDIV: u32 = 4;
     pub const TRAIL: u32 = 7;
+}
+
+mod ds {
+    pub const IDLE: u32 = 0;
+    pub const FLUSH: u32 = 1;
+    pub const SPACE: u32 = 2;
+    pub const WAIT: u32 = 3;
+    pub const PUSH: u32 = 4;
 }
 
 /// Constants and widths of a controller.
@@ -127,7 +136,10 @@ struct State {
     is_bank: i128,
     is_m0: i128,
     is_p0: i128,
-    fl: i128,
+    blk_bank: bool,
+    ds: u32,
+    dfl: i128,
+    dbank: bool,
     div_f: i128,
     j: i128,
     k: i128,
@@ -153,7 +165,6 @@ pub struct Controller {
     pub s_ready: Sig,
     pub sc_mant: Sig,
     pub sc_shift: Sig,
-    pub f_len: Sig,
     pub q_we: Sig,
     pub q_waddr: Sig,
     pub kv_we: Sig,
@@ -170,6 +181,7 @@ pub struct Controller {
     pub blk_start: Sig,
     pub div_start: Sig,
     pub div_f: Sig,
+    pub div_bank: Sig,
     pub av_valid: Sig,
     pub sel: Sig,
     pub av_word: Sig,
@@ -235,7 +247,6 @@ impl Controller {
             s_ready: Sig::output(1),
             sc_mant: Sig::output(k.mant),
             sc_shift: Sig::output(k.shb),
-            f_len: Sig::output(k.fw),
             q_we: Sig::output(1),
             q_waddr: Sig::output(fw_.q_addr),
             kv_we: Sig::output(1),
@@ -252,6 +263,7 @@ impl Controller {
             blk_start: Sig::output(1),
             div_start: Sig::output(1),
             div_f: Sig::output(Ram::addr_bits(cfg.max_f)),
+            div_bank: Sig::output(1),
             av_valid: Sig::input(1),
             sel: Sig::output(k.ochw),
             av_word: Sig::input(w),
@@ -267,7 +279,10 @@ impl Controller {
             perf_stall_in: Sig::output(COUNTER_BITS),
             perf_stall_out: Sig::output(COUNTER_BITS),
             _k: k,
-            _s: State::default(),
+            _s: State {
+                blk_bank: true,
+                ..State::default()
+            },
         }
     }
 
@@ -326,7 +341,6 @@ impl Logic for Controller {
         let accept = ready && self.s_valid.on();
         self.sc_mant.set(s.mant);
         self.sc_shift.set(s.shift);
-        self.f_len.set(s.f);
         self.q_we.set_bool(accept && s.ls == ls::Q);
         self.q_waddr.set(s.ld_idx);
         self.kv_we
@@ -353,8 +367,9 @@ impl Logic for Controller {
         self.blk_start
             .set_bool(s.is == is::RUN && s.t == 0 && s.is_m0 == 0);
         self.div_start
-            .set_bool(s.is == is::DSPACE && self.fifo_free.get() >= k.och as i128);
+            .set_bool(s.ds == ds::SPACE && self.fifo_free.get() >= k.och as i128);
         self.div_f.set(s.div_f);
+        self.div_bank.set_bool(s.dbank);
         self.sel.set(s.j);
         let trail = s.is == is::TRAIL;
         self.o_data.set(if trail {
@@ -365,7 +380,7 @@ impl Logic for Controller {
         self.o_last
             .set_bool(trail && s.k == (TRAILER_WORDS - 1) as i128);
         self.o_valid
-            .set_bool(s.is == is::PUSH || (trail && self.fifo_free.get() > 0));
+            .set_bool(s.ds == ds::PUSH || (trail && self.fifo_free.get() > 0));
         self.status.set(s.status);
         self.busy.set_bool(s.active);
         self.perf_cycles.set(s.cycles);
@@ -380,7 +395,6 @@ impl Logic for Controller {
             &mut self.s_ready,
             &mut self.sc_mant,
             &mut self.sc_shift,
-            &mut self.f_len,
             &mut self.q_we,
             &mut self.q_waddr,
             &mut self.kv_we,
@@ -397,6 +411,7 @@ impl Logic for Controller {
             &mut self.blk_start,
             &mut self.div_start,
             &mut self.div_f,
+            &mut self.div_bank,
             &mut self.sel,
             &mut self.o_data,
             &mut self.o_last,
@@ -435,7 +450,6 @@ impl Component for Controller {
         s_ready,
         sc_mant,
         sc_shift,
-        f_len,
         q_we,
         q_waddr,
         kv_we,
@@ -452,6 +466,7 @@ impl Component for Controller {
         blk_start,
         div_start,
         div_f,
+        div_bank,
         av_valid,
         sel,
         av_word,
@@ -472,7 +487,10 @@ impl Component for Controller {
         let k = self._k.clone();
         let o = self._s.clone();
         if self.rst.on() {
-            self._s = State::default();
+            self._s = State {
+                blk_bank: true,
+                ..State::default()
+            };
             return;
         }
         let accept = self.s_ready_now() && self.s_valid.on();
@@ -492,10 +510,10 @@ impl Component for Controller {
             if o.is == is::WAIT && !ready_to_run {
                 s.stall_in = wrap(o.stall_in + 1, cw);
             }
-            if (o.is == is::DSPACE && free < k.och as i128) || (o.is == is::TRAIL && free == 0) {
+            if (o.ds == ds::SPACE && free < k.och as i128) || (o.is == is::TRAIL && free == 0) {
                 s.stall_out = wrap(o.stall_out + 1, cw);
             }
-            if o.is == is::DWAIT {
+            if o.ds == ds::WAIT {
                 s.busy1d = wrap(o.busy1d + 1, cw);
             }
             if o.is == is::RUN && o.t == k.plan.period(o.e as usize, o.f as usize) as i128 - 1 {
@@ -676,8 +694,7 @@ impl Component for Controller {
                     let m0 = o.is_m0 + k.rows as i128;
                     if m0 >= o.m {
                         s.rel_q_cnt = k.rel as i128;
-                        s.is = is::FLUSH;
-                        s.fl = 0;
+                        s.is = is::HANDOFF;
                     } else {
                         s.is_m0 = m0;
                         s.is = is::WAIT;
@@ -686,40 +703,24 @@ impl Component for Controller {
                     s.t = o.t + 1;
                 }
             }
-            is::FLUSH => {
-                if o.fl == k.flush as i128 {
-                    s.is = is::DSPACE;
+            is::HANDOFF => {
+                // The finished block goes to the divider sequencer when it is free (it divides
+                // one block at a time; the next block's tiles run in the other bank meanwhile).
+                if o.ds == ds::IDLE {
+                    s.ds = ds::FLUSH;
+                    s.dfl = 0;
+                    s.dbank = o.blk_bank;
                     s.div_f = 0;
-                } else {
-                    s.fl = o.fl + 1;
+                    s.is_m0 = 0;
+                    let p0 = o.is_p0 + k.cols as i128;
+                    s.is_p0 = p0;
+                    s.is = if p0 >= o.p { is::LASTDIV } else { is::WAIT };
                 }
             }
-            is::DSPACE => {
-                if free >= k.och as i128 {
-                    s.is = is::DWAIT;
-                }
-            }
-            is::DWAIT => {
-                if av_valid {
-                    s.is = is::PUSH;
-                    s.j = 0;
-                }
-            }
-            is::PUSH => {
-                if o.j == k.och as i128 - 1 {
-                    s.j = 0;
-                    if o.div_f == o.f - 1 {
-                        s.is_m0 = 0;
-                        let p0 = o.is_p0 + k.cols as i128;
-                        s.is_p0 = p0;
-                        s.is = if p0 >= o.p { is::TRAIL } else { is::WAIT };
-                        s.k = 0;
-                    } else {
-                        s.div_f = o.div_f + 1;
-                        s.is = is::DSPACE;
-                    }
-                } else {
-                    s.j = o.j + 1;
+            is::LASTDIV => {
+                if o.ds == ds::IDLE {
+                    s.is = is::TRAIL;
+                    s.k = 0;
                 }
             }
             is::TRAIL => {
@@ -736,7 +737,48 @@ impl Component for Controller {
             _ => {}
         }
 
+        if o.is == is::RUN && o.t == 0 && o.is_m0 == 0 {
+            s.blk_bank = !o.blk_bank;
+        }
+
+        // ---- divider sequencer ----
+        match o.ds {
+            ds::FLUSH => {
+                if o.dfl == k.flush as i128 {
+                    s.ds = ds::SPACE;
+                } else {
+                    s.dfl = o.dfl + 1;
+                }
+            }
+            ds::SPACE => {
+                if free >= k.och as i128 {
+                    s.ds = ds::WAIT;
+                }
+            }
+            ds::WAIT => {
+                if av_valid {
+                    s.ds = ds::PUSH;
+                    s.j = 0;
+                }
+            }
+            ds::PUSH => {
+                if o.j == k.och as i128 - 1 {
+                    s.j = 0;
+                    if o.div_f == o.f - 1 {
+                        s.ds = ds::IDLE;
+                    } else {
+                        s.div_f = o.div_f + 1;
+                        s.ds = ds::SPACE;
+                    }
+                } else {
+                    s.j = o.j + 1;
+                }
+            }
+            _ => {}
+        }
+
         if let Some(code) = error {
+            s.ds = ds::IDLE;
             s.status = code;
             if o.is != is::TRAIL {
                 s.is = is::TRAIL;
@@ -806,7 +848,8 @@ impl Controller {
         format!(
             r#"// @leaf controller
 localparam [3:0] L_HDR = 4'd{l_hdr}, L_Q = 4'd{l_q}, L_K = 4'd{l_k}, L_V = 4'd{l_v}, L_DRAIN = 4'd{l_drain}, L_WAITEND = 4'd{l_waitend};
-localparam [3:0] I_IDLE = 4'd{i_idle}, I_WAIT = 4'd{i_wait}, I_RUN = 4'd{i_run}, I_FLUSH = 4'd{i_flush}, I_DSPACE = 4'd{i_dspace}, I_DWAIT = 4'd{i_dwait}, I_PUSH = 4'd{i_push}, I_TRAIL = 4'd{i_trail};
+localparam [3:0] I_IDLE = 4'd{i_idle}, I_WAIT = 4'd{i_wait}, I_RUN = 4'd{i_run}, I_HANDOFF = 4'd{i_handoff}, I_LASTDIV = 4'd{i_lastdiv}, I_TRAIL = 4'd{i_trail};
+localparam [2:0] D_IDLE = 3'd{d_idle}, D_FLUSH = 3'd{d_flush}, D_SPACE = 3'd{d_space}, D_WAIT = 3'd{d_wait}, D_PUSH = 3'd{d_push};
 reg [3:0] lst;
 reg [3:0] ist;
 reg active;
@@ -829,7 +872,11 @@ reg [{twm}:0] t;
 reg is_bank;
 reg [{mwm}:0] is_m0;
 reg [{pwm}:0] is_p0;
-reg [7:0] fl;
+reg blk_bank;
+reg [2:0] dst;
+reg [7:0] dfl;
+reg dbank;
+reg [{fwm}:0] f_len;
 reg [{abm}:0] dvf;
 reg [{ochm}:0] j;
 reg [2:0] tk;
@@ -854,7 +901,7 @@ wire [{mwm}:0] is_m0_next = is_m0 + {mw}'d{rows};
 wire [{pwm}:0] is_p0_next = is_p0 + {pw}'d{cols};
 wire mant_ok = sc_mant[{mantm}] == 1'b1;
 wire [{mwm}:0] m_left = m_len - is_m0;
-wire div_go = ist == I_DSPACE && fifo_free >= {ffb}'d{och};
+wire div_go = dst == D_SPACE && fifo_free >= {ffb}'d{och};
 /* verilator lint_off UNUSEDSIGNAL */ // tile time within a phase: its low bits index K, V or Q
 {tt_wires}/* verilator lint_on UNUSEDSIGNAL */
 /* verilator lint_off UNUSEDSIGNAL */ // header values are checked on all 64 bits, kept on fewer
@@ -886,6 +933,7 @@ always @(*) begin
     blk_start = ist == I_RUN && t == {tw}'d0 && is_m0 == {mw}'d0;
     div_start = div_go;
     div_f = dvf;
+    div_bank = dbank;
     sel = j;
     case (tk)
         3'd0: o_data = {{32'h{magic_tr:x}, 24'd0, st}};
@@ -897,7 +945,7 @@ always @(*) begin
     endcase
     if (ist != I_TRAIL) o_data = av_word;
     o_last = ist == I_TRAIL && tk == 3'd{tlast};
-    o_valid = ist == I_PUSH || (ist == I_TRAIL && fifo_free != {ffb}'d0);
+    o_valid = dst == D_PUSH || (ist == I_TRAIL && fifo_free != {ffb}'d0);
     status = st;
     busy = active;
     perf_cycles = c_cycles;
@@ -933,7 +981,10 @@ always @(posedge clock) begin
         is_bank <= 1'b0;
         is_m0 <= {mw}'d0;
         is_p0 <= {pw}'d0;
-        fl <= 8'd0;
+        blk_bank <= 1'b1;
+        dst <= D_IDLE;
+        dfl <= 8'd0;
+        dbank <= 1'b0;
         dvf <= {ab}'d0;
         j <= {ochw}'d0;
         tk <= 3'd0;
@@ -950,9 +1001,9 @@ always @(posedge clock) begin
         if (active) begin
             c_cycles <= c_cycles + {cb}'d1;
             if (ist == I_WAIT && !ready_to_run) c_stall_in <= c_stall_in + {cb}'d1;
-            if ((ist == I_DSPACE && fifo_free < {ffb}'d{och}) || (ist == I_TRAIL && fifo_free == {ffb}'d0))
+            if ((dst == D_SPACE && fifo_free < {ffb}'d{och}) || (ist == I_TRAIL && fifo_free == {ffb}'d0))
                 c_stall_out <= c_stall_out + {cb}'d1;
-            if (ist == I_DWAIT) c_busy1d <= c_busy1d + {cb}'d1;
+            if (dst == D_WAIT) c_busy1d <= c_busy1d + {cb}'d1;
             if (ist == I_RUN && t == period - {tw}'d1) begin
                 c_busy2d <= c_busy2d + tile_busy2d;
                 c_busy1d <= c_busy1d + tile_busy1d;
@@ -1078,38 +1129,25 @@ always @(posedge clock) begin
                     is_bank <= !is_bank;
                     if (is_m0_next >= m_len) begin
                         rel_q_cnt <= 8'd{rel};
-                        ist <= I_FLUSH;
-                        fl <= 8'd0;
+                        ist <= I_HANDOFF;
                     end else begin
                         is_m0 <= is_m0_next;
                         ist <= I_WAIT;
                     end
                 end else t <= t + {tw}'d1;
             end
-            I_FLUSH: begin
-                if (fl == 8'd{flush}) begin
-                    ist <= I_DSPACE;
-                    dvf <= {ab}'d0;
-                end else fl <= fl + 8'd1;
+            I_HANDOFF: if (dst == D_IDLE) begin
+                dst <= D_FLUSH;
+                dfl <= 8'd0;
+                dbank <= blk_bank;
+                dvf <= {ab}'d0;
+                is_m0 <= {mw}'d0;
+                is_p0 <= is_p0_next;
+                ist <= (is_p0_next >= p_len) ? I_LASTDIV : I_WAIT;
             end
-            I_DSPACE: if (div_go) ist <= I_DWAIT;
-            I_DWAIT: if (av_valid) begin
-                ist <= I_PUSH;
-                j <= {ochw}'d0;
-            end
-            I_PUSH: begin
-                if (j == {ochw}'d{ochlast}) begin
-                    j <= {ochw}'d0;
-                    if ({dvf_ext} == f_len - {fwb}'d1) begin
-                        is_m0 <= {mw}'d0;
-                        is_p0 <= is_p0_next;
-                        ist <= (is_p0_next >= p_len) ? I_TRAIL : I_WAIT;
-                        tk <= 3'd0;
-                    end else begin
-                        dvf <= dvf + {ab}'d1;
-                        ist <= I_DSPACE;
-                    end
-                end else j <= j + {ochw}'d1;
+            I_LASTDIV: if (dst == D_IDLE) begin
+                ist <= I_TRAIL;
+                tk <= 3'd0;
             end
             I_TRAIL: if (o_valid) begin
                 if (tk == 3'd{tlast}) begin
@@ -1120,8 +1158,31 @@ always @(posedge clock) begin
             end
             default: ;
         endcase
+        if (blk_start) blk_bank <= !blk_bank;
+        // divider sequencer
+        case (dst)
+            D_FLUSH: if (dfl == 8'd{flush}) dst <= D_SPACE;
+                else dfl <= dfl + 8'd1;
+            D_SPACE: if (div_go) dst <= D_WAIT;
+            D_WAIT: if (av_valid) begin
+                dst <= D_PUSH;
+                j <= {ochw}'d0;
+            end
+            D_PUSH: begin
+                if (j == {ochw}'d{ochlast}) begin
+                    j <= {ochw}'d0;
+                    if ({dvf_ext} == f_len - {fwb}'d1) dst <= D_IDLE;
+                    else begin
+                        dvf <= dvf + {ab}'d1;
+                        dst <= D_SPACE;
+                    end
+                end else j <= j + {ochw}'d1;
+            end
+            default: ;
+        endcase
         // errors abort the job: status, trailer, buffers released
         if (err) begin
+            dst <= D_IDLE;
             st <= err_code;
             if (ist != I_TRAIL) begin
                 ist <= I_TRAIL;
@@ -1171,10 +1232,13 @@ end
             i_idle = is::IDLE,
             i_wait = is::WAIT,
             i_run = is::RUN,
-            i_flush = is::FLUSH,
-            i_dspace = is::DSPACE,
-            i_dwait = is::DWAIT,
-            i_push = is::PUSH,
+            i_handoff = is::HANDOFF,
+            i_lastdiv = is::LASTDIV,
+            d_idle = ds::IDLE,
+            d_flush = ds::FLUSH,
+            d_space = ds::SPACE,
+            d_wait = ds::WAIT,
+            d_push = ds::PUSH,
             i_trail = is::TRAIL,
             pw = k.pw,
             pwm = k.pw - 1,

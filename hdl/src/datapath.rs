@@ -16,10 +16,10 @@ pub fn build(cfg: &Config) -> Structure {
         s.connect(e, p);
     }
     for port in [
-        "f_len",
         "blk_start",
         "div_start",
         "div_f",
+        "div_bank",
         "av_valid",
         "div_busy",
     ] {

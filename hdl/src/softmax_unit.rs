@@ -7,9 +7,11 @@
 //! - SLD: RD = SLD + rescale(RD, PRM); SLNV (the f-th after SLD): RNV[f] = SLNV + rescale(RNV[f],
 //!   PRM) (on a block's first tile, RD = SLD and RNV[f] = SLNV). One per cycle, two pipeline
 //!   stages: the rescale product is registered, the sum written back the next cycle.
-//! - `div_start` with `div_f`: AV[f] = RNV[f] / RD on the iterative divider; the result comes out
-//!   on `av` with an `av_valid` pulse out_bits + 5 cycles later (`div_busy` meanwhile).
-//! `blk_start` marks the next tile as the first of a new query block.
+//! - `div_start` with `div_f` and `div_bank`: AV[f] = RNV[f] / RD of that bank on the iterative
+//!   divider; the result comes out on `av` with an `av_valid` pulse out_bits + 5 cycles later
+//!   (`div_busy` meanwhile).
+//! RNV and RD are double-buffered by query block: `blk_start` makes the next LM start a new
+//! block in the other bank, so the divisions of one block overlap the tiles of the next.
 
 use crate::arith::exp_step::{k_bits, ExpStep};
 use crate::arith::{Divider, Mul};
@@ -51,6 +53,11 @@ struct W {
 #[derive(Default, Clone, Debug)]
 struct State {
     first: bool,
+    newblk: bool,
+    tb: bool,
+    a_bank: bool,
+    dvb: bool,
+    rd1: i128,
     rm: i128,
     rm_out: i128,
     rm_vout: bool,
@@ -80,10 +87,10 @@ pub struct SoftmaxUnit {
     pub rst: Sig,
     pub sc_mant: Sig,
     pub sc_shift: Sig,
-    pub f_len: Sig,
     pub blk_start: Sig,
     pub div_start: Sig,
     pub div_f: Sig,
+    pub div_bank: Sig,
     pub ps_in: Sig,
     pub tag_in: Sig,
     pub rm_out: Sig,
@@ -94,7 +101,8 @@ pub struct SoftmaxUnit {
     pub exp_mul: Mul,
     pub xs: ExpStep,
     pub rs_mul: Mul,
-    pub rnv: Ram,
+    pub rnv0: Ram,
+    pub rnv1: Ram,
     pub div: Divider,
     _w: W,
     _n: Numerics,
@@ -131,10 +139,10 @@ impl SoftmaxUnit {
             rst: Sig::input(1),
             sc_mant: Sig::input(w.mant),
             sc_shift: Sig::input(d.scale_shift_bits),
-            f_len: Sig::input(w.fb),
             blk_start: Sig::input(1),
             div_start: Sig::input(1),
             div_f: Sig::input(Ram::addr_bits(cfg.max_f)),
+            div_bank: Sig::input(1),
             ps_in: Sig::input_s(w.psum),
             tag_in: Sig::input(tag::BITS),
             rm_out: Sig::output_s(w.score),
@@ -145,11 +153,15 @@ impl SoftmaxUnit {
             exp_mul: Mul::new(w.mul, w.mul),
             xs: ExpStep::new(cfg),
             rs_mul: Mul::new(w.rnv, w.mul),
-            rnv: Ram::new(w.rnv, cfg.max_f, true),
+            rnv0: Ram::new(w.rnv, cfg.max_f, true),
+            rnv1: Ram::new(w.rnv, cfg.max_f, true),
             div: Divider::new(cfg),
             _w: w,
             _n: Numerics::from_derived(cfg, &d),
-            _s: State::default(),
+            _s: State {
+                tb: true,
+                ..State::default()
+            },
         }
     }
 
@@ -159,7 +171,11 @@ impl SoftmaxUnit {
     }
     /// Running denominator RD (for tests).
     pub fn rd(&self) -> i128 {
-        self._s.rd
+        if self._s.tb {
+            self._s.rd1
+        } else {
+            self._s.rd
+        }
     }
     /// PRM of the current tile (for tests).
     pub fn prm(&self) -> i128 {
@@ -167,13 +183,17 @@ impl SoftmaxUnit {
     }
     /// Running numerator RNV[f] (for tests).
     pub fn rnv(&self, f: usize) -> i128 {
-        self.rnv.word(f)
+        if self._s.tb {
+            self.rnv1.word(f)
+        } else {
+            self.rnv0.word(f)
+        }
     }
 
     /// RM after an LM event: LM on a block's first tile, else max(RM, LM).
     fn rm_new(&self) -> i128 {
         let lm = wrap(self.ps_in.get(), self._w.score, true);
-        if self._s.first || lm > self._s.rm {
+        if self._s.newblk || lm > self._s.rm {
             lm
         } else {
             self._s.rm
@@ -209,32 +229,41 @@ impl Logic for SoftmaxUnit {
         self.xs.p.set(s.p);
         self.xs.zi.set(s.z >> w.z_frac);
         let is_sld = self.tag_in.get() == tag::SLD;
-        self.rs_mul
-            .a
-            .set(if is_sld { s.rd } else { self.rnv.rdata.get() });
-        self.rs_mul.b.set(s.prm);
-        let raddr = if s.dv_state != dv::IDLE {
-            s.dv_f
-        } else if is_sld {
-            0
+        let (rd_t, rdata_t) = if s.tb {
+            (s.rd1, self.rnv1.rdata.get())
         } else {
-            s.f_cnt + 1
+            (s.rd, self.rnv0.rdata.get())
         };
-        self.rnv.raddr.set(raddr);
+        self.rs_mul.a.set(if is_sld { rd_t } else { rdata_t });
+        self.rs_mul.b.set(s.prm);
+        let tile_addr = if is_sld { 0 } else { s.f_cnt + 1 };
+        let dividing = s.dv_state != dv::IDLE;
         let result = if s.a_first {
             s.a_v
         } else {
             s.a_v + numerics::rescale_round(s.a_prod, &self._n)
         };
-        self.rnv.we.set_bool(s.a_valid && !s.a_dst_rd);
-        self.rnv.waddr.set(s.a_f);
-        self.rnv.wdata.set(result);
-        self.rnv.clock.set(self.clock.get());
+        for (k, ram) in [(false, &mut self.rnv0), (true, &mut self.rnv1)] {
+            ram.raddr.set(if dividing && s.dvb == k {
+                s.dv_f
+            } else {
+                tile_addr
+            });
+            ram.we.set_bool(s.a_valid && !s.a_dst_rd && s.a_bank == k);
+            ram.waddr.set(s.a_f);
+            ram.wdata.set(result);
+            ram.clock.set(self.clock.get());
+        }
         self.div.clock.set(self.clock.get());
         self.div.rst.set(self.rst.get());
         self.div.start.set_bool(s.dv_state == dv::START);
-        self.div.num.set(self.rnv.rdata.get());
-        self.div.den.set(s.rd);
+        let (rd_d, rdata_d) = if s.dvb {
+            (s.rd1, self.rnv1.rdata.get())
+        } else {
+            (s.rd, self.rnv0.rdata.get())
+        };
+        self.div.num.set(rdata_d);
+        self.div.den.set(rd_d);
     }
 
     fn connect(&mut self) {
@@ -254,11 +283,16 @@ impl Logic for SoftmaxUnit {
             &mut self.xs.zi,
             &mut self.rs_mul.a,
             &mut self.rs_mul.b,
-            &mut self.rnv.clock,
-            &mut self.rnv.we,
-            &mut self.rnv.waddr,
-            &mut self.rnv.wdata,
-            &mut self.rnv.raddr,
+            &mut self.rnv0.clock,
+            &mut self.rnv0.we,
+            &mut self.rnv0.waddr,
+            &mut self.rnv0.wdata,
+            &mut self.rnv0.raddr,
+            &mut self.rnv1.clock,
+            &mut self.rnv1.we,
+            &mut self.rnv1.waddr,
+            &mut self.rnv1.wdata,
+            &mut self.rnv1.raddr,
             &mut self.div.clock,
             &mut self.div.rst,
             &mut self.div.start,
@@ -279,6 +313,10 @@ impl Logic for SoftmaxUnit {
         let text = format!(
             r#"// @leaf softmax_unit
 reg first;
+reg newblk;
+reg tb;
+reg a_bank;
+reg dvb;
 reg signed [{scm}:0] rm;
 reg [{esm}:0] es;
 reg [{mantm}:0] dn;
@@ -292,14 +330,19 @@ reg a_first;
 reg [{abm}:0] a_f;
 reg signed [{psm}:0] a_v;
 reg signed [{rspm}:0] a_prod;
-reg [{rdm}:0] rd;
+reg [{rdm}:0] rd0;
+reg [{rdm}:0] rd1;
 reg [1:0] dv_state;
 reg [{abm}:0] dv_f;
 wire is_lm = tag_in == 2'd{tlm};
 wire is_sld = tag_in == 2'd{tsld};
 wire is_slnv = tag_in == 2'd{tslnv};
 wire signed [{scm}:0] ps_lm = ps_in[{scm}:0];
-wire signed [{scm}:0] rm_new = (first || ps_lm > rm) ? ps_lm : rm;
+wire signed [{scm}:0] rm_new = (newblk || ps_lm > rm) ? ps_lm : rm;
+wire [{rdm}:0] rd_t = tb ? rd1 : rd0;
+wire signed [{rnvm}:0] rdata_t = tb ? rnv1$rdata : rnv0$rdata;
+wire dividing = dv_state != 2'd0;
+wire [{abm}:0] tile_addr = is_sld ? {ab}'d0 : {fn_a};
 /* verilator lint_off UNUSEDSIGNAL */ // D = RM' - RM fits its low {diff} bits; the top bits of
 // the rounded rescale product are those of a_prod
 wire signed [{sc}:0] d_sub = {rmn_ext} - {rm_ext};
@@ -321,23 +364,30 @@ always @(*) begin
     xs$k = {esb}'d{d1} - es;
     xs$p = p;
     xs$zi = z[{zm}:{zf}];
-    rs_mul$a = is_sld ? $signed({rd_ext}) : rnv$rdata;
+    rs_mul$a = is_sld ? $signed({rd_ext}) : rdata_t;
     rs_mul$b = $signed({prm_ext});
-    rnv$clock = clock;
-    rnv$raddr = (dv_state != 2'd0) ? dv_f : is_sld ? {ab}'d0 : {fn_a};
-    rnv$we = a_valid && !a_dst_rd;
-    rnv$waddr = a_f;
-    rnv$wdata = result;
+    rnv0$clock = clock;
+    rnv0$raddr = (dividing && !dvb) ? dv_f : tile_addr;
+    rnv0$we = a_valid && !a_dst_rd && !a_bank;
+    rnv0$waddr = a_f;
+    rnv0$wdata = result;
+    rnv1$clock = clock;
+    rnv1$raddr = (dividing && dvb) ? dv_f : tile_addr;
+    rnv1$we = a_valid && !a_dst_rd && a_bank;
+    rnv1$waddr = a_f;
+    rnv1$wdata = result;
     div$clock = clock;
     div$rst = rst;
     div$start = dv_state == 2'd2;
-    div$num = rnv$rdata;
-    div$den = rd;
+    div$num = dvb ? rnv1$rdata : rnv0$rdata;
+    div$den = dvb ? rd1 : rd0;
     div_busy = dv_state != 2'd0;
 end
 always @(posedge clock) begin
     if (rst) begin
         first <= 1'b1;
+        newblk <= 1'b0;
+        tb <= 1'b1;
         rm_vout <= 1'b0;
         es <= {esb}'d0;
         a_valid <= 1'b0;
@@ -348,6 +398,9 @@ always @(posedge clock) begin
         av_valid <= 1'b0;
         a_valid <= 1'b0;
         if (is_lm) begin
+            first <= newblk;
+            newblk <= 1'b0;
+            if (newblk) tb <= !tb;
             rm <= rm_new;
             rm_out <= rm_new;
             rm_vout <= 1'b1;
@@ -367,6 +420,7 @@ always @(posedge clock) begin
         if (is_sld) begin
             a_valid <= 1'b1;
             a_dst_rd <= 1'b1;
+            a_bank <= tb;
             a_first <= first;
             a_v <= ps_in;
             a_prod <= rs_mul$p;
@@ -374,18 +428,22 @@ always @(posedge clock) begin
         end else if (is_slnv) begin
             a_valid <= 1'b1;
             a_dst_rd <= 1'b0;
+            a_bank <= tb;
             a_first <= first;
             a_f <= {fc_a};
             a_v <= ps_in;
             a_prod <= rs_mul$p;
             f_cnt <= f_next;
-            if (f_next == f_len) first <= 1'b0;
         end
-        if (blk_start) first <= 1'b1;
-        if (a_valid && a_dst_rd) rd <= result[{rdm}:0];
+        if (blk_start) newblk <= 1'b1;
+        if (a_valid && a_dst_rd) begin
+            if (a_bank) rd1 <= result[{rdm}:0];
+            else rd0 <= result[{rdm}:0];
+        end
         if (div_start) begin
             dv_state <= 2'd1;
             dv_f <= div_f;
+            dvb <= div_bank;
         end else if (dv_state == 2'd1) begin
             dv_state <= 2'd2;
         end else if (dv_state == 2'd2) begin
@@ -427,7 +485,7 @@ end
             f_ext = zext(&format!("z[{}:0]", w.z_frac - 1), w.z_frac, mb),
             d1 = d + 1,
             d2 = d + 2,
-            rd_ext = zext("rd", w.rd, w.rnv),
+            rd_ext = zext("rd_t", w.rd, w.rnv),
             prm_ext = zext("prm", w.exp, mb),
             ab = w.ab,
             fn_a = addr("f_next", w.fb, w.ab),
@@ -452,8 +510,8 @@ impl Component for SoftmaxUnit {
         "softmax_unit".into()
     }
     leaf_ports!(
-        clock, rst, sc_mant, sc_shift, f_len, blk_start, div_start, div_f, ps_in, tag_in, rm_out,
-        rm_vout, av, av_valid, div_busy
+        clock, rst, sc_mant, sc_shift, blk_start, div_start, div_f, div_bank, ps_in, tag_in,
+        rm_out, rm_vout, av, av_valid, div_busy
     );
     fn tick(&mut self) {
         let w = self._w;
@@ -466,15 +524,17 @@ impl Component for SoftmaxUnit {
             o.a_v + numerics::rescale_round(o.a_prod, &self._n)
         };
         let tg = self.tag_in.get();
-        let f_len = self.f_len.get();
         self.exp_mul.tick();
         self.xs.tick();
         self.rs_mul.tick();
-        self.rnv.tick();
+        self.rnv0.tick();
+        self.rnv1.tick();
         self.div.tick();
         let s = &mut self._s;
         if self.rst.on() {
             s.first = true;
+            s.newblk = false;
+            s.tb = true;
             s.rm_vout = false;
             s.es = 0;
             s.a_valid = false;
@@ -486,6 +546,11 @@ impl Component for SoftmaxUnit {
         s.av_valid = false;
         s.a_valid = false;
         if tg == tag::LM {
+            s.first = o.newblk;
+            s.newblk = false;
+            if o.newblk {
+                s.tb = !o.tb;
+            }
             s.rm = rm_new;
             s.rm_out = rm_new;
             s.rm_vout = true;
@@ -506,6 +571,7 @@ impl Component for SoftmaxUnit {
         if tg == tag::SLD {
             s.a_valid = true;
             s.a_dst_rd = true;
+            s.a_bank = o.tb;
             s.a_first = o.first;
             s.a_v = self.ps_in.get();
             s.a_prod = self.rs_mul.p.get();
@@ -513,24 +579,27 @@ impl Component for SoftmaxUnit {
         } else if tg == tag::SLNV {
             s.a_valid = true;
             s.a_dst_rd = false;
+            s.a_bank = o.tb;
             s.a_first = o.first;
             s.a_f = o.f_cnt;
             s.a_v = self.ps_in.get();
             s.a_prod = self.rs_mul.p.get();
             s.f_cnt = f_next;
-            if f_next == f_len {
-                s.first = false;
-            }
         }
         if self.blk_start.on() {
-            s.first = true;
+            s.newblk = true;
         }
         if o.a_valid && o.a_dst_rd {
-            s.rd = wrap(result, w.rd, false);
+            if o.a_bank {
+                s.rd1 = wrap(result, w.rd, false);
+            } else {
+                s.rd = wrap(result, w.rd, false);
+            }
         }
         if self.div_start.on() {
             s.dv_state = dv::READ;
             s.dv_f = self.div_f.get();
+            s.dvb = self.div_bank.on();
         } else if o.dv_state == dv::READ {
             s.dv_state = dv::START;
         } else if o.dv_state == dv::START {
@@ -570,7 +639,6 @@ mod tests {
         let u = SoftmaxUnit::new(cfg);
         let (ins, _) = io_ports(&u);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let f_len = rng.gen_range(1..=cfg.max_f as i128);
         (0..cycles)
             .map(|c| {
                 ins.iter()
@@ -578,7 +646,6 @@ mod tests {
                         let s = u.port(i);
                         match name {
                             "rst" => (c < 2 || rng.gen_ratio(1, 3000)) as i128,
-                            "f_len" => f_len,
                             "sc_shift" => rng.gen_range(0..8),
                             "blk_start" => rng.gen_ratio(1, 200) as i128,
                             "div_start" => rng.gen_ratio(1, 300) as i128,

@@ -58,10 +58,10 @@ pub fn build(cfg: &Config) -> Structure {
     for p in [
         "sc_mant",
         "sc_shift",
-        "f_len",
         "blk_start",
         "div_start",
         "div_f",
+        "div_bank",
     ] {
         let src = s.at(ctrl, p);
         c(&mut s, dp, p, src);

@@ -60,7 +60,8 @@ impl Stimulus {
 }
 
 /// Builds the datapath stimulus for the block of queries p0 .. p0 + cols: reset, block start,
-/// every key tile, then one division per f, `div_gap` cycles apart.
+/// every key tile, then one division per f (in bank 0, the block's bank after the first block
+/// start), `div_gap` cycles apart.
 pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: usize) -> Stimulus {
     let (p, m, e, f) = job.shape();
     let (rows, cols) = (cfg.rows, cfg.cols);
@@ -120,6 +121,6 @@ pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: u
     let sc = job.scale_const;
     st.hold(0, "sc_mant", sc.mant as i128);
     st.hold(0, "sc_shift", sc.shift as i128);
-    st.hold(0, "f_len", f as i128);
+    st.hold(0, "div_bank", 0);
     st
 }
