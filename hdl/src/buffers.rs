@@ -4,9 +4,10 @@
 //!   max_e + max_f words), written from the input stream's lane r; it reads the word the
 //!   controller's command asks for and hands x, op and the row-valid bit to PE (r, 0). Commands
 //!   travel down the feeders one row per cycle, which makes the systolic skew.
-//! - `col_feeder` (one per column c): Q of query c of the block in flight (max_e words), written
-//!   from lane c; it hands q and the partial-sum seed (0 or -inf) to PE (0, c). Commands travel
-//!   right one column per cycle.
+//! - `col_feeder` (one per column c): Q of query c, double-buffered by query block (two banks of
+//!   max_e words, so the next block's Q loads while this block runs), written from lane c; it
+//!   hands q and the partial-sum seed (0 or -inf) to PE (0, c). Commands travel right one
+//!   column per cycle.
 //!
 //! Sizes depend on max_e, max_f and the array only, never on the sequence lengths. Latency of
 //! both: a command entering at cycle t reaches the array at t + 1 (one RAM read) and the next
@@ -60,7 +61,7 @@ impl FeedWidths {
             idx: ubits(cfg.max_e.max(cfg.max_f) as u128 - 1).max(1),
             nvalid: ubits(cfg.rows as u128),
             kv_addr: Ram::addr_bits(2 * (cfg.max_e + cfg.max_f)),
-            q_addr: Ram::addr_bits(cfg.max_e),
+            q_addr: Ram::addr_bits(2 * cfg.max_e),
             psum: cfg.derived().psum_bits,
             chunk: chunk_bits(cfg),
             max_e: cfg.max_e,
@@ -299,6 +300,7 @@ struct ColState {
     q_en: bool,
     seed: bool,
     c_q: bool,
+    c_qbank: bool,
     c_idx: i128,
     c_seed: bool,
 }
@@ -315,9 +317,11 @@ pub struct ColFeeder {
     pub c_q: Sig,
     pub c_idx: Sig,
     pub c_seed: Sig,
+    pub c_qbank: Sig,
     pub c_q_out: Sig,
     pub c_idx_out: Sig,
     pub c_seed_out: Sig,
+    pub c_qbank_out: Sig,
     pub q: Sig,
     pub ps: Sig,
     pub qbuf: Ram,
@@ -338,12 +342,14 @@ impl ColFeeder {
             c_q: Sig::input(1),
             c_idx: Sig::input(w.idx),
             c_seed: Sig::input(1),
+            c_qbank: Sig::input(1),
             c_q_out: Sig::output(1),
             c_idx_out: Sig::output(w.idx),
             c_seed_out: Sig::output(1),
+            c_qbank_out: Sig::output(1),
             q: Sig::output_s(w.data),
             ps: Sig::output_s(w.psum),
-            qbuf: Ram::new(w.data, w.max_e, true),
+            qbuf: Ram::new(w.data, 2 * w.max_e, true),
             _w: w,
             _s: ColState::default(),
         }
@@ -357,6 +363,7 @@ impl Logic for ColFeeder {
         self.c_q_out.set_bool(s.c_q);
         self.c_idx_out.set(s.c_idx);
         self.c_seed_out.set_bool(s.c_seed);
+        self.c_qbank_out.set_bool(s.c_qbank);
         self.q.set(if s.q_en { self.qbuf.rdata.get() } else { 0 });
         self.ps
             .set(if s.seed { -(1i128 << (w.psum - 1)) } else { 0 });
@@ -366,13 +373,19 @@ impl Logic for ColFeeder {
             .set_bool(self.we.on() && self.chunk.get() == self.my_chunk.get());
         self.qbuf.waddr.set(self.waddr.get());
         self.qbuf.wdata.set(self.lane.get());
-        self.qbuf.raddr.set(self.c_idx.get());
+        let base = if self.c_qbank.on() {
+            w.max_e as i128
+        } else {
+            0
+        };
+        self.qbuf.raddr.set(base + self.c_idx.get());
     }
     fn connect(&mut self) {
         for p in [
             &mut self.c_q_out,
             &mut self.c_idx_out,
             &mut self.c_seed_out,
+            &mut self.c_qbank_out,
             &mut self.q,
             &mut self.ps,
             &mut self.qbuf.clock,
@@ -403,7 +416,7 @@ always @(*) begin
     qbuf$we = we && chunk == my_chunk;
     qbuf$waddr = waddr;
     qbuf$wdata = lane;
-    qbuf$raddr = {raddr};
+    qbuf$raddr = (c_qbank ? {qab}'d{me} : {qab}'d0) + {raddr};
     q = q_en ? qbuf$rdata : {db}'sd0;
     ps = seed ? {neg} : {pb}'sd0;
 end
@@ -411,12 +424,15 @@ always @(posedge clock) begin
     c_q_out <= c_q;
     c_idx_out <= c_idx;
     c_seed_out <= c_seed;
+    c_qbank_out <= c_qbank;
     q_en <= c_q;
     seed <= c_seed;
 end
 "#,
             db = w.data,
             pb = w.psum,
+            qab = w.q_addr,
+            me = w.max_e,
             neg = format!("{{1'b1, {}'d0}}", w.psum - 1),
         ));
         Verilog::Custom(text)
@@ -428,8 +444,22 @@ impl Component for ColFeeder {
         "col_feeder".into()
     }
     leaf_ports!(
-        clock, my_chunk, lane, we, chunk, waddr, c_q, c_idx, c_seed, c_q_out, c_idx_out,
-        c_seed_out, q, ps
+        clock,
+        my_chunk,
+        lane,
+        we,
+        chunk,
+        waddr,
+        c_q,
+        c_idx,
+        c_seed,
+        c_qbank,
+        c_q_out,
+        c_idx_out,
+        c_seed_out,
+        c_qbank_out,
+        q,
+        ps
     );
     fn tick(&mut self) {
         self.qbuf.tick();
@@ -437,6 +467,7 @@ impl Component for ColFeeder {
         s.c_q = self.c_q.on();
         s.c_idx = self.c_idx.get();
         s.c_seed = self.c_seed.on();
+        s.c_qbank = self.c_qbank.on();
         s.q_en = self.c_q.on();
         s.seed = self.c_seed.on();
     }

@@ -130,7 +130,10 @@ struct State {
     ld_m0: i128,
     ld_p0: i128,
     bank_full: [bool; 2],
-    q_full: bool,
+    q_full: [bool; 2],
+    ld_qbank: i128,
+    is_qbank: i128,
+    rel_qbank: i128,
     // issuer
     t: i128,
     is_bank: i128,
@@ -178,6 +181,7 @@ pub struct Controller {
     pub c_q: Sig,
     pub c_idx: Sig,
     pub c_seed: Sig,
+    pub c_qbank: Sig,
     pub blk_start: Sig,
     pub div_start: Sig,
     pub div_f: Sig,
@@ -260,6 +264,7 @@ impl Controller {
             c_q: Sig::output(1),
             c_idx: Sig::output(fw_.idx),
             c_seed: Sig::output(1),
+            c_qbank: Sig::output(1),
             blk_start: Sig::output(1),
             div_start: Sig::output(1),
             div_f: Sig::output(Ram::addr_bits(cfg.max_f)),
@@ -307,7 +312,7 @@ impl Controller {
         let s = &self._s;
         match s.ls {
             ls::HDR => true,
-            ls::Q => !s.q_full,
+            ls::Q => !s.q_full[s.ld_qbank as usize],
             ls::K | ls::V => !s.bank_full[s.ld_bank as usize],
             ls::DRAIN => true,
             _ => false,
@@ -328,7 +333,7 @@ impl Controller {
 
     fn ready_to_run(&self) -> bool {
         let s = &self._s;
-        s.q_full && s.bank_full[s.is_bank as usize]
+        s.q_full[s.is_qbank as usize] && s.bank_full[s.is_bank as usize]
     }
 }
 
@@ -342,7 +347,7 @@ impl Logic for Controller {
         self.sc_mant.set(s.mant);
         self.sc_shift.set(s.shift);
         self.q_we.set_bool(accept && s.ls == ls::Q);
-        self.q_waddr.set(s.ld_idx);
+        self.q_waddr.set(s.ld_qbank * k.max_e as i128 + s.ld_idx);
         self.kv_we
             .set_bool(accept && (s.ls == ls::K || s.ls == ls::V));
         let off = if s.ls == ls::V {
@@ -364,6 +369,7 @@ impl Logic for Controller {
         self.c_q.set_bool(q);
         self.c_idx.set(idx);
         self.c_seed.set_bool(seed);
+        self.c_qbank.set_bool(s.is_qbank == 1);
         self.blk_start
             .set_bool(s.is == is::RUN && s.t == 0 && s.is_m0 == 0);
         self.div_start
@@ -408,6 +414,7 @@ impl Logic for Controller {
             &mut self.c_q,
             &mut self.c_idx,
             &mut self.c_seed,
+            &mut self.c_qbank,
             &mut self.blk_start,
             &mut self.div_start,
             &mut self.div_f,
@@ -463,6 +470,7 @@ impl Component for Controller {
         c_q,
         c_idx,
         c_seed,
+        c_qbank,
         blk_start,
         div_start,
         div_f,
@@ -535,7 +543,7 @@ impl Component for Controller {
         if o.rel_q_cnt > 0 {
             s.rel_q_cnt = o.rel_q_cnt - 1;
             if o.rel_q_cnt == 1 {
-                s.q_full = false;
+                s.q_full[o.rel_qbank as usize] = false;
             }
         }
 
@@ -602,6 +610,8 @@ impl Component for Controller {
                             s.ld_bank = 0;
                             s.ld_m0 = 0;
                             s.ld_p0 = 0;
+                            s.ld_qbank = 0;
+                            s.is_qbank = 0;
                             s.is = is::WAIT;
                             s.is_bank = 0;
                             s.is_m0 = 0;
@@ -631,7 +641,8 @@ impl Component for Controller {
                     if seg_end {
                         match o.ls {
                             ls::Q => {
-                                s.q_full = true;
+                                s.q_full[o.ld_qbank as usize] = true;
+                                s.ld_qbank = 1 - o.ld_qbank;
                                 s.ls = ls::K;
                             }
                             ls::K => s.ls = ls::V,
@@ -694,6 +705,8 @@ impl Component for Controller {
                     let m0 = o.is_m0 + k.rows as i128;
                     if m0 >= o.m {
                         s.rel_q_cnt = k.rel as i128;
+                        s.rel_qbank = o.is_qbank;
+                        s.is_qbank = 1 - o.is_qbank;
                         s.is = is::HANDOFF;
                     } else {
                         s.is_m0 = m0;
@@ -785,7 +798,7 @@ impl Component for Controller {
                 s.k = 0;
             }
             s.bank_full = [false, false];
-            s.q_full = false;
+            s.q_full = [false, false];
             s.rel_bank_cnt = 0;
             s.rel_q_cnt = 0;
         }
@@ -867,7 +880,10 @@ reg ld_bank;
 reg [{mwm}:0] ld_m0;
 reg [{pwm}:0] ld_p0;
 reg [1:0] bank_full;
-reg q_full;
+reg [1:0] q_full;
+reg ld_qbank;
+reg is_qbank;
+reg rel_qbank;
 reg [{twm}:0] t;
 reg is_bank;
 reg [{mwm}:0] is_m0;
@@ -887,7 +903,7 @@ reg [{cbm}:0] c_cycles, c_busy2d, c_busy1d, c_stall_in, c_stall_out;
 {phase_regs}reg [{twm}:0] period;
 reg [{cbm}:0] tile_busy2d;
 reg [{cbm}:0] tile_busy1d;
-wire ready_to_run = q_full && bank_full[is_bank];
+wire ready_to_run = q_full[is_qbank] && bank_full[is_bank];
 wire accept = s_ready && s_valid;
 wire [{nchm}:0] nch = (lst == L_Q) ? {nch}'d{qch} : {nch}'d{kch};
 wire vec_end = {ld_chunk_ext} == nch - {nch}'d1;
@@ -910,13 +926,14 @@ wire [63:0] hv = s_data;
 always @(*) begin
     case (lst)
         L_HDR: s_ready = 1'b1;
-        L_Q: s_ready = !q_full;
+        L_Q: s_ready = !q_full[ld_qbank];
         L_K, L_V: s_ready = !bank_full[ld_bank];
         L_DRAIN: s_ready = 1'b1;
         default: s_ready = 1'b0;
     endcase
     q_we = accept && lst == L_Q;
-    q_waddr = {q_waddr};
+    q_waddr = (ld_qbank ? {qab}'d{max_e} : {qab}'d0) + {q_waddr};
+    c_qbank = is_qbank;
     kv_we = accept && (lst == L_K || lst == L_V);
     kv_waddr = (ld_bank ? {kab}'d{bank1} : {kab}'d0) + ((lst == L_V) ? {kab}'d{max_e} : {kab}'d0) + {ld_idx_kv};
     chunk = ld_chunk;
@@ -976,7 +993,10 @@ always @(posedge clock) begin
         ld_m0 <= {mw}'d0;
         ld_p0 <= {pw}'d0;
         bank_full <= 2'd0;
-        q_full <= 1'b0;
+        q_full <= 2'd0;
+        ld_qbank <= 1'b0;
+        is_qbank <= 1'b0;
+        rel_qbank <= 1'b0;
         t <= {tw}'d0;
         is_bank <= 1'b0;
         is_m0 <= {mw}'d0;
@@ -1016,7 +1036,7 @@ always @(posedge clock) begin
         end
         if (rel_q_cnt != 8'd0) begin
             rel_q_cnt <= rel_q_cnt - 8'd1;
-            if (rel_q_cnt == 8'd1) q_full <= 1'b0;
+            if (rel_q_cnt == 8'd1) q_full[rel_qbank] <= 1'b0;
         end
         // loader
         if (accept) begin
@@ -1066,6 +1086,8 @@ always @(posedge clock) begin
                             ld_bank <= 1'b0;
                             ld_m0 <= {mw}'d0;
                             ld_p0 <= {pw}'d0;
+                            ld_qbank <= 1'b0;
+                            is_qbank <= 1'b0;
                             ist <= I_WAIT;
                             is_bank <= 1'b0;
                             is_m0 <= {mw}'d0;
@@ -1087,7 +1109,8 @@ always @(posedge clock) begin
                     if (seg_end) begin
                         case (lst)
                             L_Q: begin
-                                q_full <= 1'b1;
+                                q_full[ld_qbank] <= 1'b1;
+                                ld_qbank <= !ld_qbank;
                                 lst <= L_K;
                             end
                             L_K: lst <= L_V;
@@ -1129,6 +1152,8 @@ always @(posedge clock) begin
                     is_bank <= !is_bank;
                     if (is_m0_next >= m_len) begin
                         rel_q_cnt <= 8'd{rel};
+                        rel_qbank <= is_qbank;
+                        is_qbank <= !is_qbank;
                         ist <= I_HANDOFF;
                     end else begin
                         is_m0 <= is_m0_next;
@@ -1189,7 +1214,7 @@ always @(posedge clock) begin
                 tk <= 3'd0;
             end
             bank_full <= 2'd0;
-            q_full <= 1'b0;
+            q_full <= 2'd0;
             rel_bank_cnt <= 8'd0;
             rel_q_cnt <= 8'd0;
         end
@@ -1277,6 +1302,7 @@ end
             och = k.och,
             ochlast = k.och - 1,
             q_waddr = resize("ld_idx", fw.idx, fw.q_addr),
+            qab = fw.q_addr,
             kab = fw.kv_addr,
             bank1 = k.max_e + k.max_f,
             max_e = k.max_e,

@@ -165,7 +165,12 @@ pub fn build(cfg: &Config) -> Structure {
             let src = s.at(ctrl, src);
             c(&mut s, f, dst, src);
         }
-        for (cmd, ctl) in [("c_q", "c_q"), ("c_idx", "c_idx"), ("c_seed", "c_seed")] {
+        for (cmd, ctl) in [
+            ("c_q", "c_q"),
+            ("c_idx", "c_idx"),
+            ("c_seed", "c_seed"),
+            ("c_qbank", "c_qbank"),
+        ] {
             let src = match prev {
                 None => s.at(ctrl, ctl),
                 Some(p) => s.at(p, &format!("{cmd}_out")),
@@ -179,7 +184,7 @@ pub fn build(cfg: &Config) -> Structure {
         prev = Some(f);
     }
     if let Some(last) = prev {
-        for p in ["c_q_out", "c_idx_out", "c_seed_out"] {
+        for p in ["c_q_out", "c_idx_out", "c_seed_out", "c_qbank_out"] {
             let e = s.at(last, p);
             s.leave_unused(e);
         }
