@@ -56,6 +56,46 @@ pub struct CommonArgs {
     pub json: bool,
 }
 
+/// Q, K, V from .npy files and where AV goes: flattened into `reference`, `sim` and `host`.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Inputs and output")]
+pub struct JobFiles {
+    /// Q [P, E] as .npy (float32/float64: quantized per tensor; int8: used as is, step 1).
+    /// With --k and --v; without files, inputs are generated from the job.
+    #[arg(long, value_name = "Q.npy")]
+    pub q: Option<PathBuf>,
+
+    /// K [M, E] as .npy.
+    #[arg(long, value_name = "K.npy")]
+    pub k: Option<PathBuf>,
+
+    /// V [M, F] as .npy.
+    #[arg(long, value_name = "V.npy")]
+    pub v: Option<PathBuf>,
+
+    /// Write AV [P, F] as float32 .npy in real units (dequantized with V's step).
+    #[arg(long, value_name = "O.npy")]
+    pub out: Option<PathBuf>,
+}
+
+impl JobFiles {
+    /// Writes AV (output words, [P, F]) to `--out` if given, as float32 in real units:
+    /// word / 2^out_frac_bits * V's quantization step.
+    pub fn write_av(
+        &self,
+        av: &fusemax_tb::Mat<i64>,
+        job: &fusemax_tb::QuantJob,
+        cfg: &Config,
+    ) -> Result<()> {
+        if let Some(path) = &self.out {
+            let unit = job.steps.v / (1u64 << cfg.out_frac_bits) as f64;
+            fusemax_tb::npy::write_f32(path, &av.map(|w| w as f64 * unit))
+                .map_err(|e| anyhow!("--out: {e:#}"))?;
+        }
+        Ok(())
+    }
+}
+
 /// A float as a TOML literal (TOML spells the special values inf, -inf and nan).
 fn toml_float(x: f64) -> String {
     if x.is_nan() {

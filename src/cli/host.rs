@@ -2,13 +2,13 @@
 //! (`docs/host-protocol.md`), checks AV against the bit-accurate model, prints the board's
 //! performance counters.
 
-use super::common::CommonArgs;
+use super::common::{CommonArgs, JobFiles};
 use super::emit;
 use super::reference::load_job;
 use anyhow::{anyhow, bail, Context, Result};
 use fusemax_hdl::stream::{decode, encode, JobData};
 use fusemax_tb::drivers::host::HostClient;
-use fusemax_tb::{metrics, npy, reference, Mat};
+use fusemax_tb::{metrics, reference, Mat};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub files: JobFiles,
 
     /// Serial port of the board (e.g. /dev/ttyUSB0), or a pty of a simulated board.
     #[arg(long, value_name = "PORT")]
@@ -28,26 +31,10 @@ pub struct Args {
     /// Seconds to wait for the board before giving up.
     #[arg(long, value_name = "S", default_value_t = 10)]
     pub timeout: u64,
-
-    /// Q [P, E] as .npy (with --k and --v); without files inputs are generated.
-    #[arg(long, value_name = "Q.npy")]
-    pub q: Option<PathBuf>,
-
-    /// K [M, E] as .npy.
-    #[arg(long, value_name = "K.npy")]
-    pub k: Option<PathBuf>,
-
-    /// V [M, F] as .npy.
-    #[arg(long, value_name = "V.npy")]
-    pub v: Option<PathBuf>,
-
-    /// Write AV [P, F] as float32 .npy in real units.
-    #[arg(long, value_name = "O.npy")]
-    pub out: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let (cfg, job, _) = load_job(&a.common, &a.q, &a.k, &a.v)?;
+    let (cfg, job, _) = load_job(&a.common, &a.files)?;
     let (p, m, e, f) = job.shape();
     let words = encode(
         &cfg,
@@ -85,10 +72,7 @@ pub fn run(a: Args) -> Result<()> {
         .count();
     let av = Mat::from_vec(p, f, out.av);
     let stats = metrics::error_stats(&av, cfg.out_frac_bits, &metrics::reference_lsb(&job));
-    if let Some(path) = &a.out {
-        let unit = job.steps.v / (1u64 << cfg.out_frac_bits) as f64;
-        npy::write_f32(path, &av.map(|w| w as f64 * unit)).context("--out")?;
-    }
+    a.files.write_av(&av, &job, &cfg)?;
     if a.common.json {
         let v = serde_json::json!({
             "port": a.port.display().to_string(),

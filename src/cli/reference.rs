@@ -1,7 +1,7 @@
 //! `fusemax reference`: the bit-accurate model on generated inputs or on .npy files, compared
 //! with f64 attention of the same (quantized) inputs.
 
-use super::common::CommonArgs;
+use super::common::{CommonArgs, JobFiles};
 use super::emit;
 use anyhow::{anyhow, bail, Context, Result};
 use fusemax_hdl::{Config, Numerics};
@@ -16,21 +16,8 @@ pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
 
-    /// Q [P, E] as .npy (float32/float64: quantized per tensor; int8: used as is, step 1).
-    #[arg(long, value_name = "Q.npy")]
-    pub q: Option<PathBuf>,
-
-    /// K [M, E] as .npy.
-    #[arg(long, value_name = "K.npy")]
-    pub k: Option<PathBuf>,
-
-    /// V [M, F] as .npy.
-    #[arg(long, value_name = "V.npy")]
-    pub v: Option<PathBuf>,
-
-    /// Write AV [P, F] as float32 .npy in real units (dequantized with V's step).
-    #[arg(long, value_name = "O.npy")]
-    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub files: JobFiles,
 }
 
 /// Where the inputs came from.
@@ -102,12 +89,8 @@ fn job_from_files(
 
 /// The job of a command line: Q, K, V from .npy files (all three) or generated from the
 /// job's shape, seed and distribution; the config's job shape follows the files.
-pub fn load_job(
-    common: &CommonArgs,
-    q: &Option<PathBuf>,
-    k: &Option<PathBuf>,
-    v: &Option<PathBuf>,
-) -> Result<(Config, QuantJob, Source)> {
+pub fn load_job(common: &CommonArgs, files: &JobFiles) -> Result<(Config, QuantJob, Source)> {
+    let (q, k, v) = (&files.q, &files.k, &files.v);
     let any_file = q.is_some() || k.is_some() || v.is_some();
     let mut cfg;
     Ok(if any_file {
@@ -145,7 +128,7 @@ pub fn load_job(
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let (cfg, job, source) = load_job(&a.common, &a.q, &a.k, &a.v)?;
+    let (cfg, job, source) = load_job(&a.common, &a.files)?;
     let (p, m, e, f) = job.shape();
     let n = Numerics::new(&cfg);
 
@@ -163,11 +146,7 @@ pub fn run(a: Args) -> Result<()> {
     let lo = -((1i64 << (n.out_bits - 1)) as f64) * ulp - ulp / 2.0;
     let saturated = want.data.iter().filter(|&&r| r > hi || r < lo).count();
 
-    if let Some(path) = &a.out {
-        let unit = job.steps.v / (1u64 << cfg.out_frac_bits) as f64;
-        let av = out.map(|w| w as f64 * unit);
-        npy::write_f32(path, &av).context("--out")?;
-    }
+    a.files.write_av(&out, &job, &cfg)?;
 
     let c = job.scale_const;
     let (dist, seed) = match source {
@@ -191,7 +170,7 @@ pub fn run(a: Args) -> Result<()> {
             "saturated": saturated,
             "time_fixed_s": t_fixed,
             "time_f64_s": t_f64,
-            "out": a.out.as_ref().map(|p| p.display().to_string()),
+            "out": a.files.out.as_ref().map(|p| p.display().to_string()),
             "hw_hash": cfg.hw_hash(),
         });
         return emit(&format!("{}\n", serde_json::to_string(&v)?));
@@ -233,7 +212,7 @@ pub fn run(a: Args) -> Result<()> {
             stats.non_finite
         );
     }
-    if let Some(path) = &a.out {
+    if let Some(path) = &a.files.out {
         r += &format!(
             "  wrote AV [{p}, {f}] as float32 (real units) to {}\n",
             path.display()

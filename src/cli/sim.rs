@@ -2,17 +2,17 @@
 //! Verilog, or the rust-hdl simulation), every output word compared with the bit-accurate
 //! model, the error reported against f64 attention, and the RTL's own performance counters.
 
-use super::common::CommonArgs;
+use super::common::{CommonArgs, JobFiles};
 use super::emit;
 use super::reference::{load_job, Source};
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use clap::ValueEnum;
 use fusemax_hdl::controller::status;
 use fusemax_hdl::stream::{decode, encode, input_words, JobData};
 use fusemax_hdl::Binding;
 use fusemax_tb::drivers::engine::run_rusthdl;
 use fusemax_tb::drivers::verilator::VerilatorEngine;
-use fusemax_tb::{metrics, npy, reference};
+use fusemax_tb::{metrics, reference};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -30,21 +30,12 @@ pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
 
+    #[command(flatten)]
+    pub files: JobFiles,
+
     /// Simulator.
     #[arg(long, value_enum, default_value = "verilator")]
     pub backend: Backend,
-
-    /// Q [P, E] as .npy (with --k and --v); without files inputs are generated.
-    #[arg(long, value_name = "Q.npy")]
-    pub q: Option<PathBuf>,
-
-    /// K [M, E] as .npy.
-    #[arg(long, value_name = "K.npy")]
-    pub k: Option<PathBuf>,
-
-    /// V [M, F] as .npy.
-    #[arg(long, value_name = "V.npy")]
-    pub v: Option<PathBuf>,
 
     /// Probability, each cycle, that the input source withholds a word and that the output
     /// sink withholds tready (0 <= X < 1).
@@ -54,10 +45,6 @@ pub struct Args {
     /// Seed of the backpressure pattern.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub stall_seed: u64,
-
-    /// Write AV [P, F] as float32 .npy in real units.
-    #[arg(long, value_name = "O.npy")]
-    pub out: Option<PathBuf>,
 
     /// Write a VCD waveform of the run (Verilator backend).
     #[arg(long, value_name = "FILE")]
@@ -87,7 +74,7 @@ pub fn run(a: Args) -> Result<()> {
             a.stall_prob
         );
     }
-    let (cfg, job, source) = load_job(&a.common, &a.q, &a.k, &a.v)?;
+    let (cfg, job, source) = load_job(&a.common, &a.files)?;
     if cfg.binding == Binding::Fusemax {
         bail!("binding = \"fusemax\" (the interleaved binding) is not generated yet; use binding = \"sequential\"");
     }
@@ -180,10 +167,7 @@ pub fn run(a: Args) -> Result<()> {
         .count();
     let av = fusemax_tb::Mat::from_vec(p, f, out.av.clone());
     let stats = metrics::error_stats(&av, cfg.out_frac_bits, &metrics::reference_lsb(&job));
-    if let Some(path) = &a.out {
-        let unit = job.steps.v / (1u64 << cfg.out_frac_bits) as f64;
-        npy::write_f32(path, &av.map(|w| w as f64 * unit)).context("--out")?;
-    }
+    a.files.write_av(&av, &job, &cfg)?;
     let util_2d = t.busy_2d as f64 / t.cycles.max(1) as f64;
     let util_1d = t.busy_1d as f64 / t.cycles.max(1) as f64;
     let backend = match a.backend {
@@ -218,7 +202,7 @@ pub fn run(a: Args) -> Result<()> {
             "output_words": run.words.len(),
             "sim_seconds": sim_s,
             "hw_hash": cfg.hw_hash(),
-            "out": a.out.as_ref().map(|p| p.display().to_string()),
+            "out": a.files.out.as_ref().map(|p| p.display().to_string()),
             "vcd": a.vcd.as_ref().map(|p| p.display().to_string()),
         });
         emit(&format!("{}\n", serde_json::to_string(&v)?))?;
