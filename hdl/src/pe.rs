@@ -18,7 +18,7 @@
 //! steps p = round(p * f) + a_k; acc = finish(p, int(z)) (0 for an invalid row).
 //! Latency of every link: 1 cycle.
 
-use crate::arith::exp_step::{k_bits, ExpStep};
+use crate::arith::exp_step::{k_bits, ExpSeq, ExpStep};
 use crate::arith::Mul;
 use crate::config::Config;
 use crate::kit::{sresize, zext, Component, Sig};
@@ -90,10 +90,7 @@ impl PeWidths {
 struct State {
     acc: i128,
     row_valid: bool,
-    es: u32,
-    dn: i128,
-    z: i128,
-    p: i128,
+    seq: ExpSeq,
     q_out: i128,
     x_out: i128,
     op_out: i128,
@@ -184,11 +181,8 @@ impl Logic for Pe {
         self.tag_out.set(s.tag_out);
         self.rm_out.set(s.rm_out);
         self.rm_vout.set_bool(s.rm_vout);
-        let d = w.degree;
-        let (a, b) = if s.es == 1 {
-            (s.dn, self.sc_mant.get())
-        } else if s.es >= 2 {
-            (s.p, s.z & ((1 << w.z_frac) - 1))
+        let (a, b) = if let Some(ab) = s.seq.operands(self.sc_mant.get(), &self.xs) {
+            ab
         } else if self.op_in.get() == op::SLNV {
             (s.acc & ((1 << w.exp) - 1), self.x_in.get())
         } else {
@@ -199,9 +193,7 @@ impl Logic for Pe {
         self.xs.d.set(self.rm_in.get() - s.acc);
         self.xs.sc_shift.set(self.sc_shift.get());
         self.xs.prod.set(self.mul.p.get());
-        self.xs.k.set((d + 1).wrapping_sub(s.es) as i128);
-        self.xs.p.set(s.p);
-        self.xs.zi.set(s.z >> w.z_frac);
+        s.seq.drive(&mut self.xs);
     }
 
     fn connect(&mut self) {
@@ -231,8 +223,9 @@ impl Logic for Pe {
         let w = self._w;
         let mb = w.mul;
         let pm = 2 * mb;
-        let d = w.degree;
         let esb = w.es;
+        let ops = self.xs.seq_operands();
+        let sln_acc = format!("$signed({})", zext("xs$sln", w.exp, w.acc));
         let text = format!(
             r#"// @leaf pe
 localparam [2:0] OP_MAC0 = 3'd{mac0};
@@ -242,11 +235,7 @@ localparam [2:0] OP_SLD = 3'd{sld};
 localparam [2:0] OP_SLNV = 3'd{slnv};
 reg signed [{accm}:0] acc;
 reg row_valid;
-reg [{esm}:0] es;
-reg [{mantm}:0] dn;
-reg [{zm}:0] z;
-reg signed [{mbm}:0] p;
-wire signed [{accm}:0] acc_ext_ps = acc;
+{seq_decls}wire signed [{accm}:0] acc_ext_ps = acc;
 wire signed [{psm}:0] acc_ps = {acc_to_ps};
 wire [{expm}:0] sln = acc[{expm}:0];
 /* verilator lint_off UNUSEDSIGNAL */ // D = RM - S fits its low {diff} bits
@@ -254,11 +243,11 @@ wire signed [{acc}:0] d_sub = {rm_ext} - {acc_ext};
 /* verilator lint_on UNUSEDSIGNAL */
 always @(*) begin
     if (es == {esb}'d1) begin
-        mul$a = {dn_ext};
-        mul$b = {mant_ext};
+        mul$a = {op1a};
+        mul$b = {op1b};
     end else if (es >= {esb}'d2) begin
-        mul$a = p;
-        mul$b = {f_ext};
+        mul$a = {op2a};
+        mul$b = {op2b};
     end else if (op_in == OP_SLNV) begin
         mul$a = {sln_ext};
         mul$b = {x_ext};
@@ -269,10 +258,7 @@ always @(*) begin
     xs$d = d_sub[{diffm}:0];
     xs$sc_shift = sc_shift;
     xs$prod = mul$p;
-    xs$k = {kexpr};
-    xs$p = p;
-    xs$zi = z[{zm}:{zf}];
-end
+{seq_wiring}end
 always @(posedge clock) begin
     q_out <= q_in;
     x_out <= x_in;
@@ -299,21 +285,7 @@ always @(posedge clock) begin
             default: ;
         endcase
         tag_out <= (op_in == OP_LM) ? 2'd1 : (op_in == OP_SLD) ? 2'd2 : (op_in == OP_SLNV) ? 2'd3 : 2'd0;
-        if (rm_vin) begin
-            dn <= xs$dn;
-            es <= {esb}'d1;
-        end else if (es == {esb}'d1) begin
-            z <= xs$z;
-            p <= xs$p_first;
-            es <= {esb}'d2;
-        end else if (es != {esb}'d0 && es <= {esb}'d{d1}) begin
-            p <= xs$p_next;
-            es <= es + {esb}'d1;
-        end else if (es == {esb}'d{d2}) begin
-            acc <= row_valid ? {sln_acc} : {acc_w}'sd0;
-            es <= {esb}'d0;
-        end
-    end
+{seq_step}    end
 end
 "#,
             mac0 = op::MAC0,
@@ -322,13 +294,7 @@ end
             sld = op::SLD,
             slnv = op::SLNV,
             acc = w.acc,
-            acc_w = w.acc,
             accm = w.acc - 1,
-            esm = esb - 1,
-            mantm = w.mant - 1,
-            zm = w.z - 1,
-            zf = w.z_frac,
-            mbm = mb - 1,
             psm = w.psum - 1,
             expm = w.exp - 1,
             diffm = w.diff - 1,
@@ -336,22 +302,22 @@ end
             acc_to_ps = sresize("acc_ext_ps", w.acc, w.psum),
             rm_ext = format!("$signed({})", sresize("rm_in", w.score, w.acc + 1)),
             acc_ext = format!("$signed({})", sresize("acc", w.acc, w.acc + 1)),
-            dn_ext = format!("$signed({})", zext("dn", w.mant, mb)),
-            mant_ext = format!("$signed({})", zext("sc_mant", w.mant, mb)),
-            f_ext = format!(
-                "$signed({})",
-                zext(&format!("z[{}:0]", w.z_frac - 1), w.z_frac, mb)
-            ),
             sln_ext = format!("$signed({})", zext("sln", w.exp, mb)),
             x_ext = format!("$signed({})", sresize("x_in", w.data, mb)),
             q_ext = format!("$signed({})", sresize("q_in", w.data, mb)),
-            kexpr = format!("{}'d{} - es", k_bits(d), d + 1),
             prod_acc = format!("$signed({})", sresize("mul$p", pm, w.acc)),
             sln_ps = format!("$signed({})", zext("sln", w.exp, w.psum)),
             prod_ps = format!("$signed({})", sresize("mul$p", pm, w.psum)),
-            sln_acc = format!("$signed({})", zext("xs$sln", w.exp, w.acc)),
-            d1 = d + 1,
-            d2 = d + 2,
+            seq_decls = self.xs.seq_decls(),
+            seq_wiring = self.xs.seq_wiring(),
+            seq_step = self.xs.seq_step(
+                "rm_vin",
+                &format!("acc <= row_valid ? {sln_acc} : {}'sd0;", w.acc),
+            ),
+            op1a = ops[0].0,
+            op1b = ops[0].1,
+            op2a = ops[1].0,
+            op2b = ops[1].1,
         );
         Verilog::Custom(text)
     }
@@ -367,7 +333,6 @@ impl Component for Pe {
     );
     fn tick(&mut self) {
         let w = self._w;
-        let d = w.degree;
         let prod = self.mul.p.get();
         let s = &mut self._s;
         s.q_out = self.q_in.get();
@@ -378,7 +343,7 @@ impl Component for Pe {
             s.vld_out = false;
             s.tag_out = 0;
             s.rm_vout = false;
-            s.es = 0;
+            s.seq.es = 0;
             return;
         }
         let o = s.clone();
@@ -410,20 +375,12 @@ impl Component for Pe {
             op::SLNV => tag::SLNV,
             _ => tag::NONE,
         };
-        // Non-blocking semantics: every right-hand side reads the state before this edge (`o`).
-        if self.rm_vin.on() {
-            s.dn = self.xs.dn.get();
-            s.es = 1;
-        } else if o.es == 1 {
-            s.z = self.xs.z.get();
-            s.p = self.xs.p_first.get();
-            s.es = 2;
-        } else if o.es != 0 && o.es <= d + 1 {
-            s.p = self.xs.p_next.get();
-            s.es = o.es + 1;
-        } else if o.es == d + 2 {
-            s.acc = if o.row_valid { self.xs.sln.get() } else { 0 };
-            s.es = 0;
+        // Non-blocking semantics: every right-hand side reads the state before this edge (`o`);
+        // the exp sequence's finish overrides an op's write of acc, as in the Verilog.
+        let (seq, done) = o.seq.next(self.rm_vin.on(), &self.xs);
+        s.seq = seq;
+        if let Some(v) = done {
+            s.acc = if o.row_valid { v } else { 0 };
         }
     }
 }

@@ -13,7 +13,7 @@
 //! RNV and RD are double-buffered by query block: `blk_start` makes the next LM start a new
 //! block in the other bank, so the divisions of one block overlap the tiles of the next.
 
-use crate::arith::exp_step::{k_bits, ExpStep};
+use crate::arith::exp_step::{k_bits, ExpSeq, ExpStep};
 use crate::arith::{Divider, Mul};
 use crate::config::{ubits, Config};
 use crate::kit::{sresize, zext, Component, Sig};
@@ -43,10 +43,8 @@ struct W {
     fb: u32,
     ab: u32,
     mant: u32,
-    z: u32,
     z_frac: u32,
     diff: u32,
-    degree: u32,
     es: u32,
 }
 
@@ -61,10 +59,7 @@ struct State {
     rm: i128,
     rm_out: i128,
     rm_vout: bool,
-    es: u32,
-    dn: i128,
-    z: i128,
-    p: i128,
+    seq: ExpSeq,
     prm: i128,
     f_cnt: i128,
     a_valid: bool,
@@ -128,10 +123,8 @@ impl SoftmaxUnit {
             fb: f_bits(cfg),
             ab: Ram::addr_bits(cfg.max_f),
             mant: d.scale_mant_bits,
-            z: d.z_bits,
             z_frac: d.z_frac_bits,
             diff: d.diff_bits,
-            degree: cfg.exp_degree,
             es: k_bits(cfg.exp_degree),
         };
         SoftmaxUnit {
@@ -214,20 +207,18 @@ impl Logic for SoftmaxUnit {
         self.av.set(s.av);
         self.av_valid.set_bool(s.av_valid);
         self.div_busy.set_bool(s.dv_state != dv::IDLE);
-        let (a, b) = if s.es == 1 {
-            (s.dn, self.sc_mant.get())
-        } else {
-            (s.p, s.z & ((1 << w.z_frac) - 1))
-        };
+        // The exp multiplier serves only the sequence: (p, f) when it is idle.
+        let (a, b) = s
+            .seq
+            .operands(self.sc_mant.get(), &self.xs)
+            .unwrap_or((s.seq.p, s.seq.z & ((1 << w.z_frac) - 1)));
         self.exp_mul.a.set(a);
         self.exp_mul.b.set(b);
         let rm_new = self.rm_new();
         self.xs.d.set(rm_new - s.rm);
         self.xs.sc_shift.set(self.sc_shift.get());
         self.xs.prod.set(self.exp_mul.p.get());
-        self.xs.k.set((w.degree + 1).wrapping_sub(s.es) as i128);
-        self.xs.p.set(s.p);
-        self.xs.zi.set(s.z >> w.z_frac);
+        s.seq.drive(&mut self.xs);
         let is_sld = self.tag_in.get() == tag::SLD;
         let (rd_t, rdata_t) = if s.tb {
             (s.rd1, self.rnv1.rdata.get())
@@ -307,9 +298,9 @@ impl Logic for SoftmaxUnit {
         let w = self._w;
         let mb = w.mul;
         let esb = w.es;
-        let d = w.degree;
         let rsp = w.rnv + w.mul; // rescale product width
         let fx = self._n.exp_frac;
+        let ops = self.xs.seq_operands();
         let text = format!(
             r#"// @leaf softmax_unit
 reg first;
@@ -318,11 +309,7 @@ reg tb;
 reg a_bank;
 reg dvb;
 reg signed [{scm}:0] rm;
-reg [{esm}:0] es;
-reg [{mantm}:0] dn;
-reg [{zm}:0] z;
-reg signed [{mbm}:0] p;
-reg [{expm}:0] prm;
+{seq_decls}reg [{expm}:0] prm;
 reg [{fbm}:0] f_cnt;
 reg a_valid;
 reg a_dst_rd;
@@ -352,19 +339,16 @@ wire signed [{rnvm}:0] result = a_first ? {av_ext} : {av_ext} + a_round[{rnvm}:0
 wire [{fbm}:0] f_next = f_cnt + {fb}'d1;
 always @(*) begin
     if (es == {esb}'d1) begin
-        exp_mul$a = $signed({dn_ext});
-        exp_mul$b = $signed({mant_ext});
+        exp_mul$a = {op1a};
+        exp_mul$b = {op1b};
     end else begin
-        exp_mul$a = p;
-        exp_mul$b = $signed({f_ext});
+        exp_mul$a = {op2a};
+        exp_mul$b = {op2b};
     end
     xs$d = d_sub[{diffm}:0];
     xs$sc_shift = sc_shift;
     xs$prod = exp_mul$p;
-    xs$k = {esb}'d{d1} - es;
-    xs$p = p;
-    xs$zi = z[{zm}:{zf}];
-    rs_mul$a = is_sld ? $signed({rd_ext}) : rdata_t;
+{seq_wiring}    rs_mul$a = is_sld ? $signed({rd_ext}) : rdata_t;
     rs_mul$b = $signed({prm_ext});
     rnv0$clock = clock;
     rnv0$raddr = (dividing && !dvb) ? dv_f : tile_addr;
@@ -404,20 +388,8 @@ always @(posedge clock) begin
             rm <= rm_new;
             rm_out <= rm_new;
             rm_vout <= 1'b1;
-            dn <= xs$dn;
-            es <= {esb}'d1;
-        end else if (es == {esb}'d1) begin
-            z <= xs$z;
-            p <= xs$p_first;
-            es <= {esb}'d2;
-        end else if (es != {esb}'d0 && es <= {esb}'d{d1}) begin
-            p <= xs$p_next;
-            es <= es + {esb}'d1;
-        end else if (es == {esb}'d{d2}) begin
-            prm <= xs$sln;
-            es <= {esb}'d0;
         end
-        if (is_sld) begin
+{seq_step}        if (is_sld) begin
             a_valid <= 1'b1;
             a_dst_rd <= 1'b1;
             a_bank <= tb;
@@ -458,11 +430,6 @@ end
 "#,
             scm = w.score - 1,
             sc = w.score,
-            esm = esb - 1,
-            mantm = w.mant - 1,
-            zm = w.z - 1,
-            zf = w.z_frac,
-            mbm = mb - 1,
             expm = w.exp - 1,
             fbm = w.fb - 1,
             fb = w.fb,
@@ -480,16 +447,18 @@ end
             rm_ext = format!("$signed({})", sresize("rm", w.score, w.score + 1)),
             half = 1u128 << (fx - 1),
             av_ext = format!("$signed({})", sresize("a_v", w.psum, w.rnv)),
-            dn_ext = zext("dn", w.mant, mb),
-            mant_ext = zext("sc_mant", w.mant, mb),
-            f_ext = zext(&format!("z[{}:0]", w.z_frac - 1), w.z_frac, mb),
-            d1 = d + 1,
-            d2 = d + 2,
             rd_ext = zext("rd_t", w.rd, w.rnv),
             prm_ext = zext("prm", w.exp, mb),
             ab = w.ab,
             fn_a = addr("f_next", w.fb, w.ab),
             fc_a = addr("f_cnt", w.fb, w.ab),
+            seq_decls = self.xs.seq_decls(),
+            seq_wiring = self.xs.seq_wiring(),
+            seq_step = self.xs.seq_step("is_lm", "prm <= xs$sln;"),
+            op1a = ops[0].0,
+            op1b = ops[0].1,
+            op2a = ops[1].0,
+            op2b = ops[1].1,
             abm = w.ab - 1,
         );
         Verilog::Custom(text)
@@ -515,7 +484,6 @@ impl Component for SoftmaxUnit {
     );
     fn tick(&mut self) {
         let w = self._w;
-        let d = w.degree;
         let rm_new = self.rm_new();
         let o = self._s.clone();
         let result = if o.a_first {
@@ -536,7 +504,7 @@ impl Component for SoftmaxUnit {
             s.newblk = false;
             s.tb = true;
             s.rm_vout = false;
-            s.es = 0;
+            s.seq.es = 0;
             s.a_valid = false;
             s.dv_state = dv::IDLE;
             s.av_valid = false;
@@ -554,18 +522,11 @@ impl Component for SoftmaxUnit {
             s.rm = rm_new;
             s.rm_out = rm_new;
             s.rm_vout = true;
-            s.dn = self.xs.dn.get();
-            s.es = 1;
-        } else if o.es == 1 {
-            s.z = self.xs.z.get();
-            s.p = self.xs.p_first.get();
-            s.es = 2;
-        } else if o.es != 0 && o.es <= d + 1 {
-            s.p = self.xs.p_next.get();
-            s.es = o.es + 1;
-        } else if o.es == d + 2 {
-            s.prm = self.xs.sln.get();
-            s.es = 0;
+        }
+        let (seq, done) = o.seq.next(tg == tag::LM, &self.xs);
+        s.seq = seq;
+        if let Some(v) = done {
+            s.prm = v;
         }
         let f_next = wrap(o.f_cnt + 1, w.fb, false);
         if tg == tag::SLD {

@@ -163,6 +163,138 @@ always @(*) sln = s2[{fx}:0];
     }
 }
 
+/// The registers of an exp sequence sequenced on its owner's multiplier (the PE's, or the 1D
+/// unit's exp multiplier): step `es` (0 idle, 1 z, 2 ..= d + 1 Horner, d + 2 finish), the
+/// prescaled difference `dn`, the exp input `z`, the Horner term `p`. Latency: the result is
+/// ready at the edge d + 2 steps after the start edge.
+#[derive(Clone, Debug, Default)]
+pub struct ExpSeq {
+    pub es: u32,
+    pub dn: i128,
+    pub z: i128,
+    pub p: i128,
+}
+
+impl ExpSeq {
+    /// The multiplier operands the sequence needs this cycle, if any: (dn, mant) in step 1,
+    /// (p, f) from step 2 on.
+    pub fn operands(&self, mant: i128, xs: &ExpStep) -> Option<(i128, i128)> {
+        if self.es == 1 {
+            Some((self.dn, mant))
+        } else if self.es >= 2 {
+            Some((self.p, self.z & ((1 << xs._n.z_frac) - 1)))
+        } else {
+            None
+        }
+    }
+
+    /// Drives the inputs of `xs` that come from the sequence (the owner drives `d`,
+    /// `sc_shift` and `prod`).
+    pub fn drive(&self, xs: &mut ExpStep) {
+        let d = (xs._n.coeffs.len() - 1) as u32;
+        xs.k.set((d + 1).wrapping_sub(self.es) as i128);
+        xs.p.set(self.p);
+        xs.zi.set(self.z >> xs._n.z_frac);
+    }
+
+    /// The state after a clock edge from this (pre-edge) state, and the exp value at the
+    /// finish step. `start` (a new difference on `xs.d`) takes priority, as in the Verilog.
+    pub fn next(&self, start: bool, xs: &ExpStep) -> (ExpSeq, Option<i128>) {
+        let d = (xs._n.coeffs.len() - 1) as u32;
+        let mut n = self.clone();
+        if start {
+            n.dn = xs.dn.get();
+            n.es = 1;
+        } else if self.es == 1 {
+            n.z = xs.z.get();
+            n.p = xs.p_first.get();
+            n.es = 2;
+        } else if self.es != 0 && self.es <= d + 1 {
+            n.p = xs.p_next.get();
+            n.es = self.es + 1;
+        } else if self.es == d + 2 {
+            n.es = 0;
+            return (n, Some(xs.sln.get()));
+        }
+        (n, None)
+    }
+}
+
+impl ExpStep {
+    /// Verilog declarations of an [`ExpSeq`] in the owner module (`xs` is the owner's
+    /// exp_step instance).
+    pub fn seq_decls(&self) -> String {
+        let esb = k_bits((self._n.coeffs.len() - 1) as u32);
+        format!(
+            "reg [{}:0] es;\nreg [{}:0] dn;\nreg [{}:0] z;\nreg signed [{}:0] p;\n",
+            esb - 1,
+            self.dn.width() - 1,
+            self.z.width() - 1,
+            self._mul_bits - 1
+        )
+    }
+
+    /// Verilog of the owner's combinational wiring of `xs` from the sequence.
+    pub fn seq_wiring(&self) -> String {
+        let d = self._n.coeffs.len() - 1;
+        let esb = k_bits(d as u32);
+        format!(
+            "    xs$k = {esb}'d{} - es;\n    xs$p = p;\n    xs$zi = z[{}:{}];\n",
+            d + 1,
+            self.z.width() - 1,
+            self._n.z_frac
+        )
+    }
+
+    /// Verilog multiplier operands of the sequence: (a, b) for step 1 and for steps >= 2.
+    pub fn seq_operands(&self) -> [(String, String); 2] {
+        let mb = self._mul_bits;
+        [
+            (
+                format!("$signed({})", crate::kit::zext("dn", self.dn.width(), mb)),
+                format!(
+                    "$signed({})",
+                    crate::kit::zext("sc_mant", self.dn.width(), mb)
+                ),
+            ),
+            (
+                "p".to_string(),
+                format!(
+                    "$signed({})",
+                    crate::kit::zext(&format!("z[{}:0]", self._n.z_frac - 1), self._n.z_frac, mb)
+                ),
+            ),
+        ]
+    }
+
+    /// Verilog of one clock edge of the sequence (inside the owner's clocked block):
+    /// `start` begins it; `on_done` is the statement run at the finish step (it may read
+    /// `xs$sln`).
+    pub fn seq_step(&self, start: &str, on_done: &str) -> String {
+        let d = self._n.coeffs.len() - 1;
+        let esb = k_bits(d as u32);
+        format!(
+            r#"        if ({start}) begin
+            dn <= xs$dn;
+            es <= {esb}'d1;
+        end else if (es == {esb}'d1) begin
+            z <= xs$z;
+            p <= xs$p_first;
+            es <= {esb}'d2;
+        end else if (es != {esb}'d0 && es <= {esb}'d{d1}) begin
+            p <= xs$p_next;
+            es <= es + {esb}'d1;
+        end else if (es == {esb}'d{d2}) begin
+            {on_done}
+            es <= {esb}'d0;
+        end
+"#,
+            d1 = d + 1,
+            d2 = d + 2
+        )
+    }
+}
+
 /// A sized signed Verilog literal, e.g. `-18'sd5`.
 pub fn slit(width: u32, v: i128) -> String {
     if v < 0 {
