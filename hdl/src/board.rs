@@ -220,8 +220,7 @@ impl Logic for Pll {
         self.locked.set_bool(true);
     }
     fn connect(&mut self) {
-        self.clk_out.claim();
-        self.locked.claim();
+        self.claim_outputs();
     }
     fn hdl(&self) -> Verilog {
         let p = &self._settings.params;
@@ -326,7 +325,7 @@ impl Logic for ResetGen {
         self.rst.set_bool(self._s.2 != 15);
     }
     fn connect(&mut self) {
-        self.rst.claim();
+        self.claim_outputs();
     }
     fn hdl(&self) -> Verilog {
         Verilog::Custom(format!(
@@ -424,7 +423,7 @@ impl Logic for Leds {
         self.led.set(v as i128);
     }
     fn connect(&mut self) {
-        self.led.claim();
+        self.claim_outputs();
     }
     fn hdl(&self) -> Verilog {
         let n = self._n;

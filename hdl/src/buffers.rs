@@ -178,23 +178,8 @@ impl Logic for RowFeeder {
         self.kv.wdata.set(self.lane.get());
     }
     fn connect(&mut self) {
-        for p in [
-            &mut self.c_op_out,
-            &mut self.c_src_out,
-            &mut self.c_idx_out,
-            &mut self.c_bank_out,
-            &mut self.c_nvalid_out,
-            &mut self.x,
-            &mut self.op,
-            &mut self.vld,
-            &mut self.kv.clock,
-            &mut self.kv.we,
-            &mut self.kv.waddr,
-            &mut self.kv.wdata,
-            &mut self.kv.raddr,
-        ] {
-            p.claim();
-        }
+        self.claim_outputs();
+        self.kv.claim_inputs();
     }
     fn hdl(&self) -> Verilog {
         let w = self._w;
@@ -381,21 +366,8 @@ impl Logic for ColFeeder {
         self.qbuf.raddr.set(base + self.c_idx.get());
     }
     fn connect(&mut self) {
-        for p in [
-            &mut self.c_q_out,
-            &mut self.c_idx_out,
-            &mut self.c_seed_out,
-            &mut self.c_qbank_out,
-            &mut self.q,
-            &mut self.ps,
-            &mut self.qbuf.clock,
-            &mut self.qbuf.we,
-            &mut self.qbuf.waddr,
-            &mut self.qbuf.wdata,
-            &mut self.qbuf.raddr,
-        ] {
-            p.claim();
-        }
+        self.claim_outputs();
+        self.qbuf.claim_inputs();
     }
     fn hdl(&self) -> Verilog {
         let w = self._w;

@@ -397,42 +397,7 @@ impl Logic for Controller {
     }
 
     fn connect(&mut self) {
-        for p in [
-            &mut self.s_ready,
-            &mut self.sc_mant,
-            &mut self.sc_shift,
-            &mut self.q_we,
-            &mut self.q_waddr,
-            &mut self.kv_we,
-            &mut self.kv_waddr,
-            &mut self.chunk,
-            &mut self.r_op,
-            &mut self.r_src,
-            &mut self.r_idx,
-            &mut self.r_bank,
-            &mut self.r_nvalid,
-            &mut self.c_q,
-            &mut self.c_idx,
-            &mut self.c_seed,
-            &mut self.c_qbank,
-            &mut self.blk_start,
-            &mut self.div_start,
-            &mut self.div_f,
-            &mut self.div_bank,
-            &mut self.sel,
-            &mut self.o_data,
-            &mut self.o_last,
-            &mut self.o_valid,
-            &mut self.status,
-            &mut self.busy,
-            &mut self.perf_cycles,
-            &mut self.perf_busy_2d,
-            &mut self.perf_busy_1d,
-            &mut self.perf_stall_in,
-            &mut self.perf_stall_out,
-        ] {
-            p.claim();
-        }
+        self.claim_outputs();
     }
 
     fn hdl(&self) -> Verilog {

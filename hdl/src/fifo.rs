@@ -63,10 +63,7 @@ impl Logic for Fifo {
         self.free.set((self._depth - n) as i128);
     }
     fn connect(&mut self) {
-        self.m_data.claim();
-        self.m_last.claim();
-        self.m_valid.claim();
-        self.free.claim();
+        self.claim_outputs();
     }
     fn hdl(&self) -> Verilog {
         let w = self.s_data.width();

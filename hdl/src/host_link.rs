@@ -202,23 +202,8 @@ impl Logic for HostLink {
     }
 
     fn connect(&mut self) {
-        for p in [
-            &mut self.tx_data,
-            &mut self.tx_start,
-            &mut self.s_data,
-            &mut self.s_valid,
-            &mut self.s_last,
-            &mut self.m_ready,
-            &mut self.frame_ok,
-            &mut self.frame_err,
-            &mut self.frame_buf.clock,
-            &mut self.frame_buf.we,
-            &mut self.frame_buf.waddr,
-            &mut self.frame_buf.wdata,
-            &mut self.frame_buf.raddr,
-        ] {
-            p.claim();
-        }
+        self.claim_outputs();
+        self.frame_buf.claim_inputs();
     }
 
     fn hdl(&self) -> Verilog {

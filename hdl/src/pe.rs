@@ -197,26 +197,9 @@ impl Logic for Pe {
     }
 
     fn connect(&mut self) {
-        for p in [
-            &mut self.q_out,
-            &mut self.x_out,
-            &mut self.op_out,
-            &mut self.vld_out,
-            &mut self.ps_out,
-            &mut self.tag_out,
-            &mut self.rm_out,
-            &mut self.rm_vout,
-            &mut self.mul.a,
-            &mut self.mul.b,
-            &mut self.xs.d,
-            &mut self.xs.sc_shift,
-            &mut self.xs.prod,
-            &mut self.xs.k,
-            &mut self.xs.p,
-            &mut self.xs.zi,
-        ] {
-            p.claim();
-        }
+        self.claim_outputs();
+        self.mul.claim_inputs();
+        self.xs.claim_inputs();
     }
 
     fn hdl(&self) -> Verilog {

@@ -58,7 +58,7 @@ impl Logic for Ram {
         self.rdata.set(self._rdata);
     }
     fn connect(&mut self) {
-        self.rdata.claim();
+        self.claim_outputs();
     }
     fn hdl(&self) -> Verilog {
         let w = self.wdata.width();

@@ -258,40 +258,13 @@ impl Logic for SoftmaxUnit {
     }
 
     fn connect(&mut self) {
-        for p in [
-            &mut self.rm_out,
-            &mut self.rm_vout,
-            &mut self.av,
-            &mut self.av_valid,
-            &mut self.div_busy,
-            &mut self.exp_mul.a,
-            &mut self.exp_mul.b,
-            &mut self.xs.d,
-            &mut self.xs.sc_shift,
-            &mut self.xs.prod,
-            &mut self.xs.k,
-            &mut self.xs.p,
-            &mut self.xs.zi,
-            &mut self.rs_mul.a,
-            &mut self.rs_mul.b,
-            &mut self.rnv0.clock,
-            &mut self.rnv0.we,
-            &mut self.rnv0.waddr,
-            &mut self.rnv0.wdata,
-            &mut self.rnv0.raddr,
-            &mut self.rnv1.clock,
-            &mut self.rnv1.we,
-            &mut self.rnv1.waddr,
-            &mut self.rnv1.wdata,
-            &mut self.rnv1.raddr,
-            &mut self.div.clock,
-            &mut self.div.rst,
-            &mut self.div.start,
-            &mut self.div.num,
-            &mut self.div.den,
-        ] {
-            p.claim();
-        }
+        self.claim_outputs();
+        self.exp_mul.claim_inputs();
+        self.xs.claim_inputs();
+        self.rs_mul.claim_inputs();
+        self.rnv0.claim_inputs();
+        self.rnv1.claim_inputs();
+        self.div.claim_inputs();
     }
 
     fn hdl(&self) -> Verilog {

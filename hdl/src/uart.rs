@@ -58,8 +58,7 @@ impl Logic for UartRx {
         self.valid.set_bool(self._s.valid);
     }
     fn connect(&mut self) {
-        self.data.claim();
-        self.valid.claim();
+        self.claim_outputs();
     }
     fn hdl(&self) -> Verilog {
         let cw = ubits(self._div as u128);
@@ -231,8 +230,7 @@ impl Logic for UartTx {
         self.tx.set_bool(self._s.tx);
     }
     fn connect(&mut self) {
-        self.ready.claim();
-        self.tx.claim();
+        self.claim_outputs();
     }
     fn hdl(&self) -> Verilog {
         let cw = ubits(self._div as u128);

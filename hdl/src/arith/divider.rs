@@ -61,8 +61,7 @@ impl Logic for Divider {
         self.done.set_bool(self._done);
     }
     fn connect(&mut self) {
-        self.q.claim();
-        self.done.claim();
+        self.claim_outputs();
     }
     fn hdl(&self) -> Verilog {
         let nb_num = self.num.width();

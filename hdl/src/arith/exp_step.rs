@@ -78,11 +78,7 @@ impl Logic for ExpStep {
             .set(numerics::exp_finish(self.p.get() as i64, self.zi.bits() as u32, n) as i128);
     }
     fn connect(&mut self) {
-        self.dn.claim();
-        self.z.claim();
-        self.p_next.claim();
-        self.p_first.claim();
-        self.sln.claim();
+        self.claim_outputs();
     }
     fn hdl(&self) -> Verilog {
         let n = &self._n;

@@ -31,7 +31,7 @@ impl Logic for Mul {
         self.p.set(self.a.get() * self.b.get());
     }
     fn connect(&mut self) {
-        self.p.claim();
+        self.claim_outputs();
     }
     fn hdl(&self) -> Verilog {
         let wa = self.a.width();

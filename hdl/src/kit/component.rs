@@ -23,6 +23,22 @@ pub trait Component: Block + 'static {
     fn tick(&mut self);
     /// The component as `Any`, to reach a leaf's state in tests (`downcast_ref`).
     fn as_any(&self) -> &dyn std::any::Any;
+    /// Marks every output port as driven (a leaf drives all its outputs).
+    fn claim_outputs(&mut self) {
+        self.claim_dir(super::sig::Dir::Out);
+    }
+    /// Marks every input port as driven (a leaf drives all inputs of its own children).
+    fn claim_inputs(&mut self) {
+        self.claim_dir(super::sig::Dir::In);
+    }
+    #[doc(hidden)]
+    fn claim_dir(&mut self, dir: super::sig::Dir) {
+        for i in 0..self.port_names().len() {
+            if self.port(i).dir() == dir {
+                self.port_mut(i).claim();
+            }
+        }
+    }
     /// Index of a port by name.
     fn port_index(&self, name: &str) -> Option<usize> {
         self.port_names().iter().position(|n| *n == name)
