@@ -109,7 +109,7 @@ fpga: check-rust fpga-deps
 	$(CARGO) run --release -- fpga --board $(BOARD) --config configs/$(BOARD).toml $(FPGA_ARGS)
 
 # Resources and Fmax of ECP5-85F at 2x2, 4x4, 8x8 and of the iCEBreaker preset (README "FPGA").
-# About an hour on 2 cores (the 8x8 place-and-route dominates); select rows with
+# About 75 minutes on 2 cores (the 8x8 place-and-route takes 52 of them); select rows with
 # BENCH_FPGA_CASES="ulx3s-2x2 icebreaker".
 BENCH_FPGA_CASES ?=
 bench-fpga: check-rust fpga-deps
