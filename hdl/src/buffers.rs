@@ -10,8 +10,9 @@
 //!   column per cycle.
 //!
 //! Sizes depend on max_e, max_f and the array only, never on the sequence lengths. Latency of
-//! both: a command entering at cycle t reaches the array at t + 1 (one RAM read) and the next
-//! feeder at t + 1.
+//! both: a command entering at cycle t reaches the array at t + 2 (a RAM read and an output
+//! register, so that no block-RAM output drives a PE's multiplier directly), the column's
+//! partial-sum seed at t + 3 (a PE reads it in its second stage), and the next feeder at t + 1.
 
 use crate::config::{ubits, Config};
 use crate::kit::{zext, Component, Sig};
@@ -79,6 +80,9 @@ struct RowState {
     op: i128,
     src: i128,
     vld: bool,
+    x_o: i128,
+    op_o: i128,
+    vld_o: bool,
     c_op: i128,
     c_src: i128,
     c_idx: i128,
@@ -156,9 +160,9 @@ impl Logic for RowFeeder {
         self.c_idx_out.set(s.c_idx);
         self.c_bank_out.set(s.c_bank);
         self.c_nvalid_out.set(s.c_nvalid);
-        self.op.set(s.op);
-        self.vld.set_bool(s.vld);
-        self.x.set(if s.src != 0 { self.kv.rdata.get() } else { 0 });
+        self.op.set(s.op_o);
+        self.vld.set_bool(s.vld_o);
+        self.x.set(s.x_o);
         let off = if self.c_src.get() == 2 {
             w.max_e as i128 + self.c_idx.get()
         } else {
@@ -188,6 +192,7 @@ impl Logic for RowFeeder {
             r#"// @leaf row_feeder
 reg [2:0] op_q;
 reg [1:0] src_q;
+reg vld_q;
 wire [{kabm}:0] off = (c_src == 2'd2) ? {me} + {idx_a} : {idx_a};
 always @(*) begin
     kv$clock = clock;
@@ -195,8 +200,6 @@ always @(*) begin
     kv$waddr = waddr;
     kv$wdata = lane;
     kv$raddr = c_bank ? {kab}'d{bank1} + off : off;
-    x = (src_q != 2'd0) ? kv$rdata : {db}'sd0;
-    op = op_q;
 end
 always @(posedge clock) begin
     c_src_out <= c_src;
@@ -204,12 +207,16 @@ always @(posedge clock) begin
     c_bank_out <= c_bank;
     c_nvalid_out <= c_nvalid;
     src_q <= c_src;
-    vld <= row_idx < c_nvalid;
+    vld_q <= row_idx < c_nvalid;
+    x <= (src_q != 2'd0) ? kv$rdata : {db}'sd0;
+    vld <= vld_q;
     if (rst) begin
         op_q <= 3'd0;
+        op <= 3'd0;
         c_op_out <= 3'd0;
     end else begin
         op_q <= c_op;
+        op <= op_q;
         c_op_out <= c_op;
     end
 end
@@ -262,8 +269,15 @@ impl Component for RowFeeder {
         vld
     );
     fn tick(&mut self) {
+        let x_next = if self._s.src != 0 {
+            self.kv.rdata.get()
+        } else {
+            0
+        };
         self.kv.tick();
         let s = &mut self._s;
+        s.x_o = x_next;
+        s.vld_o = s.vld;
         s.c_src = self.c_src.get();
         s.c_idx = self.c_idx.get();
         s.c_bank = self.c_bank.get();
@@ -272,8 +286,10 @@ impl Component for RowFeeder {
         s.vld = self.row_idx.get() < self.c_nvalid.get();
         if self.rst.on() {
             s.op = 0;
+            s.op_o = 0;
             s.c_op = 0;
         } else {
+            s.op_o = s.op;
             s.op = self.c_op.get();
             s.c_op = self.c_op.get();
         }
@@ -284,6 +300,9 @@ impl Component for RowFeeder {
 struct ColState {
     q_en: bool,
     seed: bool,
+    seed2: bool,
+    q_o: i128,
+    ps_o: i128,
     c_q: bool,
     c_qbank: bool,
     c_idx: i128,
@@ -349,9 +368,8 @@ impl Logic for ColFeeder {
         self.c_idx_out.set(s.c_idx);
         self.c_seed_out.set_bool(s.c_seed);
         self.c_qbank_out.set_bool(s.c_qbank);
-        self.q.set(if s.q_en { self.qbuf.rdata.get() } else { 0 });
-        self.ps
-            .set(if s.seed { -(1i128 << (w.psum - 1)) } else { 0 });
+        self.q.set(s.q_o);
+        self.ps.set(s.ps_o);
         self.qbuf.clock.set(self.clock.get());
         self.qbuf
             .we
@@ -383,14 +401,13 @@ impl Logic for ColFeeder {
         text.push_str(&format!(
             r#"reg q_en;
 reg seed;
+reg seed2;
 always @(*) begin
     qbuf$clock = clock;
     qbuf$we = we && chunk == my_chunk;
     qbuf$waddr = waddr;
     qbuf$wdata = lane;
     qbuf$raddr = (c_qbank ? {qab}'d{me} : {qab}'d0) + {raddr};
-    q = q_en ? qbuf$rdata : {db}'sd0;
-    ps = seed ? {neg} : {pb}'sd0;
 end
 always @(posedge clock) begin
     c_q_out <= c_q;
@@ -399,6 +416,9 @@ always @(posedge clock) begin
     c_qbank_out <= c_qbank;
     q_en <= c_q;
     seed <= c_seed;
+    seed2 <= seed;
+    q <= q_en ? qbuf$rdata : {db}'sd0;
+    ps <= seed2 ? {neg} : {pb}'sd0;
 end
 "#,
             db = w.data,
@@ -434,8 +454,17 @@ impl Component for ColFeeder {
         ps
     );
     fn tick(&mut self) {
+        let q_next = if self._s.q_en {
+            self.qbuf.rdata.get()
+        } else {
+            0
+        };
+        let psum = self._w.psum;
         self.qbuf.tick();
         let s = &mut self._s;
+        s.q_o = q_next;
+        s.ps_o = if s.seed2 { -(1i128 << (psum - 1)) } else { 0 };
+        s.seed2 = s.seed;
         s.c_q = self.c_q.on();
         s.c_idx = self.c_idx.get();
         s.c_seed = self.c_seed.on();

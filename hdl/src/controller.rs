@@ -236,7 +236,7 @@ impl Controller {
             mant: d.scale_mant_bits,
             shb: d.scale_shift_bits,
             rel: cfg.rows.max(cfg.cols) + 1,
-            flush: cfg.rows + cfg.cols + 6,
+            flush: cfg.rows + cfg.cols + 8,
             degree: cfg.exp_degree as usize,
             fw_,
             plan,

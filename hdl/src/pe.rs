@@ -8,17 +8,20 @@
 //!   over the column into the 1D unit below;
 //! - the running max `rm` flows up from the 1D unit; its arrival starts the exp sequence.
 //!
-//! Operations (`op`, applied in the cycle it arrives):
+//! Operations are pipelined in two stages: in the cycle `op` arrives (stage 1) the multiplier's
+//! operands are selected and its product registered; in the next cycle (stage 2) the op takes
+//! effect, reading `ps_in` then:
 //! - `MAC0`/`MAC`: acc = q * x (and latch `vld`: is this row a real key) / acc += q * x;
 //! - `LM`: ps = max(ps, acc) if the row is valid, else ps (tag LM);
 //! - `SLD`: ps = ps + acc (tag SLD); `SLNV`: ps = ps + acc * x (tag SLNV).
 //!
-//! The exp sequence (on `rm_v`) takes exp_degree + 3 cycles and uses the multiplier in all but
-//! the first and last: dn = prescale(rm - acc); z = round(dn * mant); p = a_d; degree Horner
-//! steps p = round(p * f) + a_k; acc = finish(p, int(z)) (0 for an invalid row).
-//! Latency of every link: 1 cycle.
+//! The exp sequence (`arith::exp_step::ExpSeq`, started by `rm_v`) uses the same multiplier
+//! and its product register: D = rm - acc registered, dn = prescale(D), z = round(dn * mant),
+//! degree Horner steps p = round(p * f) + a_k (two cycles each), acc = finish(p, int(z)) (0 for
+//! an invalid row): 2 * exp_degree + 5 cycles. Latency: links 1 cycle; `ps_out` 2 cycles
+//! after its op arrives.
 
-use crate::arith::exp_step::{k_bits, ExpSeq, ExpStep};
+use crate::arith::exp_step::{seq_bits, ExpSeq, ExpStep};
 use crate::arith::Mul;
 use crate::config::Config;
 use crate::kit::{sresize, zext, Component, Sig};
@@ -81,7 +84,7 @@ impl PeWidths {
             z: d.z_bits,
             z_frac: d.z_frac_bits,
             degree: cfg.exp_degree,
-            es: k_bits(cfg.exp_degree),
+            es: seq_bits(cfg.exp_degree),
         }
     }
 }
@@ -90,6 +93,9 @@ impl PeWidths {
 struct State {
     acc: i128,
     row_valid: bool,
+    prod_q: i128,
+    op_d: i128,
+    vld_d: bool,
     seq: ExpSeq,
     q_out: i128,
     x_out: i128,
@@ -190,9 +196,8 @@ impl Logic for Pe {
         };
         self.mul.a.set(a);
         self.mul.b.set(b);
-        self.xs.d.set(self.rm_in.get() - s.acc);
         self.xs.sc_shift.set(self.sc_shift.get());
-        self.xs.prod.set(self.mul.p.get());
+        self.xs.prod.set(s.prod_q);
         s.seq.drive(&mut self.xs);
     }
 
@@ -218,17 +223,20 @@ localparam [2:0] OP_SLD = 3'd{sld};
 localparam [2:0] OP_SLNV = 3'd{slnv};
 reg signed [{accm}:0] acc;
 reg row_valid;
-{seq_decls}wire signed [{accm}:0] acc_ext_ps = acc;
+reg signed [{pmm}:0] prod_q;
+reg [2:0] op_d;
+reg vld_d;
+{seq_decls}{ks_decl}wire signed [{accm}:0] acc_ext_ps = acc;
 wire signed [{psm}:0] acc_ps = {acc_to_ps};
 wire [{expm}:0] sln = acc[{expm}:0];
 /* verilator lint_off UNUSEDSIGNAL */ // D = RM - S fits its low {diff} bits
 wire signed [{acc}:0] d_sub = {rm_ext} - {acc_ext};
 /* verilator lint_on UNUSEDSIGNAL */
 always @(*) begin
-    if (es == {esb}'d1) begin
+    if ({op1c}) begin
         mul$a = {op1a};
         mul$b = {op1b};
-    end else if (es >= {esb}'d2) begin
+    end else if ({op2c}) begin
         mul$a = {op2a};
         mul$b = {op2b};
     end else if (op_in == OP_SLNV) begin
@@ -238,28 +246,31 @@ always @(*) begin
         mul$a = {q_ext};
         mul$b = {x_ext};
     end
-    xs$d = d_sub[{diffm}:0];
     xs$sc_shift = sc_shift;
-    xs$prod = mul$p;
+    xs$prod = prod_q;
 {seq_wiring}end
 always @(posedge clock) begin
     q_out <= q_in;
     x_out <= x_in;
     rm_out <= rm_in;
+    prod_q <= mul$p;
+    vld_d <= vld_in;
     if (rst) begin
         op_out <= 3'd0;
+        op_d <= 3'd0;
         vld_out <= 1'b0;
         tag_out <= 2'd0;
         rm_vout <= 1'b0;
         es <= {esb}'d0;
     end else begin
         op_out <= op_in;
+        op_d <= op_in;
         vld_out <= vld_in;
         rm_vout <= rm_vin;
-        case (op_in)
+        case (op_d)
             OP_MAC0: begin
                 acc <= {prod_acc};
-                row_valid <= vld_in;
+                row_valid <= vld_d;
             end
             OP_MAC: acc <= acc + {prod_acc};
             OP_LM: ps_out <= (row_valid && acc_ps > ps_in) ? acc_ps : ps_in;
@@ -267,7 +278,7 @@ always @(posedge clock) begin
             OP_SLNV: ps_out <= ps_in + {prod_ps};
             default: ;
         endcase
-        tag_out <= (op_in == OP_LM) ? 2'd1 : (op_in == OP_SLD) ? 2'd2 : (op_in == OP_SLNV) ? 2'd3 : 2'd0;
+        tag_out <= (op_d == OP_LM) ? 2'd1 : (op_d == OP_SLD) ? 2'd2 : (op_d == OP_SLNV) ? 2'd3 : 2'd0;
 {seq_step}    end
 end
 "#,
@@ -280,7 +291,6 @@ end
             accm = w.acc - 1,
             psm = w.psum - 1,
             expm = w.exp - 1,
-            diffm = w.diff - 1,
             diff = w.diff,
             acc_to_ps = sresize("acc_ext_ps", w.acc, w.psum),
             rm_ext = format!("$signed({})", sresize("rm_in", w.score, w.acc + 1)),
@@ -288,19 +298,24 @@ end
             sln_ext = format!("$signed({})", zext("sln", w.exp, mb)),
             x_ext = format!("$signed({})", sresize("x_in", w.data, mb)),
             q_ext = format!("$signed({})", sresize("q_in", w.data, mb)),
-            prod_acc = format!("$signed({})", sresize("mul$p", pm, w.acc)),
+            prod_acc = format!("$signed({})", sresize("prod_q", pm, w.acc)),
             sln_ps = format!("$signed({})", zext("sln", w.exp, w.psum)),
-            prod_ps = format!("$signed({})", sresize("mul$p", pm, w.psum)),
+            prod_ps = format!("$signed({})", sresize("prod_q", pm, w.psum)),
             seq_decls = self.xs.seq_decls(),
             seq_wiring = self.xs.seq_wiring(),
             seq_step = self.xs.seq_step(
                 "rm_vin",
+                &format!("d_sub[{}:0]", w.diff - 1),
                 &format!("acc <= row_valid ? {sln_acc} : {}'sd0;", w.acc),
             ),
-            op1a = ops[0].0,
-            op1b = ops[0].1,
-            op2a = ops[1].0,
-            op2b = ops[1].1,
+            ks_decl = self.xs.seq_wiring_decls(),
+            pmm = pm - 1,
+            op1c = ops[0].0,
+            op1a = ops[0].1,
+            op1b = ops[0].2,
+            op2c = ops[1].0,
+            op2a = ops[1].1,
+            op2b = ops[1].2,
         );
         Verilog::Custom(text)
     }
@@ -316,29 +331,33 @@ impl Component for Pe {
     );
     fn tick(&mut self) {
         let w = self._w;
-        let prod = self.mul.p.get();
         let s = &mut self._s;
+        let o = s.clone();
         s.q_out = self.q_in.get();
         s.x_out = self.x_in.get();
         s.rm_out = self.rm_in.get();
+        s.prod_q = self.mul.p.get();
+        s.vld_d = self.vld_in.on();
         if self.rst.on() {
             s.op_out = 0;
+            s.op_d = 0;
             s.vld_out = false;
             s.tag_out = 0;
             s.rm_vout = false;
             s.seq.es = 0;
             return;
         }
-        let o = s.clone();
-        let opc = self.op_in.get();
-        s.op_out = opc;
+        s.op_out = self.op_in.get();
+        s.op_d = self.op_in.get();
         s.vld_out = self.vld_in.on();
         s.rm_vout = self.rm_vin.on();
+        // Stage 2: the op of the previous cycle, with its registered product and today's ps_in.
         let ps_in = self.ps_in.get();
-        match opc {
+        let prod = o.prod_q;
+        match o.op_d {
             op::MAC0 => {
                 s.acc = Pe::wrap(prod, w.acc, true);
-                s.row_valid = self.vld_in.on();
+                s.row_valid = o.vld_d;
             }
             op::MAC => s.acc = Pe::wrap(o.acc + prod, w.acc, true),
             op::LM => {
@@ -352,7 +371,7 @@ impl Component for Pe {
             op::SLNV => s.ps_out = Pe::wrap(ps_in + prod, w.psum, true),
             _ => {}
         }
-        s.tag_out = match opc {
+        s.tag_out = match o.op_d {
             op::LM => tag::LM,
             op::SLD => tag::SLD,
             op::SLNV => tag::SLNV,
@@ -360,7 +379,9 @@ impl Component for Pe {
         };
         // Non-blocking semantics: every right-hand side reads the state before this edge (`o`);
         // the exp sequence's finish overrides an op's write of acc, as in the Verilog.
-        let (seq, done) = o.seq.next(self.rm_vin.on(), &self.xs);
+        let (seq, done) = o
+            .seq
+            .next(self.rm_vin.on(), self.rm_in.get() - o.acc, &self.xs);
         s.seq = seq;
         if let Some(v) = done {
             s.acc = if o.row_valid { v } else { 0 };

@@ -13,8 +13,8 @@
 //! RNV and RD are double-buffered by query block: `blk_start` makes the next LM start a new
 //! block in the other bank, so the divisions of one block overlap the tiles of the next.
 
-use crate::arith::exp_step::{k_bits, ExpSeq, ExpStep};
-use crate::arith::{Divider, Mul};
+use crate::arith::exp_step::{seq_bits, ExpSeq, ExpStep};
+use crate::arith::{Divider, Mul, MulPipe};
 use crate::config::{ubits, Config};
 use crate::kit::{sresize, zext, Component, Sig};
 use crate::leaf_ports;
@@ -48,6 +48,17 @@ struct W {
     es: u32,
 }
 
+/// Control of one rescale in flight through the pipelined multiplier.
+#[derive(Default, Clone, Copy, Debug)]
+struct Stage {
+    valid: bool,
+    dst_rd: bool,
+    bank: bool,
+    first: bool,
+    f: i128,
+    v: i128,
+}
+
 #[derive(Default, Clone, Debug)]
 struct State {
     first: bool,
@@ -60,6 +71,7 @@ struct State {
     rm_out: i128,
     rm_vout: bool,
     seq: ExpSeq,
+    eprod_q: i128,
     prm: i128,
     f_cnt: i128,
     a_valid: bool,
@@ -67,7 +79,8 @@ struct State {
     a_first: bool,
     a_f: i128,
     a_v: i128,
-    a_prod: i128,
+    a_op: i128,
+    m: [Stage; 2],
     rd: i128,
     dv_state: u32,
     dv_f: i128,
@@ -95,7 +108,7 @@ pub struct SoftmaxUnit {
     pub div_busy: Sig,
     pub exp_mul: Mul,
     pub xs: ExpStep,
-    pub rs_mul: Mul,
+    pub rs_mul: MulPipe,
     pub rnv0: Ram,
     pub rnv1: Ram,
     pub div: Divider,
@@ -125,7 +138,7 @@ impl SoftmaxUnit {
             mant: d.scale_mant_bits,
             z_frac: d.z_frac_bits,
             diff: d.diff_bits,
-            es: k_bits(cfg.exp_degree),
+            es: seq_bits(cfg.exp_degree),
         };
         SoftmaxUnit {
             clock: Sig::input(1),
@@ -145,7 +158,7 @@ impl SoftmaxUnit {
             div_busy: Sig::output(1),
             exp_mul: Mul::new(w.mul, w.mul),
             xs: ExpStep::new(cfg),
-            rs_mul: Mul::new(w.rnv, w.mul),
+            rs_mul: MulPipe::new(w.rnv, w.mul),
             rnv0: Ram::new(w.rnv, cfg.max_f, true),
             rnv1: Ram::new(w.rnv, cfg.max_f, true),
             div: Divider::new(cfg),
@@ -215,9 +228,9 @@ impl Logic for SoftmaxUnit {
         self.exp_mul.a.set(a);
         self.exp_mul.b.set(b);
         let rm_new = self.rm_new();
-        self.xs.d.set(rm_new - s.rm);
+        let _ = rm_new;
         self.xs.sc_shift.set(self.sc_shift.get());
-        self.xs.prod.set(self.exp_mul.p.get());
+        self.xs.prod.set(s.eprod_q);
         s.seq.drive(&mut self.xs);
         let is_sld = self.tag_in.get() == tag::SLD;
         let (rd_t, rdata_t) = if s.tb {
@@ -225,14 +238,17 @@ impl Logic for SoftmaxUnit {
         } else {
             (s.rd, self.rnv0.rdata.get())
         };
-        self.rs_mul.a.set(if is_sld { rd_t } else { rdata_t });
+        let _ = (rd_t, rdata_t);
+        self.rs_mul.a.set(s.a_op);
         self.rs_mul.b.set(s.prm);
+        self.rs_mul.clock.set(self.clock.get());
         let tile_addr = if is_sld { 0 } else { s.f_cnt + 1 };
         let dividing = s.dv_state != dv::IDLE;
-        let result = if s.a_first {
-            s.a_v
+        let b = &s.m[1];
+        let result = if b.first {
+            b.v
         } else {
-            s.a_v + numerics::rescale_round(s.a_prod, &self._n)
+            b.v + numerics::rescale_round(self.rs_mul.p.get(), &self._n)
         };
         for (k, ram) in [(false, &mut self.rnv0), (true, &mut self.rnv1)] {
             ram.raddr.set(if dividing && s.dvb == k {
@@ -240,8 +256,8 @@ impl Logic for SoftmaxUnit {
             } else {
                 tile_addr
             });
-            ram.we.set_bool(s.a_valid && !s.a_dst_rd && s.a_bank == k);
-            ram.waddr.set(s.a_f);
+            ram.we.set_bool(b.valid && !b.dst_rd && b.bank == k);
+            ram.waddr.set(b.f);
             ram.wdata.set(result);
             ram.clock.set(self.clock.get());
         }
@@ -289,7 +305,15 @@ reg a_dst_rd;
 reg a_first;
 reg [{abm}:0] a_f;
 reg signed [{psm}:0] a_v;
-reg signed [{rspm}:0] a_prod;
+reg signed [{rnvm}:0] a_op;
+reg m1_valid, m1_dst_rd, m1_bank, m1_first;
+reg [{abm}:0] m1_f;
+reg signed [{psm}:0] m1_v;
+reg m2_valid, m2_dst_rd, m2_bank, m2_first;
+reg [{abm}:0] m2_f;
+reg signed [{psm}:0] m2_v;
+reg signed [{epm}:0] eprod_q;
+{ks_decl}
 reg [{rdm}:0] rd0;
 reg [{rdm}:0] rd1;
 reg [1:0] dv_state;
@@ -304,34 +328,34 @@ wire signed [{rnvm}:0] rdata_t = tb ? rnv1$rdata : rnv0$rdata;
 wire dividing = dv_state != 2'd0;
 wire [{abm}:0] tile_addr = is_sld ? {ab}'d0 : {fn_a};
 /* verilator lint_off UNUSEDSIGNAL */ // D = RM' - RM fits its low {diff} bits; the top bits of
-// the rounded rescale product are those of a_prod
+// the rounded rescale product are those of the product
 wire signed [{sc}:0] d_sub = {rmn_ext} - {rm_ext};
-wire signed [{rspm}:0] a_round = (a_prod + {rsp}'sd{half}) >>> {fx};
+wire signed [{rspm}:0] a_round = (rs_mul$p + {rsp}'sd{half}) >>> {fx};
 /* verilator lint_on UNUSEDSIGNAL */
-wire signed [{rnvm}:0] result = a_first ? {av_ext} : {av_ext} + a_round[{rnvm}:0];
+wire signed [{rnvm}:0] result = m2_first ? {m2v_ext} : {m2v_ext} + a_round[{rnvm}:0];
 wire [{fbm}:0] f_next = f_cnt + {fb}'d1;
 always @(*) begin
-    if (es == {esb}'d1) begin
+    if ({op1c}) begin
         exp_mul$a = {op1a};
         exp_mul$b = {op1b};
     end else begin
         exp_mul$a = {op2a};
         exp_mul$b = {op2b};
     end
-    xs$d = d_sub[{diffm}:0];
     xs$sc_shift = sc_shift;
-    xs$prod = exp_mul$p;
-{seq_wiring}    rs_mul$a = is_sld ? $signed({rd_ext}) : rdata_t;
+    xs$prod = eprod_q;
+{seq_wiring}    rs_mul$clock = clock;
+    rs_mul$a = a_op;
     rs_mul$b = $signed({prm_ext});
     rnv0$clock = clock;
     rnv0$raddr = (dividing && !dvb) ? dv_f : tile_addr;
-    rnv0$we = a_valid && !a_dst_rd && !a_bank;
-    rnv0$waddr = a_f;
+    rnv0$we = m2_valid && !m2_dst_rd && !m2_bank;
+    rnv0$waddr = m2_f;
     rnv0$wdata = result;
     rnv1$clock = clock;
     rnv1$raddr = (dividing && dvb) ? dv_f : tile_addr;
-    rnv1$we = a_valid && !a_dst_rd && a_bank;
-    rnv1$waddr = a_f;
+    rnv1$we = m2_valid && !m2_dst_rd && m2_bank;
+    rnv1$waddr = m2_f;
     rnv1$wdata = result;
     div$clock = clock;
     div$rst = rst;
@@ -348,9 +372,24 @@ always @(posedge clock) begin
         rm_vout <= 1'b0;
         es <= {esb}'d0;
         a_valid <= 1'b0;
+        m1_valid <= 1'b0;
+        m2_valid <= 1'b0;
         dv_state <= 2'd0;
         av_valid <= 1'b0;
     end else begin
+        eprod_q <= exp_mul$p;
+        m1_valid <= a_valid;
+        m1_dst_rd <= a_dst_rd;
+        m1_bank <= a_bank;
+        m1_first <= a_first;
+        m1_f <= a_f;
+        m1_v <= a_v;
+        m2_valid <= m1_valid;
+        m2_dst_rd <= m1_dst_rd;
+        m2_bank <= m1_bank;
+        m2_first <= m1_first;
+        m2_f <= m1_f;
+        m2_v <= m1_v;
         rm_vout <= 1'b0;
         av_valid <= 1'b0;
         a_valid <= 1'b0;
@@ -368,7 +407,7 @@ always @(posedge clock) begin
             a_bank <= tb;
             a_first <= first;
             a_v <= ps_in;
-            a_prod <= rs_mul$p;
+            a_op <= $signed({rd_ext});
             f_cnt <= {fb}'d0;
         end else if (is_slnv) begin
             a_valid <= 1'b1;
@@ -377,12 +416,12 @@ always @(posedge clock) begin
             a_first <= first;
             a_f <= {fc_a};
             a_v <= ps_in;
-            a_prod <= rs_mul$p;
+            a_op <= rdata_t;
             f_cnt <= f_next;
         end
         if (blk_start) newblk <= 1'b1;
-        if (a_valid && a_dst_rd) begin
-            if (a_bank) rd1 <= result[{rdm}:0];
+        if (m2_valid && m2_dst_rd) begin
+            if (m2_bank) rd1 <= result[{rdm}:0];
             else rd0 <= result[{rdm}:0];
         end
         if (div_start) begin
@@ -412,14 +451,12 @@ end
             rdm = w.rd - 1,
             rnvm = w.rnv - 1,
             diff = w.diff,
-            diffm = w.diff - 1,
             tlm = tag::LM,
             tsld = tag::SLD,
             tslnv = tag::SLNV,
             rmn_ext = format!("$signed({})", sresize("rm_new", w.score, w.score + 1)),
             rm_ext = format!("$signed({})", sresize("rm", w.score, w.score + 1)),
             half = 1u128 << (fx - 1),
-            av_ext = format!("$signed({})", sresize("a_v", w.psum, w.rnv)),
             rd_ext = zext("rd_t", w.rd, w.rnv),
             prm_ext = zext("prm", w.exp, mb),
             ab = w.ab,
@@ -427,11 +464,19 @@ end
             fc_a = addr("f_cnt", w.fb, w.ab),
             seq_decls = self.xs.seq_decls(),
             seq_wiring = self.xs.seq_wiring(),
-            seq_step = self.xs.seq_step("is_lm", "prm <= xs$sln;"),
-            op1a = ops[0].0,
-            op1b = ops[0].1,
-            op2a = ops[1].0,
-            op2b = ops[1].1,
+            seq_step = self.xs.seq_step(
+                "is_lm",
+                &format!("d_sub[{}:0]", w.diff - 1),
+                "prm <= xs$sln;"
+            ),
+            ks_decl = self.xs.seq_wiring_decls(),
+            epm = 2 * mb - 1,
+            m2v_ext = format!("$signed({})", sresize("m2_v", w.psum, w.rnv)),
+            op1c = ops[0].0,
+            op1a = ops[0].1,
+            op1b = ops[0].2,
+            op2a = ops[1].1,
+            op2b = ops[1].2,
             abm = w.ab - 1,
         );
         Verilog::Custom(text)
@@ -459,12 +504,19 @@ impl Component for SoftmaxUnit {
         let w = self._w;
         let rm_new = self.rm_new();
         let o = self._s.clone();
-        let result = if o.a_first {
-            o.a_v
+        let b = o.m[1];
+        let result = if b.first {
+            b.v
         } else {
-            o.a_v + numerics::rescale_round(o.a_prod, &self._n)
+            b.v + numerics::rescale_round(self.rs_mul.p.get(), &self._n)
         };
         let tg = self.tag_in.get();
+        let is_sld = tg == tag::SLD;
+        let (rd_t, rdata_t) = if o.tb {
+            (o.rd1, self.rnv1.rdata.get())
+        } else {
+            (o.rd, self.rnv0.rdata.get())
+        };
         self.exp_mul.tick();
         self.xs.tick();
         self.rs_mul.tick();
@@ -479,6 +531,7 @@ impl Component for SoftmaxUnit {
             s.rm_vout = false;
             s.seq.es = 0;
             s.a_valid = false;
+            s.m = [Stage::default(); 2];
             s.dv_state = dv::IDLE;
             s.av_valid = false;
             return;
@@ -496,7 +549,19 @@ impl Component for SoftmaxUnit {
             s.rm_out = rm_new;
             s.rm_vout = true;
         }
-        let (seq, done) = o.seq.next(tg == tag::LM, &self.xs);
+        s.eprod_q = self.exp_mul.p.get();
+        s.m = [
+            Stage {
+                valid: o.a_valid,
+                dst_rd: o.a_dst_rd,
+                bank: o.a_bank,
+                first: o.a_first,
+                f: o.a_f,
+                v: o.a_v,
+            },
+            o.m[0],
+        ];
+        let (seq, done) = o.seq.next(tg == tag::LM, rm_new - o.rm, &self.xs);
         s.seq = seq;
         if let Some(v) = done {
             s.prm = v;
@@ -508,7 +573,7 @@ impl Component for SoftmaxUnit {
             s.a_bank = o.tb;
             s.a_first = o.first;
             s.a_v = self.ps_in.get();
-            s.a_prod = self.rs_mul.p.get();
+            s.a_op = if is_sld { rd_t } else { rdata_t };
             s.f_cnt = 0;
         } else if tg == tag::SLNV {
             s.a_valid = true;
@@ -517,14 +582,14 @@ impl Component for SoftmaxUnit {
             s.a_first = o.first;
             s.a_f = o.f_cnt;
             s.a_v = self.ps_in.get();
-            s.a_prod = self.rs_mul.p.get();
+            s.a_op = rdata_t;
             s.f_cnt = f_next;
         }
         if self.blk_start.on() {
             s.newblk = true;
         }
-        if o.a_valid && o.a_dst_rd {
-            if o.a_bank {
+        if b.valid && b.dst_rd {
+            if b.bank {
                 s.rd1 = wrap(result, w.rd, false);
             } else {
                 s.rd = wrap(result, w.rd, false);

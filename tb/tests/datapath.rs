@@ -159,7 +159,8 @@ fn run_block(c: &Case) -> (Config, Vec<Vec<i128>>, Vec<Vec<i128>>, Vec<Vec<i128>
                 _ => {}
             }
         }
-        // In-place values in the PEs: the score after LM, SLN just before SLD.
+        // In-place values in the PEs: the score when LM reads it, SLN when SLD reads it (each op
+        // takes effect a cycle after it enters the PE).
         for (i, &tau) in st.tile_starts.iter().enumerate() {
             for r in 0..cfg.rows {
                 for col in 0..cfg.cols.min(c.p) {
@@ -177,7 +178,7 @@ fn run_block(c: &Case) -> (Config, Vec<Vec<i128>>, Vec<Vec<i128>>, Vec<Vec<i128>
                         );
                         checked[4] += 1;
                     }
-                    if cyc == tau + t_sld + r + col {
+                    if cyc == tau + t_sld + r + col + 1 {
                         assert_eq!(
                             pe.acc() as u64,
                             traces[col][i].sln[r],

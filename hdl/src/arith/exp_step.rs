@@ -159,94 +159,149 @@ always @(*) sln = s2[{fx}:0];
     }
 }
 
-/// The registers of an exp sequence sequenced on its owner's multiplier (the PE's, or the 1D
-/// unit's exp multiplier): step `es` (0 idle, 1 z, 2 ..= d + 1 Horner, d + 2 finish), the
-/// prescaled difference `dn`, the exp input `z`, the Horner term `p`. Latency: the result is
-/// ready at the edge d + 2 steps after the start edge.
+/// The registers of an exp sequence on its owner's multiplier (the PE's, or the 1D unit's exp
+/// multiplier), whose product the owner registers (`prod_q`, one cycle after the operands):
+/// - start edge: `dq` = the difference D (from the owner), `es` = 1;
+/// - es 1: `dn` = prescale(dq); es 2: operands (dn, mant); es 3: `z` = z_round(prod_q),
+///   `p` = a_d; then per Horner step two cycles: operands (p, f), then
+///   `p` = horner_round(prod_q) + a_k; es 2d + 4: the result `finish(p, int(z))`.
+///
+/// Latency: the result is written 2d + 5 edges after the start edge (d = exp_degree).
 #[derive(Clone, Debug, Default)]
 pub struct ExpSeq {
     pub es: u32,
+    pub dq: i128,
     pub dn: i128,
     pub z: i128,
     pub p: i128,
 }
 
+/// Edges from the start of an exp sequence to its result, for `degree`.
+pub fn exp_latency(degree: u32) -> u32 {
+    2 * degree + 5
+}
+
 impl ExpSeq {
-    /// The multiplier operands the sequence needs this cycle, if any: (dn, mant) in step 1,
-    /// (p, f) from step 2 on.
+    fn degree(xs: &ExpStep) -> u32 {
+        (xs._n.coeffs.len() - 1) as u32
+    }
+
+    /// The multiplier operands the sequence presents this cycle, if any: (dn, mant) at step 2,
+    /// (p, f) at the even steps 4 ..= 2d + 2.
     pub fn operands(&self, mant: i128, xs: &ExpStep) -> Option<(i128, i128)> {
-        if self.es == 1 {
+        let d = Self::degree(xs);
+        if self.es == 2 {
             Some((self.dn, mant))
-        } else if self.es >= 2 {
+        } else if self.es >= 4 && self.es <= 2 * d + 2 && self.es % 2 == 0 {
             Some((self.p, self.z & ((1 << xs._n.z_frac) - 1)))
         } else {
             None
         }
     }
 
-    /// Drives the inputs of `xs` that come from the sequence (the owner drives `d`,
-    /// `sc_shift` and `prod`).
+    /// Drives the inputs of `xs` that come from the sequence (the owner drives `sc_shift` and
+    /// `prod` with its registered product).
     pub fn drive(&self, xs: &mut ExpStep) {
-        let d = (xs._n.coeffs.len() - 1) as u32;
-        xs.k.set((d + 1).wrapping_sub(self.es) as i128);
+        let d = Self::degree(xs);
+        xs.d.set(self.dq);
+        xs.k.set(((2 * d + 3).wrapping_sub(self.es) >> 1) as i128);
         xs.p.set(self.p);
         xs.zi.set(self.z >> xs._n.z_frac);
     }
 
     /// The state after a clock edge from this (pre-edge) state, and the exp value at the
-    /// finish step. `start` (a new difference on `xs.d`) takes priority, as in the Verilog.
-    pub fn next(&self, start: bool, xs: &ExpStep) -> (ExpSeq, Option<i128>) {
-        let d = (xs._n.coeffs.len() - 1) as u32;
+    /// finish step. `start` (with the difference `diff`) takes priority, as in the Verilog.
+    pub fn next(&self, start: bool, diff: i128, xs: &ExpStep) -> (ExpSeq, Option<i128>) {
+        let d = Self::degree(xs);
         let mut n = self.clone();
         if start {
-            n.dn = xs.dn.get();
+            n.dq = crate::kit::sig::wrap(diff, xs.d.width(), false);
             n.es = 1;
-        } else if self.es == 1 {
-            n.z = xs.z.get();
-            n.p = xs.p_first.get();
-            n.es = 2;
-        } else if self.es != 0 && self.es <= d + 1 {
-            n.p = xs.p_next.get();
-            n.es = self.es + 1;
-        } else if self.es == d + 2 {
-            n.es = 0;
-            return (n, Some(xs.sln.get()));
+            return (n, None);
+        }
+        match self.es {
+            0 => {}
+            1 => {
+                n.dn = xs.dn.get();
+                n.es = 2;
+            }
+            3 => {
+                n.z = xs.z.get();
+                n.p = xs.p_first.get();
+                n.es = 4;
+            }
+            e if e == 2 * d + 4 => {
+                n.es = 0;
+                return (n, Some(xs.sln.get()));
+            }
+            e if e % 2 == 1 => {
+                n.p = xs.p_next.get();
+                n.es = e + 1;
+            }
+            e => n.es = e + 1,
         }
         (n, None)
     }
 }
 
 impl ExpStep {
+    /// Width of the step counter of an [`ExpSeq`].
+    pub fn seq_bits(&self) -> u32 {
+        seq_bits((self._n.coeffs.len() - 1) as u32)
+    }
+
     /// Verilog declarations of an [`ExpSeq`] in the owner module (`xs` is the owner's
     /// exp_step instance).
     pub fn seq_decls(&self) -> String {
-        let esb = k_bits((self._n.coeffs.len() - 1) as u32);
         format!(
-            "reg [{}:0] es;\nreg [{}:0] dn;\nreg [{}:0] z;\nreg signed [{}:0] p;\n",
-            esb - 1,
+            "reg [{}:0] es;\nreg [{}:0] dq;\nreg [{}:0] dn;\nreg [{}:0] z;\nreg signed [{}:0] p;\n",
+            self.seq_bits() - 1,
+            self.d.width() - 1,
             self.dn.width() - 1,
             self.z.width() - 1,
             self._mul_bits - 1
         )
     }
 
-    /// Verilog of the owner's combinational wiring of `xs` from the sequence.
+    /// Verilog of the owner's combinational wiring of `xs` from the sequence (inside an
+    /// `always @(*)`; `ks` is declared by [`Self::seq_wiring_decls`]).
     pub fn seq_wiring(&self) -> String {
         let d = self._n.coeffs.len() - 1;
-        let esb = k_bits(d as u32);
+        let esb = self.seq_bits();
+        let kb = self.k.width();
+        let kexpr = if esb > kb {
+            format!("ks[{}:0]", kb - 1)
+        } else {
+            crate::kit::zext("ks", esb, kb)
+        };
         format!(
-            "    xs$k = {esb}'d{} - es;\n    xs$p = p;\n    xs$zi = z[{}:{}];\n",
-            d + 1,
+            "    ks = ({esb}'d{} - es) >> 1;\n    xs$d = dq;\n    xs$k = {kexpr};\n    xs$p = p;\n    xs$zi = z[{}:{}];\n",
+            2 * d + 3,
             self.z.width() - 1,
             self._n.z_frac
         )
     }
 
-    /// Verilog multiplier operands of the sequence: (a, b) for step 1 and for steps >= 2.
-    pub fn seq_operands(&self) -> [(String, String); 2] {
+    /// Verilog declaration of the wire the wiring uses for the coefficient index.
+    pub fn seq_wiring_decls(&self) -> String {
+        let esb = self.seq_bits();
+        let kb = self.k.width();
+        if esb > kb {
+            format!("/* verilator lint_off UNUSEDSIGNAL */ // the coefficient index fits its low {kb} bits\nreg [{}:0] ks;\n/* verilator lint_on UNUSEDSIGNAL */\n", esb - 1)
+        } else {
+            format!("reg [{}:0] ks;\n", esb - 1)
+        }
+    }
+
+    /// Verilog condition under which the sequence presents operands, and the two operand
+    /// pairs: (dn, mant) when `es == 2`, (p, f) on the Horner steps.
+    pub fn seq_operands(&self) -> [(String, String, String); 2] {
         let mb = self._mul_bits;
+        let d = self._n.coeffs.len() - 1;
+        let esb = self.seq_bits();
         [
             (
+                format!("es == {esb}'d2"),
                 format!("$signed({})", crate::kit::zext("dn", self.dn.width(), mb)),
                 format!(
                     "$signed({})",
@@ -254,6 +309,7 @@ impl ExpStep {
                 ),
             ),
             (
+                format!("es >= {esb}'d4 && es <= {esb}'d{} && !es[0]", 2 * d + 2),
                 "p".to_string(),
                 format!(
                     "$signed({})",
@@ -263,32 +319,41 @@ impl ExpStep {
         ]
     }
 
-    /// Verilog of one clock edge of the sequence (inside the owner's clocked block):
-    /// `start` begins it; `on_done` is the statement run at the finish step (it may read
-    /// `xs$sln`).
-    pub fn seq_step(&self, start: &str, on_done: &str) -> String {
+    /// Verilog of one clock edge of the sequence (inside the owner's clocked block): `start`
+    /// begins it with the difference `diff` (an expression of the difference's width);
+    /// `on_done` is the statement run at the finish step (it may read `xs$sln`).
+    pub fn seq_step(&self, start: &str, diff: &str, on_done: &str) -> String {
         let d = self._n.coeffs.len() - 1;
-        let esb = k_bits(d as u32);
+        let esb = self.seq_bits();
         format!(
             r#"        if ({start}) begin
-            dn <= xs$dn;
+            dq <= {diff};
             es <= {esb}'d1;
         end else if (es == {esb}'d1) begin
+            dn <= xs$dn;
+            es <= {esb}'d2;
+        end else if (es == {esb}'d3) begin
             z <= xs$z;
             p <= xs$p_first;
-            es <= {esb}'d2;
-        end else if (es != {esb}'d0 && es <= {esb}'d{d1}) begin
-            p <= xs$p_next;
-            es <= es + {esb}'d1;
-        end else if (es == {esb}'d{d2}) begin
+            es <= {esb}'d4;
+        end else if (es == {esb}'d{fin}) begin
             {on_done}
             es <= {esb}'d0;
+        end else if (es[0]) begin
+            p <= xs$p_next;
+            es <= es + {esb}'d1;
+        end else if (es != {esb}'d0) begin
+            es <= es + {esb}'d1;
         end
 "#,
-            d1 = d + 1,
-            d2 = d + 2
+            fin = 2 * d + 4
         )
     }
+}
+
+/// Width of an exp sequence's step counter for `degree` (counts to 2d + 4).
+pub fn seq_bits(degree: u32) -> u32 {
+    crate::config::ubits(2 * degree as u128 + 4)
 }
 
 /// A sized signed Verilog literal, e.g. `-18'sd5`.

@@ -4,7 +4,9 @@
 pub mod divider;
 pub mod exp_step;
 pub mod mul;
+pub mod mul_pipe;
 
 pub use divider::Divider;
 pub use exp_step::ExpStep;
 pub use mul::Mul;
+pub use mul_pipe::MulPipe;

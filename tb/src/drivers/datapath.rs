@@ -101,8 +101,9 @@ pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: u
                 };
                 let cyc = tau + t + c;
                 st.set(cyc, &format!("q_c{c}"), q);
+                // A PE reads the partial-sum seed in its second stage, a cycle after the op.
                 st.set(
-                    cyc,
+                    cyc + 1,
                     &format!("ps_c{c}"),
                     if is.seed == Seed::NegInf { neg_inf } else { 0 },
                 );
