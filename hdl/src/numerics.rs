@@ -120,10 +120,27 @@ impl ScaleConst {
 /// Step 1 of exp, on the subtractor and shifter: Dn = sat(round(D * 2^(left - shift))) to
 /// `mant_bits` unsigned bits, where D = RM - S >= 0. Rounding is half up.
 pub fn prescale(d: u128, sc: ScaleConst, n: &Numerics) -> u64 {
-    let wide = (d << (n.scale_left + 1)) >> sc.shift;
-    let rounded = (wide + 1) >> 1;
-    let max = (1u128 << n.mant_bits) - 1;
-    rounded.min(max) as u64
+    let (lo, ovf) = prescale_shift(d, sc.shift, n);
+    prescale_round(lo, ovf, n)
+}
+
+/// The first half of [`prescale`] (a clock stage in the hardware): w = D * 2^(left + 1 - shift)
+/// as its low `mant_bits + 1` bits and whether any higher bit is set.
+pub fn prescale_shift(d: u128, shift: u32, n: &Numerics) -> (u64, bool) {
+    let w = (d << (n.scale_left + 1)) >> shift;
+    let lo = w & ((1u128 << (n.mant_bits + 1)) - 1);
+    (lo as u64, w >> (n.mant_bits + 1) != 0)
+}
+
+/// The second half of [`prescale`]: round(w / 2) saturated to `mant_bits`; it saturates
+/// exactly when w >= 2^(mant_bits + 1) - 1.
+pub fn prescale_round(lo: u64, ovf: bool, n: &Numerics) -> u64 {
+    let all = (1u64 << (n.mant_bits + 1)) - 1;
+    if ovf || lo == all {
+        (1u64 << n.mant_bits) - 1
+    } else {
+        (lo + 1) >> 1
+    }
 }
 
 /// Step 2 of exp, on the multiplier: z = min(round(Dn * mant / 2^z_window), z_sat).
@@ -337,6 +354,22 @@ mod tests {
             ..Config::default()
         };
         Numerics::new(&cfg)
+    }
+
+    #[test]
+    fn split_prescale_equals_the_formula() {
+        let n = num(3);
+        for shift in 0..32u32 {
+            for d in (0..1u128 << 24)
+                .step_by(9973)
+                .chain([0, 1, 2, (1 << 24) - 1])
+            {
+                let wide = (d << (n.scale_left + 1)) >> shift;
+                let want = ((wide + 1) >> 1).min((1u128 << n.mant_bits) - 1) as u64;
+                let sc = ScaleConst { mant: 0, shift };
+                assert_eq!(prescale(d, sc, &n), want, "d={d} shift={shift}");
+            }
+        }
     }
 
     #[test]

@@ -13,14 +13,15 @@
 //! |-------|------------------|-----------------|-----------|-------|-------|------|
 //! | BQK   | 0                | E               | MAC0, MAC | K[t]  | Q[t]  |  -   |
 //! | LM    | E                | 1               | LM        |  -    |  -    | -inf |
-//! | RM    | E + 1            | 2R + 2d + 4     | (exp)     |  -    |  -    |  -   |
-//! | SLD   | E + 2R + 2d + 5  | 1               | SLD       |  -    |  -    |  0   |
-//! | SLNV  | E + 2R + 2d + 6  | F               | SLNV      | V[t'] |  -    |  0   |
+//! | RM    | E + 1            | 2R + X - 1      | (exp)     |  -    |  -    |  -   |
+//! | SLD   | E + 2R + X       | 1               | SLD       |  -    |  -    |  0   |
+//! | SLNV  | E + 2R + X + 1   | F               | SLNV      | V[t'] |  -    |  0   |
 //!
 //! RM is the wait for the running max: LM reaches the 1D unit after R cycles (plus one: each
 //! PE applies an op a cycle after it arrives, with its registered product), RM' climbs back up
-//! in R more, and the exp sequence (2d + 5 cycles, d = exp_degree) must finish in PE (0, c)
-//! before SLD reaches it. The tile period is E + F + 2R + 2d + 6. The partial-sum seed is read
+//! in R more, and the exp sequence (X = 2d + 6 cycles, d = exp_degree,
+//! `arith::exp_step::exp_latency`) must finish in PE (0, c) before SLD reaches it. The tile
+//! period is E + F + 2R + X + 1. The partial-sum seed is read
 //! in a PE's second stage, one cycle after the op (the column feeders delay it so).
 
 use crate::config::Config;
@@ -102,8 +103,8 @@ impl TilePlan {
     /// The sequential binding's plan.
     pub fn new(cfg: &Config) -> TilePlan {
         let r = cfg.rows as i64;
-        let d = cfg.exp_degree as i64;
-        let t_sld = Affine::new(1, 0, 2 * r + 2 * d + 5);
+        let x = crate::arith::exp_step::exp_latency(cfg.exp_degree) as i64;
+        let t_sld = Affine::new(1, 0, 2 * r + x);
         TilePlan {
             phases: vec![
                 Phase {
@@ -129,7 +130,7 @@ impl TilePlan {
                 Phase {
                     name: "RM",
                     start: Affine::new(1, 0, 1),
-                    len: Affine::new(0, 0, 2 * r + 2 * d + 4),
+                    len: Affine::new(0, 0, 2 * r + x - 1),
                     op: op::NOP,
                     x: XSrc::None,
                     q: false,
@@ -148,7 +149,7 @@ impl TilePlan {
                 },
                 Phase {
                     name: "SLNV",
-                    start: Affine::new(1, 0, 2 * r + 2 * d + 6),
+                    start: Affine::new(1, 0, 2 * r + x + 1),
                     len: Affine::new(0, 1, 0),
                     op: op::SLNV,
                     x: XSrc::V,
@@ -157,7 +158,7 @@ impl TilePlan {
                     busy_2d: true,
                 },
             ],
-            period: Affine::new(1, 1, 2 * r + 2 * d + 6),
+            period: Affine::new(1, 1, 2 * r + x + 1),
             exp_cycles: crate::arith::exp_step::exp_latency(cfg.exp_degree),
         }
     }

@@ -1,7 +1,8 @@
 //! `divider`: AV = RNV / RD of the 1D unit, iterative restoring division, one quotient bit per
-//! cycle. q = round(num * 2^out_frac / den), half away from zero, saturated to `out_bits`
-//! (`numerics::divide`). Latency: `q` and the `done` pulse appear out_bits + 1 cycles after
-//! the `start` edge; a new `start` may follow `done`. den = 0 gives 0.
+//! cycle after three preparation stages. q = round(num * 2^out_frac / den), half away from
+//! zero, saturated to `out_bits` (`numerics::divide`). Latency: `q` and the `done` pulse appear
+//! out_bits + 4 cycles after the `start` edge; a new `start` may follow `done`. den = 0
+//! gives 0.
 
 use crate::config::Config;
 use crate::kit::{Component, Sig};
@@ -51,7 +52,7 @@ impl Divider {
 
     /// Cycles from the `start` edge to `done`.
     pub fn latency(cfg: &Config) -> u32 {
-        cfg.derived().out_bits + 1
+        cfg.derived().out_bits + 4
     }
 }
 
@@ -74,13 +75,33 @@ impl Logic for Divider {
         let rib = nb - qb; // width of the initial partial remainder
         let cw = rib.max(dvb);
         let cb = crate::config::ubits(qb as u128);
+        let lint_r_init = if rib > dvb {
+            "/* verilator lint_off UNUSEDSIGNAL */ // r takes the low bits of r_init only when r_init < dv\n"
+        } else {
+            ""
+        };
+        let lint_r_init_end = if rib > dvb {
+            "/* verilator lint_on UNUSEDSIGNAL */\n"
+        } else {
+            ""
+        };
+        let r_init_lo = if rib < dvb {
+            format!("{{{}'d0, r_init}}", dvb - rib)
+        } else {
+            format!("r_init[{}:0]", dvb - 1)
+        };
         let text = format!(
             r#"// @leaf divider
-// Restoring division of n = |num| * 2^{fo1} + den by dv = 2 * den, {qb} quotient bits.
+// Restoring division of n = |num| * 2^{fo1} + den by dv = 2 * den, {qb} quotient bits, after
+// three preparation stages (latch, magnitude, numerator), one carry chain per cycle.
 localparam [{obm}:0] Q_MAXP = {ob}'h{maxp:x};
 localparam [{obm}:0] Q_MINN = {ob}'h{minn:x};
-reg run;
+reg [2:0] st;
 reg [{cbm}:0] cnt;
+reg signed [{nbnm}:0] num_q;
+reg [{rdbm}:0] den_q;
+reg [{nbnm}:0] mag_q;
+reg [{nbm}:0] n_q;
 reg neg;
 reg ovf;
 reg zero;
@@ -88,40 +109,58 @@ reg [{dvbm}:0] dv;
 reg [{dvbm}:0] r;
 reg [{qbm}:0] nl;
 reg [{qbm}:0] qa;
-wire [{nbnm}:0] mag = num[{nbnm}] ? (~num + {nb_num}'d1) : num;
-wire [{nbm}:0] n = {n_l} + {n_r};
-wire [{rim}:0] r_init = n[{nbm}:{qb}];
-wire [{dvb}:0] r2 = {{r, nl[{qbm}]}};
+wire [{nbnm}:0] mag_w = num_q[{nbnm}] ? (~num_q + {nb_num}'d1) : num_q;
+wire [{nbm}:0] n_w = {n_l} + {n_r};
+{lint_r_init}wire [{rim}:0] r_init = n_q[{nbm}:{qb}];
+{lint_r_init_end}wire [{dvb}:0] r2 = {{r, nl[{qbm}]}};
 wire ge = r2 >= {{1'b0, dv}};
 wire [{dvbm}:0] r_sub = r2[{dvbm}:0] - dv;
 always @(posedge clock) begin
     if (rst) begin
-        run <= 1'b0;
+        st <= 3'd0;
         done <= 1'b0;
     end else begin
         done <= 1'b0;
         if (start) begin
-            run <= 1'b1;
-            cnt <= {cb}'d{qb};
-            neg <= num[{nbnm}];
-            zero <= den == {rdb}'d0;
-            dv <= {{den, 1'b0}};
-            ovf <= {ovf_l} >= {ovf_r};
-            r <= r_init[{dvbm}:0];
-            nl <= n[{qbm}:0];
-            qa <= {qb}'d0;
-        end else if (run && cnt != {cb}'d0) begin
-            cnt <= cnt - {cb}'d1;
-            r <= ge ? r_sub : r2[{dvbm}:0];
-            qa <= {{qa[{qbm2}:0], ge}};
-            nl <= {{nl[{qbm2}:0], 1'b0}};
-        end else if (run) begin
-            run <= 1'b0;
-            done <= 1'b1;
-            if (zero) q <= {ob}'sd0;
-            else if (!neg) q <= (ovf || qa > Q_MAXP) ? $signed(Q_MAXP) : $signed(qa);
-            else q <= (ovf || qa > Q_MINN) ? $signed(Q_MINN) : -$signed(qa);
-        end
+            num_q <= num;
+            den_q <= den;
+            st <= 3'd1;
+        end else case (st)
+            3'd1: begin
+                mag_q <= mag_w;
+                neg <= num_q[{nbnm}];
+                zero <= den_q == {rdb}'d0;
+                dv <= {{den_q, 1'b0}};
+                st <= 3'd2;
+            end
+            3'd2: begin
+                n_q <= n_w;
+                st <= 3'd3;
+            end
+            3'd3: begin
+                ovf <= {ovf_l} >= {ovf_r};
+                r <= {r_init_lo};
+                nl <= n_q[{qbm}:0];
+                qa <= {qb}'d0;
+                cnt <= {cb}'d{qb};
+                st <= 3'd4;
+            end
+            3'd4: begin
+                if (cnt != {cb}'d0) begin
+                    cnt <= cnt - {cb}'d1;
+                    r <= ge ? r_sub : r2[{dvbm}:0];
+                    qa <= {{qa[{qbm2}:0], ge}};
+                    nl <= {{nl[{qbm2}:0], 1'b0}};
+                end else begin
+                    st <= 3'd0;
+                    done <= 1'b1;
+                    if (zero) q <= {ob}'sd0;
+                    else if (!neg) q <= (ovf || qa > Q_MAXP) ? $signed(Q_MAXP) : $signed(qa);
+                    else q <= (ovf || qa > Q_MINN) ? $signed(Q_MINN) : -$signed(qa);
+                end
+            end
+            default: ;
+        endcase
     end
 end
 "#,
@@ -134,30 +173,14 @@ end
             qbm = qb - 1,
             nbnm = nb_num - 1,
             nbm = nb - 1,
+            rdbm = rdb - 1,
             rim = rib - 1,
             ovf_l = crate::kit::zext("r_init", rib, cw),
-            ovf_r = crate::kit::zext("{den, 1'b0}", dvb, cw),
-            n_l = crate::kit::zext(&format!("{{mag, {}'d0}}", fo + 1), nb_num + fo + 1, nb),
-            n_r = crate::kit::zext("den", rdb, nb),
+            ovf_r = crate::kit::zext("dv", dvb, cw),
+            n_l = crate::kit::zext(&format!("{{mag_q, {}'d0}}", fo + 1), nb_num + fo + 1, nb),
+            n_r = crate::kit::zext("den_q", rdb, nb),
             qbm2 = qb - 2,
         );
-        // r_init is wider than r when the numerator is wide; only its low bits matter
-        // when it is below dv (no overflow), which is the only case that uses r.
-        let text = if rib < dvb {
-            text.replace(
-                &format!("r <= r_init[{}:0];", dvb - 1),
-                &format!("r <= {{{}'d0, r_init}};", dvb - rib),
-            )
-        } else if rib > dvb {
-            text.replacen(
-                "wire [",
-                "/* verilator lint_off UNUSEDSIGNAL */ // r takes the low bits of r_init only when r_init < dv\nwire [",
-                1,
-            )
-            .replacen("wire ge", "/* verilator lint_on UNUSEDSIGNAL */\nwire ge", 1)
-        } else {
-            text
-        };
         Verilog::Custom(text)
     }
 }
@@ -175,7 +198,7 @@ impl Component for Divider {
         }
         if self.start.on() {
             self._run = true;
-            self._cnt = self.q.width();
+            self._cnt = self.q.width() + 3;
             self._num = self.num.get();
             self._den = self.den.bits();
         } else if self._run && self._cnt != 0 {

@@ -1,6 +1,8 @@
 //! `exp_step`: the arithmetic of one step of exp(-D c) = 2^-z, shared by the 2D PEs and the 1D
 //! units, which sequence it on their own multiplier (see `numerics` for the formulas):
-//! - `dn = prescale(d)`: D * 2^(left - sc_shift), rounded, saturated to the mantissa width;
+//! - `w_lo, w_ovf = prescale_shift(d)` then `dn = prescale_round(lo, ovf)`: D * 2^(left -
+//!   sc_shift), rounded, saturated to the mantissa width, in two halves (a clock stage
+//!   between them in the sequencers);
 //! - `z = z_round(prod)`: the multiplier's dn * mant, rounded and saturated (exp input);
 //! - `p_next = horner_round(prod) + a[k]`: one Horner step on the multiplier's p * f;
 //! - `sln = exp_finish(p, zi)`: clamp to [0, 1] and shift by z's integer part, rounded.
@@ -10,7 +12,7 @@
 use crate::config::Config;
 use crate::kit::{Component, Sig};
 use crate::leaf_ports;
-use crate::numerics::{self, Numerics, ScaleConst};
+use crate::numerics::{self, Numerics};
 use rust_hdl::core::prelude::*;
 
 /// The exp step functions of one config.
@@ -18,6 +20,10 @@ use rust_hdl::core::prelude::*;
 pub struct ExpStep {
     pub d: Sig,
     pub sc_shift: Sig,
+    pub w_lo: Sig,
+    pub w_ovf: Sig,
+    pub lo: Sig,
+    pub ovf: Sig,
     pub dn: Sig,
     pub prod: Sig,
     pub z: Sig,
@@ -45,6 +51,10 @@ impl ExpStep {
         ExpStep {
             d: Sig::input(d.diff_bits),
             sc_shift: Sig::input(d.scale_shift_bits),
+            w_lo: Sig::output(d.scale_mant_bits + 1),
+            w_ovf: Sig::output(1),
+            lo: Sig::input(d.scale_mant_bits + 1),
+            ovf: Sig::input(1),
             dn: Sig::output(d.scale_mant_bits),
             prod: Sig::input_s(2 * mb),
             z: Sig::output(d.z_bits),
@@ -63,12 +73,11 @@ impl ExpStep {
 impl Logic for ExpStep {
     fn update(&mut self) {
         let n = &self._n;
-        let sc = ScaleConst {
-            mant: 0,
-            shift: self.sc_shift.bits() as u32,
-        };
+        let (lo, ovf) = numerics::prescale_shift(self.d.bits(), self.sc_shift.bits() as u32, n);
+        self.w_lo.set(lo as i128);
+        self.w_ovf.set_bool(ovf);
         self.dn
-            .set(numerics::prescale(self.d.bits(), sc, n) as i128);
+            .set(numerics::prescale_round(self.lo.bits() as u64, self.ovf.on(), n) as i128);
         self.z.set(numerics::z_round(self.prod.bits(), n) as i128);
         let k = (self.k.bits() as usize).min(n.coeffs.len() - 1);
         self.p_next
@@ -109,8 +118,12 @@ localparam [{mm}:0] DN_MAX = {mant}'h{dnmax:x};
 localparam [{zm}:0] Z_SAT = {zb}'h{zsat:x};
 localparam signed [{mbm}:0] ONE = {one};
 wire [{pwm}:0] pre_w = {{d, {l1}'d0}} >> sc_shift;
-wire [{pwm}:0] pre_r = (pre_w + {pw}'d1) >> 1;
-always @(*) dn = ({pre_cmp_l} > {pre_cmp_r}) ? DN_MAX : {pre_lo};
+always @(*) w_lo = {w_lo_expr};
+always @(*) w_ovf = {w_ovf_expr};
+/* verilator lint_off UNUSEDSIGNAL */ // (lo + 1) / 2 keeps bits {mant}:1
+wire [{mant}:0] lo_inc = lo + {mant1}'d1;
+/* verilator lint_on UNUSEDSIGNAL */
+always @(*) dn = (ovf || lo == {mant1}'h{all:x}) ? DN_MAX : lo_inc[{mant}:1];
 wire [{pb}:0] z_r = ({{1'b0, prod}} + {pb1}'h{zhalf:x}) >> {zw};
 always @(*) z = (z_r > {zsat_ext}) ? Z_SAT : z_r[{zm}:0];
 /* verilator lint_off UNUSEDSIGNAL */ // the rounded product keeps its low {mb} bits
@@ -139,13 +152,18 @@ always @(*) sln = s2[{fx}:0];
             one = slit(mb, 1i128 << fx),
             pwm = pw - 1,
             l1 = l + 1,
-            pre_cmp_l = crate::kit::zext("pre_r", pw, pw.max(mant)),
-            pre_cmp_r = crate::kit::zext("DN_MAX", mant, pw.max(mant)),
-            pre_lo = if pw >= mant {
-                format!("pre_r[{}:0]", mant - 1)
+            w_lo_expr = if pw > mant + 1 {
+                format!("pre_w[{mant}:0]")
             } else {
-                crate::kit::zext("pre_r", pw, mant)
+                crate::kit::zext("pre_w", pw, mant + 1)
             },
+            w_ovf_expr = if pw > mant + 1 {
+                format!("|pre_w[{}:{}]", pw - 1, mant + 1)
+            } else {
+                "1'b0".to_string()
+            },
+            mant1 = mant + 1,
+            all = (1u128 << (mant + 1)) - 1,
             pbm = pb - 1,
             zhalf = 1u128 << (zw - 1),
             zsat_ext = crate::kit::zext("Z_SAT", zb, pb + 1),
@@ -162,15 +180,18 @@ always @(*) sln = s2[{fx}:0];
 /// The registers of an exp sequence on its owner's multiplier (the PE's, or the 1D unit's exp
 /// multiplier), whose product the owner registers (`prod_q`, one cycle after the operands):
 /// - start edge: `dq` = the difference D (from the owner), `es` = 1;
-/// - es 1: `dn` = prescale(dq); es 2: operands (dn, mant); es 3: `z` = z_round(prod_q),
-///   `p` = a_d; then per Horner step two cycles: operands (p, f), then
-///   `p` = horner_round(prod_q) + a_k; es 2d + 4: the result `finish(p, int(z))`.
+/// - es 1: (`lo`, `ovf`) = prescale_shift(dq); es 2: `dn` = prescale_round(lo, ovf);
+///   es 3: operands (dn, mant); es 4: `z` = z_round(prod_q), `p` = a_d; then per Horner step
+///   two cycles: operands (p, f), then `p` = horner_round(prod_q) + a_k; es 2d + 5: the
+///   result `finish(p, int(z))`.
 ///
-/// Latency: the result is written 2d + 5 edges after the start edge (d = exp_degree).
+/// Latency: the result is written 2d + 6 edges after the start edge (d = exp_degree).
 #[derive(Clone, Debug, Default)]
 pub struct ExpSeq {
     pub es: u32,
     pub dq: i128,
+    pub lo: i128,
+    pub ovf: bool,
     pub dn: i128,
     pub z: i128,
     pub p: i128,
@@ -178,7 +199,7 @@ pub struct ExpSeq {
 
 /// Edges from the start of an exp sequence to its result, for `degree`.
 pub fn exp_latency(degree: u32) -> u32 {
-    2 * degree + 5
+    2 * degree + 6
 }
 
 impl ExpSeq {
@@ -186,13 +207,13 @@ impl ExpSeq {
         (xs._n.coeffs.len() - 1) as u32
     }
 
-    /// The multiplier operands the sequence presents this cycle, if any: (dn, mant) at step 2,
-    /// (p, f) at the even steps 4 ..= 2d + 2.
+    /// The multiplier operands the sequence presents this cycle, if any: (dn, mant) at step 3,
+    /// (p, f) at the odd steps 5 ..= 2d + 3.
     pub fn operands(&self, mant: i128, xs: &ExpStep) -> Option<(i128, i128)> {
         let d = Self::degree(xs);
-        if self.es == 2 {
+        if self.es == 3 {
             Some((self.dn, mant))
-        } else if self.es >= 4 && self.es <= 2 * d + 2 && self.es % 2 == 0 {
+        } else if self.es >= 5 && self.es <= 2 * d + 3 && self.es % 2 == 1 {
             Some((self.p, self.z & ((1 << xs._n.z_frac) - 1)))
         } else {
             None
@@ -204,7 +225,9 @@ impl ExpSeq {
     pub fn drive(&self, xs: &mut ExpStep) {
         let d = Self::degree(xs);
         xs.d.set(self.dq);
-        xs.k.set(((2 * d + 3).wrapping_sub(self.es) >> 1) as i128);
+        xs.lo.set(self.lo);
+        xs.ovf.set_bool(self.ovf);
+        xs.k.set(((2 * d + 4).wrapping_sub(self.es) >> 1) as i128);
         xs.p.set(self.p);
         xs.zi.set(self.z >> xs._n.z_frac);
     }
@@ -222,19 +245,24 @@ impl ExpSeq {
         match self.es {
             0 => {}
             1 => {
-                n.dn = xs.dn.get();
+                n.lo = xs.w_lo.get();
+                n.ovf = xs.w_ovf.on();
                 n.es = 2;
             }
-            3 => {
+            2 => {
+                n.dn = xs.dn.get();
+                n.es = 3;
+            }
+            4 => {
                 n.z = xs.z.get();
                 n.p = xs.p_first.get();
-                n.es = 4;
+                n.es = 5;
             }
-            e if e == 2 * d + 4 => {
+            e if e == 2 * d + 5 => {
                 n.es = 0;
                 return (n, Some(xs.sln.get()));
             }
-            e if e % 2 == 1 => {
+            e if e % 2 == 0 => {
                 n.p = xs.p_next.get();
                 n.es = e + 1;
             }
@@ -254,9 +282,10 @@ impl ExpStep {
     /// exp_step instance).
     pub fn seq_decls(&self) -> String {
         format!(
-            "reg [{}:0] es;\nreg [{}:0] dq;\nreg [{}:0] dn;\nreg [{}:0] z;\nreg signed [{}:0] p;\n",
+            "reg [{}:0] es;\nreg [{}:0] dq;\nreg [{}:0] lo_q;\nreg ovf_q;\nreg [{}:0] dn;\nreg [{}:0] z;\nreg signed [{}:0] p;\n",
             self.seq_bits() - 1,
             self.d.width() - 1,
+            self.lo.width() - 1,
             self.dn.width() - 1,
             self.z.width() - 1,
             self._mul_bits - 1
@@ -275,8 +304,8 @@ impl ExpStep {
             crate::kit::zext("ks", esb, kb)
         };
         format!(
-            "    ks = ({esb}'d{} - es) >> 1;\n    xs$d = dq;\n    xs$k = {kexpr};\n    xs$p = p;\n    xs$zi = z[{}:{}];\n",
-            2 * d + 3,
+            "    ks = ({esb}'d{} - es) >> 1;\n    xs$d = dq;\n    xs$lo = lo_q;\n    xs$ovf = ovf_q;\n    xs$k = {kexpr};\n    xs$p = p;\n    xs$zi = z[{}:{}];\n",
+            2 * d + 4,
             self.z.width() - 1,
             self._n.z_frac
         )
@@ -301,7 +330,7 @@ impl ExpStep {
         let esb = self.seq_bits();
         [
             (
-                format!("es == {esb}'d2"),
+                format!("es == {esb}'d3"),
                 format!("$signed({})", crate::kit::zext("dn", self.dn.width(), mb)),
                 format!(
                     "$signed({})",
@@ -309,7 +338,7 @@ impl ExpStep {
                 ),
             ),
             (
-                format!("es >= {esb}'d4 && es <= {esb}'d{} && !es[0]", 2 * d + 2),
+                format!("es >= {esb}'d5 && es <= {esb}'d{} && es[0]", 2 * d + 3),
                 "p".to_string(),
                 format!(
                     "$signed({})",
@@ -330,30 +359,34 @@ impl ExpStep {
             dq <= {diff};
             es <= {esb}'d1;
         end else if (es == {esb}'d1) begin
-            dn <= xs$dn;
+            lo_q <= xs$w_lo;
+            ovf_q <= xs$w_ovf;
             es <= {esb}'d2;
-        end else if (es == {esb}'d3) begin
+        end else if (es == {esb}'d2) begin
+            dn <= xs$dn;
+            es <= {esb}'d3;
+        end else if (es == {esb}'d4) begin
             z <= xs$z;
             p <= xs$p_first;
-            es <= {esb}'d4;
+            es <= {esb}'d5;
         end else if (es == {esb}'d{fin}) begin
             {on_done}
             es <= {esb}'d0;
-        end else if (es[0]) begin
+        end else if (!es[0] && es != {esb}'d0) begin
             p <= xs$p_next;
             es <= es + {esb}'d1;
         end else if (es != {esb}'d0) begin
             es <= es + {esb}'d1;
         end
 "#,
-            fin = 2 * d + 4
+            fin = 2 * d + 5
         )
     }
 }
 
-/// Width of an exp sequence's step counter for `degree` (counts to 2d + 4).
+/// Width of an exp sequence's step counter for `degree` (counts to 2d + 5).
 pub fn seq_bits(degree: u32) -> u32 {
-    crate::config::ubits(2 * degree as u128 + 4)
+    crate::config::ubits(2 * degree as u128 + 5)
 }
 
 /// A sized signed Verilog literal, e.g. `-18'sd5`.
@@ -369,7 +402,7 @@ impl Component for ExpStep {
     fn kind(&self) -> String {
         "exp_step".into()
     }
-    leaf_ports!(d, sc_shift, dn, prod, z, k, p_next, p_first, p, zi, sln);
+    leaf_ports!(d, sc_shift, w_lo, w_ovf, lo, ovf, dn, prod, z, k, p_next, p_first, p, zi, sln);
     fn tick(&mut self) {}
 }
 
@@ -378,6 +411,7 @@ mod tests {
     use super::*;
     use crate::kit::cosim::{cosim, io_ports, vectors};
     use crate::kit::RtlSim;
+    use crate::numerics::ScaleConst;
     use rand::{Rng, SeedableRng};
 
     fn configs() -> Vec<Config> {
@@ -455,6 +489,10 @@ mod tests {
                 };
                 sim.set("d", d as i128);
                 sim.set("sc_shift", sc.shift as i128);
+                sim.settle();
+                let (lo, ovf) = (sim.get("w_lo"), sim.get("w_ovf"));
+                sim.set("lo", lo);
+                sim.set("ovf", ovf);
                 sim.settle();
                 let dn = sim.get("dn");
                 sim.set("prod", dn * sc.mant as i128);

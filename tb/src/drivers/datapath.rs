@@ -111,7 +111,7 @@ pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: u
         }
     }
     let end = t0 + tiles * period + rows + cols + 4;
-    let gap = d.out_bits as usize + 8;
+    let gap = d.out_bits as usize + 12;
     for k in 0..f {
         let c = end + k * gap;
         st.set(c, "div_start", 1);
