@@ -12,7 +12,7 @@
 //! Sizes depend on max_e, max_f and the array only, never on the sequence lengths. Latency of
 //! both: a command entering at cycle t reaches the array at t + 2 (a RAM read and an output
 //! register, so that no block-RAM output drives a PE's multiplier directly), the column's
-//! partial-sum seed at t + 3 (a PE reads it in its second stage), and the next feeder at t + 1.
+//! partial-sum seed at t + 4 (a PE reads it in its third stage), and the next feeder at t + 1.
 
 use crate::config::{ubits, Config};
 use crate::kit::{zext, Component, Sig};
@@ -301,6 +301,7 @@ struct ColState {
     q_en: bool,
     seed: bool,
     seed2: bool,
+    seed3: bool,
     q_o: i128,
     ps_o: i128,
     c_q: bool,
@@ -402,6 +403,7 @@ impl Logic for ColFeeder {
             r#"reg q_en;
 reg seed;
 reg seed2;
+reg seed3;
 always @(*) begin
     qbuf$clock = clock;
     qbuf$we = we && chunk == my_chunk;
@@ -417,8 +419,9 @@ always @(posedge clock) begin
     q_en <= c_q;
     seed <= c_seed;
     seed2 <= seed;
+    seed3 <= seed2;
     q <= q_en ? qbuf$rdata : {db}'sd0;
-    ps <= seed2 ? {neg} : {pb}'sd0;
+    ps <= seed3 ? {neg} : {pb}'sd0;
 end
 "#,
             db = w.data,
@@ -463,7 +466,8 @@ impl Component for ColFeeder {
         self.qbuf.tick();
         let s = &mut self._s;
         s.q_o = q_next;
-        s.ps_o = if s.seed2 { -(1i128 << (psum - 1)) } else { 0 };
+        s.ps_o = if s.seed3 { -(1i128 << (psum - 1)) } else { 0 };
+        s.seed3 = s.seed2;
         s.seed2 = s.seed;
         s.c_q = self.c_q.on();
         s.c_idx = self.c_idx.get();

@@ -236,7 +236,9 @@ impl Controller {
             mant: d.scale_mant_bits,
             shb: d.scale_shift_bits,
             rel: cfg.rows.max(cfg.cols) + 1,
-            flush: cfg.rows + cfg.cols + 8,
+            // from a tile's last command to the 1D units' last write: feeders (2), PE stages
+            // (3), the row and column skews (R + C), the rescale pipeline (4), and margin
+            flush: cfg.rows + cfg.cols + 12,
             degree: cfg.exp_degree as usize,
             fw_,
             plan,

@@ -8,18 +8,18 @@
 //!   over the column into the 1D unit below;
 //! - the running max `rm` flows up from the 1D unit; its arrival starts the exp sequence.
 //!
-//! Operations are pipelined in two stages: in the cycle `op` arrives (stage 1) the multiplier's
-//! operands are selected and its product registered; in the next cycle (stage 2) the op takes
-//! effect, reading `ps_in` then:
+//! Operations are pipelined in three stages: in the cycle `op` arrives the multiplier's operands
+//! are selected and registered, in the next the product is registered, and in the third the op
+//! takes effect, reading `ps_in` then:
 //! - `MAC0`/`MAC`: acc = q * x (and latch `vld`: is this row a real key) / acc += q * x;
 //! - `LM`: ps = max(ps, acc) if the row is valid, else ps (tag LM);
 //! - `SLD`: ps = ps + acc (tag SLD); `SLNV`: ps = ps + acc * x (tag SLNV).
 //!
 //! The exp sequence (`arith::exp_step::ExpSeq`, started by `rm_v`) uses the same multiplier
-//! and its product register: D = rm - acc registered, dn = prescale(D), z = round(dn * mant),
-//! degree Horner steps p = round(p * f) + a_k (two cycles each), acc = finish(p, int(z)) (0 for
-//! an invalid row): 2 * exp_degree + 5 cycles. Latency: links 1 cycle; `ps_out` 2 cycles
-//! after its op arrives.
+//! and its registers: D = rm - acc registered, dn = prescale(D) in two stages, z = round(dn *
+//! mant), degree Horner steps p = round(p * f) + a_k (three cycles each), acc = finish(p,
+//! int(z)) (0 for an invalid row): `exp_latency` = 3 * exp_degree + 7 cycles. Latency: links 1
+//! cycle; `ps_out` 3 cycles after its op arrives.
 
 use crate::arith::exp_step::{seq_bits, ExpSeq, ExpStep};
 use crate::arith::Mul;
@@ -93,9 +93,13 @@ impl PeWidths {
 struct State {
     acc: i128,
     row_valid: bool,
+    ma_q: i128,
+    mb_q: i128,
     prod_q: i128,
     op_d: i128,
     vld_d: bool,
+    op_d2: i128,
+    vld_d2: bool,
     seq: ExpSeq,
     q_out: i128,
     x_out: i128,
@@ -165,6 +169,19 @@ impl Pe {
         }
     }
 
+    /// The multiplier operands chosen this cycle (registered at the edge): the exp
+    /// sequence's, SLN and V for SLNV, Q and K otherwise.
+    fn operand_mux(&self) -> (i128, i128) {
+        let s = &self._s;
+        if let Some(ab) = s.seq.operands(self.sc_mant.get(), &self.xs) {
+            ab
+        } else if self.op_in.get() == op::SLNV {
+            (s.acc & ((1 << self._w.exp) - 1), self.x_in.get())
+        } else {
+            (self.q_in.get(), self.x_in.get())
+        }
+    }
+
     /// The accumulator: the score after BQK, SLN after the exp sequence (for tests).
     pub fn acc(&self) -> i128 {
         self._s.acc
@@ -177,7 +194,6 @@ impl Pe {
 
 impl Logic for Pe {
     fn update(&mut self) {
-        let w = self._w;
         let s = &self._s;
         self.q_out.set(s.q_out);
         self.x_out.set(s.x_out);
@@ -187,15 +203,8 @@ impl Logic for Pe {
         self.tag_out.set(s.tag_out);
         self.rm_out.set(s.rm_out);
         self.rm_vout.set_bool(s.rm_vout);
-        let (a, b) = if let Some(ab) = s.seq.operands(self.sc_mant.get(), &self.xs) {
-            ab
-        } else if self.op_in.get() == op::SLNV {
-            (s.acc & ((1 << w.exp) - 1), self.x_in.get())
-        } else {
-            (self.q_in.get(), self.x_in.get())
-        };
-        self.mul.a.set(a);
-        self.mul.b.set(b);
+        self.mul.a.set(s.ma_q);
+        self.mul.b.set(s.mb_q);
         self.xs.sc_shift.set(self.sc_shift.get());
         self.xs.prod.set(s.prod_q);
         s.seq.drive(&mut self.xs);
@@ -223,10 +232,16 @@ localparam [2:0] OP_SLD = 3'd{sld};
 localparam [2:0] OP_SLNV = 3'd{slnv};
 reg signed [{accm}:0] acc;
 reg row_valid;
+reg signed [{mbm}:0] ma_q;
+reg signed [{mbm}:0] mb_q;
+reg signed [{mbm}:0] mux_a;
+reg signed [{mbm}:0] mux_b;
 reg signed [{pmm}:0] prod_q;
 reg [2:0] op_d;
 reg vld_d;
-{seq_decls}{ks_decl}wire signed [{accm}:0] acc_ext_ps = acc;
+reg [2:0] op_d2;
+reg vld_d2;
+{seq_decls}wire signed [{accm}:0] acc_ext_ps = acc;
 wire signed [{psm}:0] acc_ps = {acc_to_ps};
 wire [{expm}:0] sln = acc[{expm}:0];
 /* verilator lint_off UNUSEDSIGNAL */ // D = RM - S fits its low {diff} bits
@@ -234,30 +249,36 @@ wire signed [{acc}:0] d_sub = {rm_ext} - {acc_ext};
 /* verilator lint_on UNUSEDSIGNAL */
 always @(*) begin
     if ({op1c}) begin
-        mul$a = {op1a};
-        mul$b = {op1b};
+        mux_a = {op1a};
+        mux_b = {op1b};
     end else if ({op2c}) begin
-        mul$a = {op2a};
-        mul$b = {op2b};
+        mux_a = {op2a};
+        mux_b = {op2b};
     end else if (op_in == OP_SLNV) begin
-        mul$a = {sln_ext};
-        mul$b = {x_ext};
+        mux_a = {sln_ext};
+        mux_b = {x_ext};
     end else begin
-        mul$a = {q_ext};
-        mul$b = {x_ext};
+        mux_a = {q_ext};
+        mux_b = {x_ext};
     end
     xs$sc_shift = sc_shift;
+    mul$a = ma_q;
+    mul$b = mb_q;
     xs$prod = prod_q;
 {seq_wiring}end
 always @(posedge clock) begin
     q_out <= q_in;
     x_out <= x_in;
     rm_out <= rm_in;
+    ma_q <= mux_a;
+    mb_q <= mux_b;
     prod_q <= mul$p;
     vld_d <= vld_in;
+    vld_d2 <= vld_d;
     if (rst) begin
         op_out <= 3'd0;
         op_d <= 3'd0;
+        op_d2 <= 3'd0;
         vld_out <= 1'b0;
         tag_out <= 2'd0;
         rm_vout <= 1'b0;
@@ -265,12 +286,13 @@ always @(posedge clock) begin
     end else begin
         op_out <= op_in;
         op_d <= op_in;
+        op_d2 <= op_d;
         vld_out <= vld_in;
         rm_vout <= rm_vin;
-        case (op_d)
+        case (op_d2)
             OP_MAC0: begin
                 acc <= {prod_acc};
-                row_valid <= vld_d;
+                row_valid <= vld_d2;
             end
             OP_MAC: acc <= acc + {prod_acc};
             OP_LM: ps_out <= (row_valid && acc_ps > ps_in) ? acc_ps : ps_in;
@@ -278,7 +300,7 @@ always @(posedge clock) begin
             OP_SLNV: ps_out <= ps_in + {prod_ps};
             default: ;
         endcase
-        tag_out <= (op_d == OP_LM) ? 2'd1 : (op_d == OP_SLD) ? 2'd2 : (op_d == OP_SLNV) ? 2'd3 : 2'd0;
+        tag_out <= (op_d2 == OP_LM) ? 2'd1 : (op_d2 == OP_SLD) ? 2'd2 : (op_d2 == OP_SLNV) ? 2'd3 : 2'd0;
 {seq_step}    end
 end
 "#,
@@ -308,7 +330,7 @@ end
                 &format!("d_sub[{}:0]", w.diff - 1),
                 &format!("acc <= row_valid ? {sln_acc} : {}'sd0;", w.acc),
             ),
-            ks_decl = self.xs.seq_wiring_decls(),
+            mbm = mb - 1,
             pmm = pm - 1,
             op1c = ops[0].0,
             op1a = ops[0].1,
@@ -331,16 +353,21 @@ impl Component for Pe {
     );
     fn tick(&mut self) {
         let w = self._w;
+        let (ma, mb) = self.operand_mux();
         let s = &mut self._s;
         let o = s.clone();
         s.q_out = self.q_in.get();
         s.x_out = self.x_in.get();
         s.rm_out = self.rm_in.get();
+        s.ma_q = ma;
+        s.mb_q = mb;
         s.prod_q = self.mul.p.get();
         s.vld_d = self.vld_in.on();
+        s.vld_d2 = o.vld_d;
         if self.rst.on() {
             s.op_out = 0;
             s.op_d = 0;
+            s.op_d2 = 0;
             s.vld_out = false;
             s.tag_out = 0;
             s.rm_vout = false;
@@ -349,15 +376,16 @@ impl Component for Pe {
         }
         s.op_out = self.op_in.get();
         s.op_d = self.op_in.get();
+        s.op_d2 = o.op_d;
         s.vld_out = self.vld_in.on();
         s.rm_vout = self.rm_vin.on();
         // Stage 2: the op of the previous cycle, with its registered product and today's ps_in.
         let ps_in = self.ps_in.get();
         let prod = o.prod_q;
-        match o.op_d {
+        match o.op_d2 {
             op::MAC0 => {
                 s.acc = Pe::wrap(prod, w.acc, true);
-                s.row_valid = o.vld_d;
+                s.row_valid = o.vld_d2;
             }
             op::MAC => s.acc = Pe::wrap(o.acc + prod, w.acc, true),
             op::LM => {
@@ -371,7 +399,7 @@ impl Component for Pe {
             op::SLNV => s.ps_out = Pe::wrap(ps_in + prod, w.psum, true),
             _ => {}
         }
-        s.tag_out = match o.op_d {
+        s.tag_out = match o.op_d2 {
             op::LM => tag::LM,
             op::SLD => tag::SLD,
             op::SLNV => tag::SLNV,

@@ -13,16 +13,16 @@
 //! |-------|------------------|-----------------|-----------|-------|-------|------|
 //! | BQK   | 0                | E               | MAC0, MAC | K[t]  | Q[t]  |  -   |
 //! | LM    | E                | 1               | LM        |  -    |  -    | -inf |
-//! | RM    | E + 1            | 2R + X - 1      | (exp)     |  -    |  -    |  -   |
-//! | SLD   | E + 2R + X       | 1               | SLD       |  -    |  -    |  0   |
-//! | SLNV  | E + 2R + X + 1   | F               | SLNV      | V[t'] |  -    |  0   |
+//! | RM    | E + 1            | 2R + X          | (exp)     |  -    |  -    |  -   |
+//! | SLD   | E + 2R + X + 1   | 1               | SLD       |  -    |  -    |  0   |
+//! | SLNV  | E + 2R + X + 2   | F               | SLNV      | V[t'] |  -    |  0   |
 //!
-//! RM is the wait for the running max: LM reaches the 1D unit after R cycles (plus one: each
-//! PE applies an op a cycle after it arrives, with its registered product), RM' climbs back up
-//! in R more, and the exp sequence (X = 2d + 6 cycles, d = exp_degree,
-//! `arith::exp_step::exp_latency`) must finish in PE (0, c) before SLD reaches it. The tile
-//! period is E + F + 2R + X + 1. The partial-sum seed is read
-//! in a PE's second stage, one cycle after the op (the column feeders delay it so).
+//! RM is the wait for the running max: LM reaches the 1D unit after R cycles (plus two: each
+//! PE applies an op two cycles after it arrives, behind its operand and product registers),
+//! RM' climbs back up in R more, and the exp sequence (X = 3d + 7 cycles, d = exp_degree,
+//! `arith::exp_step::exp_latency`) must finish in PE (0, c) before the first SLNV selects SLN
+//! as its operand. The tile period is E + F + 2R + X + 2. The partial-sum seed is read in a
+//! PE's third stage, two cycles after the op (the column feeders delay it so).
 
 use crate::config::Config;
 use crate::pe::op;
@@ -104,7 +104,7 @@ impl TilePlan {
     pub fn new(cfg: &Config) -> TilePlan {
         let r = cfg.rows as i64;
         let x = crate::arith::exp_step::exp_latency(cfg.exp_degree) as i64;
-        let t_sld = Affine::new(1, 0, 2 * r + x);
+        let t_sld = Affine::new(1, 0, 2 * r + x + 1);
         TilePlan {
             phases: vec![
                 Phase {
@@ -130,7 +130,7 @@ impl TilePlan {
                 Phase {
                     name: "RM",
                     start: Affine::new(1, 0, 1),
-                    len: Affine::new(0, 0, 2 * r + x - 1),
+                    len: Affine::new(0, 0, 2 * r + x),
                     op: op::NOP,
                     x: XSrc::None,
                     q: false,
@@ -149,7 +149,7 @@ impl TilePlan {
                 },
                 Phase {
                     name: "SLNV",
-                    start: Affine::new(1, 0, 2 * r + x + 1),
+                    start: Affine::new(1, 0, 2 * r + x + 2),
                     len: Affine::new(0, 1, 0),
                     op: op::SLNV,
                     x: XSrc::V,
@@ -158,7 +158,7 @@ impl TilePlan {
                     busy_2d: true,
                 },
             ],
-            period: Affine::new(1, 1, 2 * r + x + 1),
+            period: Affine::new(1, 1, 2 * r + x + 2),
             exp_cycles: crate::arith::exp_step::exp_latency(cfg.exp_degree),
         }
     }

@@ -72,6 +72,8 @@ struct State {
     rm_vout: bool,
     seq: ExpSeq,
     eprod_q: i128,
+    ea_q: i128,
+    eb_q: i128,
     prm: i128,
     f_cnt: i128,
     a_valid: bool,
@@ -213,22 +215,14 @@ fn wrap(v: i128, w: u32, s: bool) -> i128 {
 
 impl Logic for SoftmaxUnit {
     fn update(&mut self) {
-        let w = self._w;
         let s = &self._s;
         self.rm_out.set(s.rm_out);
         self.rm_vout.set_bool(s.rm_vout);
         self.av.set(s.av);
         self.av_valid.set_bool(s.av_valid);
         self.div_busy.set_bool(s.dv_state != dv::IDLE);
-        // The exp multiplier serves only the sequence: (p, f) when it is idle.
-        let (a, b) = s
-            .seq
-            .operands(self.sc_mant.get(), &self.xs)
-            .unwrap_or((s.seq.p, s.seq.z & ((1 << w.z_frac) - 1)));
-        self.exp_mul.a.set(a);
-        self.exp_mul.b.set(b);
-        let rm_new = self.rm_new();
-        let _ = rm_new;
+        self.exp_mul.a.set(s.ea_q);
+        self.exp_mul.b.set(s.eb_q);
         self.xs.sc_shift.set(self.sc_shift.get());
         self.xs.prod.set(s.eprod_q);
         s.seq.drive(&mut self.xs);
@@ -313,7 +307,10 @@ reg m2_valid, m2_dst_rd, m2_bank, m2_first;
 reg [{abm}:0] m2_f;
 reg signed [{psm}:0] m2_v;
 reg signed [{epm}:0] eprod_q;
-{ks_decl}
+reg signed [{mbm}:0] ea_q;
+reg signed [{mbm}:0] eb_q;
+reg signed [{mbm}:0] emux_a;
+reg signed [{mbm}:0] emux_b;
 reg [{rdm}:0] rd0;
 reg [{rdm}:0] rd1;
 reg [1:0] dv_state;
@@ -336,12 +333,14 @@ wire signed [{rnvm}:0] result = m2_first ? {m2v_ext} : {m2v_ext} + a_round[{rnvm
 wire [{fbm}:0] f_next = f_cnt + {fb}'d1;
 always @(*) begin
     if ({op1c}) begin
-        exp_mul$a = {op1a};
-        exp_mul$b = {op1b};
+        emux_a = {op1a};
+        emux_b = {op1b};
     end else begin
-        exp_mul$a = {op2a};
-        exp_mul$b = {op2b};
+        emux_a = {op2a};
+        emux_b = {op2b};
     end
+    exp_mul$a = ea_q;
+    exp_mul$b = eb_q;
     xs$sc_shift = sc_shift;
     xs$prod = eprod_q;
 {seq_wiring}    rs_mul$clock = clock;
@@ -378,6 +377,8 @@ always @(posedge clock) begin
         av_valid <= 1'b0;
     end else begin
         eprod_q <= exp_mul$p;
+        ea_q <= emux_a;
+        eb_q <= emux_b;
         m1_valid <= a_valid;
         m1_dst_rd <= a_dst_rd;
         m1_bank <= a_bank;
@@ -469,7 +470,7 @@ end
                 &format!("d_sub[{}:0]", w.diff - 1),
                 "prm <= xs$sln;"
             ),
-            ks_decl = self.xs.seq_wiring_decls(),
+            mbm = mb - 1,
             epm = 2 * mb - 1,
             m2v_ext = format!("$signed({})", sresize("m2_v", w.psum, w.rnv)),
             op1c = ops[0].0,
@@ -550,6 +551,13 @@ impl Component for SoftmaxUnit {
             s.rm_vout = true;
         }
         s.eprod_q = self.exp_mul.p.get();
+        // The exp multiplier serves only the sequence: (p, f) when it is idle.
+        let (ea, eb) = o
+            .seq
+            .operands(self.sc_mant.get(), &self.xs)
+            .unwrap_or((o.seq.p, o.seq.z & ((1 << w.z_frac) - 1)));
+        s.ea_q = ea;
+        s.eb_q = eb;
         s.m = [
             Stage {
                 valid: o.a_valid,

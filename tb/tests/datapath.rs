@@ -170,7 +170,7 @@ fn run_block(c: &Case) -> (Config, Vec<Vec<i128>>, Vec<Vec<i128>>, Vec<Vec<i128>
                     }
                     let pe = find(&sim.uut, &format!("array2d/pe_r{r}_c{col}")).unwrap();
                     let pe = pe.as_any().downcast_ref::<Pe>().unwrap();
-                    if cyc == tau + e + r + col + 1 {
+                    if cyc == tau + e + r + col + 2 {
                         assert_eq!(
                             pe.acc() as i64,
                             traces[col][i].scores[r],
@@ -178,7 +178,7 @@ fn run_block(c: &Case) -> (Config, Vec<Vec<i128>>, Vec<Vec<i128>>, Vec<Vec<i128>
                         );
                         checked[4] += 1;
                     }
-                    if cyc == tau + t_sld + r + col + 1 {
+                    if cyc == tau + t_sld + r + col + 2 {
                         assert_eq!(
                             pe.acc() as u64,
                             traces[col][i].sln[r],

@@ -177,18 +177,36 @@ always @(*) sln = s2[{fx}:0];
     }
 }
 
+/// Sequencer states of an [`ExpSeq`].
+pub mod es {
+    pub const IDLE: u32 = 0;
+    pub const SHIFT: u32 = 1;
+    pub const ROUND: u32 = 2;
+    pub const ZOP: u32 = 3;
+    pub const ZWAIT: u32 = 4;
+    pub const Z: u32 = 5;
+    pub const HOP: u32 = 6;
+    pub const HWAIT: u32 = 7;
+    pub const HUPD: u32 = 8;
+    pub const FIN: u32 = 9;
+}
+
 /// The registers of an exp sequence on its owner's multiplier (the PE's, or the 1D unit's exp
-/// multiplier), whose product the owner registers (`prod_q`, one cycle after the operands):
-/// - start edge: `dq` = the difference D (from the owner), `es` = 1;
-/// - es 1: (`lo`, `ovf`) = prescale_shift(dq); es 2: `dn` = prescale_round(lo, ovf);
-///   es 3: operands (dn, mant); es 4: `z` = z_round(prod_q), `p` = a_d; then per Horner step
-///   two cycles: operands (p, f), then `p` = horner_round(prod_q) + a_k; es 2d + 5: the
-///   result `finish(p, int(z))`.
+/// multiplier). The owner registers the multiplier's operands and its product, so a product is
+/// ready two cycles after its operands are presented:
+/// - start edge: `dq` = the difference D (from the owner);
+/// - SHIFT: (`lo`, `ovf`) = prescale_shift(dq); ROUND: `dn` = prescale_round(lo, ovf);
+/// - ZOP: operands (dn, mant); ZWAIT; Z: `z` = z_round(prod_q), `p` = a_d;
+/// - d Horner steps, each HOP: operands (p, f); HWAIT; HUPD: `p` = horner_round(prod_q) + a_k
+///   (k = `hk`, from d - 1 down to 0);
+/// - FIN: the result `finish(p, int(z))`.
 ///
-/// Latency: the result is written 2d + 6 edges after the start edge (d = exp_degree).
+/// Latency: the result is written 3d + 6 edges after the start edge (d = exp_degree), so it is
+/// there 3d + 7 cycles after the start (`exp_latency`).
 #[derive(Clone, Debug, Default)]
 pub struct ExpSeq {
     pub es: u32,
+    pub hk: u32,
     pub dq: i128,
     pub lo: i128,
     pub ovf: bool,
@@ -197,9 +215,9 @@ pub struct ExpSeq {
     pub p: i128,
 }
 
-/// Edges from the start of an exp sequence to its result, for `degree`.
+/// Cycles from the start of an exp sequence to its result, for `degree`.
 pub fn exp_latency(degree: u32) -> u32 {
-    2 * degree + 6
+    3 * degree + 7
 }
 
 impl ExpSeq {
@@ -207,27 +225,23 @@ impl ExpSeq {
         (xs._n.coeffs.len() - 1) as u32
     }
 
-    /// The multiplier operands the sequence presents this cycle, if any: (dn, mant) at step 3,
-    /// (p, f) at the odd steps 5 ..= 2d + 3.
+    /// The multiplier operands the sequence presents this cycle, if any: (dn, mant) in ZOP,
+    /// (p, f) in HOP.
     pub fn operands(&self, mant: i128, xs: &ExpStep) -> Option<(i128, i128)> {
-        let d = Self::degree(xs);
-        if self.es == 3 {
-            Some((self.dn, mant))
-        } else if self.es >= 5 && self.es <= 2 * d + 3 && self.es % 2 == 1 {
-            Some((self.p, self.z & ((1 << xs._n.z_frac) - 1)))
-        } else {
-            None
+        match self.es {
+            es::ZOP => Some((self.dn, mant)),
+            es::HOP => Some((self.p, self.z & ((1 << xs._n.z_frac) - 1))),
+            _ => None,
         }
     }
 
     /// Drives the inputs of `xs` that come from the sequence (the owner drives `sc_shift` and
     /// `prod` with its registered product).
     pub fn drive(&self, xs: &mut ExpStep) {
-        let d = Self::degree(xs);
         xs.d.set(self.dq);
         xs.lo.set(self.lo);
         xs.ovf.set_bool(self.ovf);
-        xs.k.set(((2 * d + 4).wrapping_sub(self.es) >> 1) as i128);
+        xs.k.set(self.hk as i128);
         xs.p.set(self.p);
         xs.zi.set(self.z >> xs._n.z_frac);
     }
@@ -239,51 +253,55 @@ impl ExpSeq {
         let mut n = self.clone();
         if start {
             n.dq = crate::kit::sig::wrap(diff, xs.d.width(), false);
-            n.es = 1;
+            n.es = es::SHIFT;
             return (n, None);
         }
         match self.es {
-            0 => {}
-            1 => {
+            es::SHIFT => {
                 n.lo = xs.w_lo.get();
                 n.ovf = xs.w_ovf.on();
-                n.es = 2;
+                n.es = es::ROUND;
             }
-            2 => {
+            es::ROUND => {
                 n.dn = xs.dn.get();
-                n.es = 3;
+                n.es = es::ZOP;
             }
-            4 => {
+            es::ZOP => n.es = es::ZWAIT,
+            es::ZWAIT => n.es = es::Z,
+            es::Z => {
                 n.z = xs.z.get();
                 n.p = xs.p_first.get();
-                n.es = 5;
+                n.hk = d - 1;
+                n.es = es::HOP;
             }
-            e if e == 2 * d + 5 => {
-                n.es = 0;
+            es::HOP => n.es = es::HWAIT,
+            es::HWAIT => n.es = es::HUPD,
+            es::HUPD => {
+                n.p = xs.p_next.get();
+                if self.hk == 0 {
+                    n.es = es::FIN;
+                } else {
+                    n.hk = self.hk - 1;
+                    n.es = es::HOP;
+                }
+            }
+            es::FIN => {
+                n.es = es::IDLE;
                 return (n, Some(xs.sln.get()));
             }
-            e if e % 2 == 0 => {
-                n.p = xs.p_next.get();
-                n.es = e + 1;
-            }
-            e => n.es = e + 1,
+            _ => {}
         }
         (n, None)
     }
 }
 
 impl ExpStep {
-    /// Width of the step counter of an [`ExpSeq`].
-    pub fn seq_bits(&self) -> u32 {
-        seq_bits((self._n.coeffs.len() - 1) as u32)
-    }
-
     /// Verilog declarations of an [`ExpSeq`] in the owner module (`xs` is the owner's
     /// exp_step instance).
     pub fn seq_decls(&self) -> String {
         format!(
-            "reg [{}:0] es;\nreg [{}:0] dq;\nreg [{}:0] lo_q;\nreg ovf_q;\nreg [{}:0] dn;\nreg [{}:0] z;\nreg signed [{}:0] p;\n",
-            self.seq_bits() - 1,
+            "reg [3:0] es;\nreg [{}:0] hk;\nreg [{}:0] dq;\nreg [{}:0] lo_q;\nreg ovf_q;\nreg [{}:0] dn;\nreg [{}:0] z;\nreg signed [{}:0] p;\n",
+            self.k.width() - 1,
             self.d.width() - 1,
             self.lo.width() - 1,
             self.dn.width() - 1,
@@ -293,44 +311,22 @@ impl ExpStep {
     }
 
     /// Verilog of the owner's combinational wiring of `xs` from the sequence (inside an
-    /// `always @(*)`; `ks` is declared by [`Self::seq_wiring_decls`]).
+    /// `always @(*)`).
     pub fn seq_wiring(&self) -> String {
-        let d = self._n.coeffs.len() - 1;
-        let esb = self.seq_bits();
-        let kb = self.k.width();
-        let kexpr = if esb > kb {
-            format!("ks[{}:0]", kb - 1)
-        } else {
-            crate::kit::zext("ks", esb, kb)
-        };
         format!(
-            "    ks = ({esb}'d{} - es) >> 1;\n    xs$d = dq;\n    xs$lo = lo_q;\n    xs$ovf = ovf_q;\n    xs$k = {kexpr};\n    xs$p = p;\n    xs$zi = z[{}:{}];\n",
-            2 * d + 4,
+            "    xs$d = dq;\n    xs$lo = lo_q;\n    xs$ovf = ovf_q;\n    xs$k = hk;\n    xs$p = p;\n    xs$zi = z[{}:{}];\n",
             self.z.width() - 1,
             self._n.z_frac
         )
     }
 
-    /// Verilog declaration of the wire the wiring uses for the coefficient index.
-    pub fn seq_wiring_decls(&self) -> String {
-        let esb = self.seq_bits();
-        let kb = self.k.width();
-        if esb > kb {
-            format!("/* verilator lint_off UNUSEDSIGNAL */ // the coefficient index fits its low {kb} bits\nreg [{}:0] ks;\n/* verilator lint_on UNUSEDSIGNAL */\n", esb - 1)
-        } else {
-            format!("reg [{}:0] ks;\n", esb - 1)
-        }
-    }
-
-    /// Verilog condition under which the sequence presents operands, and the two operand
-    /// pairs: (dn, mant) when `es == 2`, (p, f) on the Horner steps.
+    /// Verilog of the two operand presentations of the sequence: (condition, a, b) for
+    /// (dn, mant) and for (p, f).
     pub fn seq_operands(&self) -> [(String, String, String); 2] {
         let mb = self._mul_bits;
-        let d = self._n.coeffs.len() - 1;
-        let esb = self.seq_bits();
         [
             (
-                format!("es == {esb}'d3"),
+                format!("es == 4'd{}", es::ZOP),
                 format!("$signed({})", crate::kit::zext("dn", self.dn.width(), mb)),
                 format!(
                     "$signed({})",
@@ -338,7 +334,7 @@ impl ExpStep {
                 ),
             ),
             (
-                format!("es >= {esb}'d5 && es <= {esb}'d{} && es[0]", 2 * d + 3),
+                format!("es == 4'd{}", es::HOP),
                 "p".to_string(),
                 format!(
                     "$signed({})",
@@ -353,40 +349,63 @@ impl ExpStep {
     /// `on_done` is the statement run at the finish step (it may read `xs$sln`).
     pub fn seq_step(&self, start: &str, diff: &str, on_done: &str) -> String {
         let d = self._n.coeffs.len() - 1;
-        let esb = self.seq_bits();
+        let kb = self.k.width();
         format!(
             r#"        if ({start}) begin
             dq <= {diff};
-            es <= {esb}'d1;
-        end else if (es == {esb}'d1) begin
-            lo_q <= xs$w_lo;
-            ovf_q <= xs$w_ovf;
-            es <= {esb}'d2;
-        end else if (es == {esb}'d2) begin
-            dn <= xs$dn;
-            es <= {esb}'d3;
-        end else if (es == {esb}'d4) begin
-            z <= xs$z;
-            p <= xs$p_first;
-            es <= {esb}'d5;
-        end else if (es == {esb}'d{fin}) begin
-            {on_done}
-            es <= {esb}'d0;
-        end else if (!es[0] && es != {esb}'d0) begin
-            p <= xs$p_next;
-            es <= es + {esb}'d1;
-        end else if (es != {esb}'d0) begin
-            es <= es + {esb}'d1;
-        end
+            es <= 4'd{shift};
+        end else case (es)
+            4'd{shift}: begin
+                lo_q <= xs$w_lo;
+                ovf_q <= xs$w_ovf;
+                es <= 4'd{round};
+            end
+            4'd{round}: begin
+                dn <= xs$dn;
+                es <= 4'd{zop};
+            end
+            4'd{zop}: es <= 4'd{zwait};
+            4'd{zwait}: es <= 4'd{zs};
+            4'd{zs}: begin
+                z <= xs$z;
+                p <= xs$p_first;
+                hk <= {kb}'d{dm1};
+                es <= 4'd{hop};
+            end
+            4'd{hop}: es <= 4'd{hwait};
+            4'd{hwait}: es <= 4'd{hupd};
+            4'd{hupd}: begin
+                p <= xs$p_next;
+                if (hk == {kb}'d0) es <= 4'd{fin};
+                else begin
+                    hk <= hk - {kb}'d1;
+                    es <= 4'd{hop};
+                end
+            end
+            4'd{fin}: begin
+                {on_done}
+                es <= 4'd0;
+            end
+            default: ;
+        endcase
 "#,
-            fin = 2 * d + 5
+            shift = es::SHIFT,
+            round = es::ROUND,
+            zop = es::ZOP,
+            zwait = es::ZWAIT,
+            zs = es::Z,
+            hop = es::HOP,
+            hwait = es::HWAIT,
+            hupd = es::HUPD,
+            fin = es::FIN,
+            dm1 = d - 1,
         )
     }
 }
 
-/// Width of an exp sequence's step counter for `degree` (counts to 2d + 5).
-pub fn seq_bits(degree: u32) -> u32 {
-    crate::config::ubits(2 * degree as u128 + 5)
+/// Width of an exp sequence's state register.
+pub fn seq_bits(_degree: u32) -> u32 {
+    4
 }
 
 /// A sized signed Verilog literal, e.g. `-18'sd5`.

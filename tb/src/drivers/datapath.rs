@@ -101,16 +101,16 @@ pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: u
                 };
                 let cyc = tau + t + c;
                 st.set(cyc, &format!("q_c{c}"), q);
-                // A PE reads the partial-sum seed in its second stage, a cycle after the op.
+                // A PE reads the partial-sum seed in its third stage, two cycles after the op.
                 st.set(
-                    cyc + 1,
+                    cyc + 2,
                     &format!("ps_c{c}"),
                     if is.seed == Seed::NegInf { neg_inf } else { 0 },
                 );
             }
         }
     }
-    let end = t0 + tiles * period + rows + cols + 4;
+    let end = t0 + tiles * period + rows + cols + 14;
     let gap = d.out_bits as usize + 12;
     for k in 0..f {
         let c = end + k * gap;
