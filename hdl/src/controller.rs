@@ -59,6 +59,7 @@ mod ls {
     pub const V: u32 = 3;
     pub const DRAIN: u32 = 4;
     pub const WAITEND: u32 = 5;
+    pub const CHECK: u32 = 6;
 }
 
 mod is {
@@ -101,7 +102,6 @@ struct K {
     shb: u32,
     rel: usize,
     flush: usize,
-    degree: usize,
     fw_: FeedWidths,
     plan: TilePlan,
 }
@@ -123,12 +123,23 @@ struct State {
     shift: i128,
     shape_ok: bool,
     magic_ok: bool,
+    mant_ok: bool,
+    scale_ok: bool,
+    // the last accepted header word, checked a cycle later
+    hq: u128,
+    hq_v: bool,
+    hq_i: usize,
+    hq_last: bool,
     // loader
     ld_idx: i128,
     ld_chunk: i128,
     ld_bank: i128,
     ld_m0: i128,
     ld_p0: i128,
+    /// `ld_m0 + R >= M` and `ld_p0 + C >= P`, registered (valid a cycle after a change, and
+    /// not used sooner).
+    ld_last_tile: bool,
+    ld_last_blk: bool,
     bank_full: [bool; 2],
     q_full: [bool; 2],
     ld_qbank: i128,
@@ -239,7 +250,6 @@ impl Controller {
             // from a tile's last command to the 1D units' last write: feeders (2), PE stages
             // (3), the row and column skews (R + C), the rescale pipeline (4), and margin
             flush: cfg.rows + cfg.cols + 12,
-            degree: cfg.exp_degree as usize,
             fw_,
             plan,
         };
@@ -496,7 +506,10 @@ impl Component for Controller {
                     o.busy2d + k.plan.busy_2d(o.e as usize, o.f as usize) as i128,
                     cw,
                 );
-                s.busy1d = wrap(o.busy1d + o.f + k.degree as i128 + 4, cw);
+                s.busy1d = wrap(
+                    o.busy1d + k.plan.busy_1d(o.e as usize, o.f as usize) as i128,
+                    cw,
+                );
             }
         }
 
@@ -519,28 +532,10 @@ impl Component for Controller {
             match o.ls {
                 ls::HDR => {
                     let i = o.hdr_i;
-                    let v = word;
-                    match i {
-                        0 => s.magic_ok = v == MAGIC_IN as u128,
-                        1 => {
-                            s.p = wrap(v as i128, k.pw);
-                            s.shape_ok = v >= 1 && v <= k.max_q as u128;
-                        }
-                        2 => {
-                            s.m = wrap(v as i128, k.mw);
-                            s.shape_ok = o.shape_ok && v >= 1 && v <= k.max_kv as u128;
-                        }
-                        3 => {
-                            s.e = wrap(v as i128, k.ew);
-                            s.shape_ok = o.shape_ok && v >= 1 && v <= k.max_e as u128;
-                        }
-                        4 => {
-                            s.f = wrap(v as i128, k.fw);
-                            s.shape_ok = o.shape_ok && v >= 1 && v <= k.max_f as u128;
-                        }
-                        5 => s.mant = wrap(v as i128, k.mant),
-                        _ => s.shift = wrap(v as i128, k.shb),
-                    }
+                    s.hq = word;
+                    s.hq_v = true;
+                    s.hq_i = i;
+                    s.hq_last = last;
                     // Registers start a fresh job at its first header word.
                     if i == 0 {
                         s.status = status::OK;
@@ -551,48 +546,12 @@ impl Component for Controller {
                         s.stall_out = 0;
                         s.trail_done = false;
                     }
-                    let mant_ok = |m: i128| m >> (k.mant - 1) == 1 && m < (1i128 << k.mant);
-                    if i == HEADER_WORDS - 1 {
+                    if i == HEADER_WORDS - 1 || last {
                         s.hdr_i = 0;
-                        let code = if !o.magic_ok {
-                            status::BAD_MAGIC
-                        } else if !o.shape_ok {
-                            status::BAD_SHAPE
-                        } else if !mant_ok(o.mant) || v >= (1u128 << k.shb) {
-                            status::BAD_SCALE
-                        } else {
-                            status::OK
-                        };
                         s.active = true;
-                        if code != status::OK {
-                            error = Some(code);
-                            s.ls = if last { ls::WAITEND } else { ls::DRAIN };
-                        } else if last {
-                            error = Some(status::EARLY_END);
-                            s.ls = ls::WAITEND;
-                        } else {
-                            s.ls = ls::Q;
-                            s.ld_idx = 0;
-                            s.ld_chunk = 0;
-                            s.ld_bank = 0;
-                            s.ld_m0 = 0;
-                            s.ld_p0 = 0;
-                            s.ld_qbank = 0;
-                            s.is_qbank = 0;
-                            s.is = is::WAIT;
-                            s.is_bank = 0;
-                            s.is_m0 = 0;
-                            s.is_p0 = 0;
-                            s.t = 0;
-                        }
+                        s.ls = ls::CHECK;
                     } else {
                         s.hdr_i = i + 1;
-                        if last {
-                            s.hdr_i = 0;
-                            s.active = true;
-                            error = Some(status::EARLY_END);
-                            s.ls = ls::WAITEND;
-                        }
                     }
                 }
                 ls::Q | ls::K | ls::V => {
@@ -616,19 +575,17 @@ impl Component for Controller {
                             _ => {
                                 s.bank_full[o.ld_bank as usize] = true;
                                 s.ld_bank = 1 - o.ld_bank;
-                                let m0 = o.ld_m0 + k.rows as i128;
-                                if m0 >= o.m {
+                                if o.ld_last_tile {
                                     s.ld_m0 = 0;
-                                    let p0 = o.ld_p0 + k.cols as i128;
-                                    s.ld_p0 = p0;
-                                    if p0 >= o.p {
+                                    s.ld_p0 = o.ld_p0 + k.cols as i128;
+                                    if o.ld_last_blk {
                                         final_word = true;
                                         s.ls = ls::WAITEND;
                                     } else {
                                         s.ls = ls::Q;
                                     }
                                 } else {
-                                    s.ld_m0 = m0;
+                                    s.ld_m0 = o.ld_m0 + k.rows as i128;
                                     s.ls = ls::K;
                                 }
                             }
@@ -648,6 +605,74 @@ impl Component for Controller {
                     }
                 }
                 _ => {}
+            }
+        }
+        s.ld_last_tile = o.ld_m0 + k.rows as i128 >= o.m;
+        s.ld_last_blk = o.ld_p0 + k.cols as i128 >= o.p;
+        // ---- header words: decoded a cycle after they are accepted ----
+        s.hq_v = accept && o.ls == ls::HDR;
+        if o.hq_v {
+            let v = o.hq;
+            let in_range = |max: usize| v >= 1 && v <= max as u128;
+            match o.hq_i {
+                0 => s.magic_ok = v == MAGIC_IN as u128,
+                1 => {
+                    s.p = wrap(v as i128, k.pw);
+                    s.shape_ok = in_range(k.max_q);
+                }
+                2 => {
+                    s.m = wrap(v as i128, k.mw);
+                    s.shape_ok = o.shape_ok && in_range(k.max_kv);
+                }
+                3 => {
+                    s.e = wrap(v as i128, k.ew);
+                    s.shape_ok = o.shape_ok && in_range(k.max_e);
+                }
+                4 => {
+                    s.f = wrap(v as i128, k.fw);
+                    s.shape_ok = o.shape_ok && in_range(k.max_f);
+                }
+                5 => {
+                    s.mant = wrap(v as i128, k.mant);
+                    s.mant_ok = v >> (k.mant - 1) == 1;
+                }
+                _ => {
+                    s.shift = wrap(v as i128, k.shb);
+                    s.scale_ok = o.mant_ok && v < (1u128 << k.shb);
+                }
+            }
+        }
+        if o.ls == ls::CHECK && !o.hq_v {
+            let code = if o.hq_i != HEADER_WORDS - 1 {
+                status::EARLY_END
+            } else if !o.magic_ok {
+                status::BAD_MAGIC
+            } else if !o.shape_ok {
+                status::BAD_SHAPE
+            } else if !o.scale_ok {
+                status::BAD_SCALE
+            } else if o.hq_last {
+                status::EARLY_END
+            } else {
+                status::OK
+            };
+            if code != status::OK {
+                error = Some(code);
+                s.ls = if o.hq_last { ls::WAITEND } else { ls::DRAIN };
+            } else {
+                s.ls = ls::Q;
+                s.ld_idx = 0;
+                s.ld_chunk = 0;
+                s.ld_bank = 0;
+                s.ld_m0 = 0;
+                s.ld_p0 = 0;
+                s.ld_qbank = 0;
+                s.is_qbank = 0;
+                s.is = is::WAIT;
+                s.is_bank = 0;
+                s.is_m0 = 0;
+                s.is_p0 = 0;
+                s.t = 0;
             }
         }
         if o.ls == ls::WAITEND && o.trail_done {
@@ -821,13 +846,14 @@ impl Controller {
             }
             affine_expr(a.0, a.1, a.2, COUNTER_BITS, k)
         };
-        let busy1 = affine_expr(0, 1, k.degree as i64 + 4, COUNTER_BITS, k);
+        let b1 = plan.busy_1d_affine();
+        let busy1 = affine_expr(b1.e, b1.f, b1.c, COUNTER_BITS, k);
         let cb = COUNTER_BITS;
         let ab = self.div_f.width();
         let ffb = self.fifo_free.width();
         format!(
             r#"// @leaf controller
-localparam [3:0] L_HDR = 4'd{l_hdr}, L_Q = 4'd{l_q}, L_K = 4'd{l_k}, L_V = 4'd{l_v}, L_DRAIN = 4'd{l_drain}, L_WAITEND = 4'd{l_waitend};
+localparam [3:0] L_HDR = 4'd{l_hdr}, L_Q = 4'd{l_q}, L_K = 4'd{l_k}, L_V = 4'd{l_v}, L_DRAIN = 4'd{l_drain}, L_WAITEND = 4'd{l_waitend}, L_CHECK = 4'd{l_check};
 localparam [3:0] I_IDLE = 4'd{i_idle}, I_WAIT = 4'd{i_wait}, I_RUN = 4'd{i_run}, I_HANDOFF = 4'd{i_handoff}, I_LASTDIV = 4'd{i_lastdiv}, I_TRAIL = 4'd{i_trail};
 localparam [2:0] D_IDLE = 3'd{d_idle}, D_FLUSH = 3'd{d_flush}, D_SPACE = 3'd{d_space}, D_WAIT = 3'd{d_wait}, D_PUSH = 3'd{d_push};
 reg [3:0] lst;
@@ -841,6 +867,14 @@ reg [{mwm}:0] m_len;
 reg [{ewm}:0] e_len;
 reg shape_ok;
 reg magic_ok;
+reg mant_ok;
+reg scale_ok;
+reg [63:0] hq;
+reg hq_v;
+reg [2:0] hq_i;
+reg hq_last;
+reg ld_last_tile;
+reg ld_last_blk;
 reg [{idxm}:0] ld_idx;
 reg [{cwm}:0] ld_chunk;
 reg ld_bank;
@@ -878,18 +912,13 @@ wire [{idxm}:0] seg_len = (lst == L_V) ? {f_idx} : {e_idx};
 wire seg_end = vec_end && ld_idx == seg_len - {idx}'d1;
 wire [{mwm}:0] ld_m0_next = ld_m0 + {mw}'d{rows};
 wire [{pwm}:0] ld_p0_next = ld_p0 + {pw}'d{cols};
-wire ld_last_tile = ld_m0_next >= m_len;
-wire ld_final = lst == L_V && seg_end && ld_last_tile && ld_p0_next >= p_len;
+wire ld_final = lst == L_V && seg_end && ld_last_tile && ld_last_blk;
 wire [{mwm}:0] is_m0_next = is_m0 + {mw}'d{rows};
 wire [{pwm}:0] is_p0_next = is_p0 + {pw}'d{cols};
-wire mant_ok = sc_mant[{mantm}] == 1'b1;
 wire [{mwm}:0] m_left = m_len - is_m0;
 wire div_go = dst == D_SPACE && fifo_free >= {ffb}'d{och};
 /* verilator lint_off UNUSEDSIGNAL */ // tile time within a phase: its low bits index K, V or Q
 {tt_wires}/* verilator lint_on UNUSEDSIGNAL */
-/* verilator lint_off UNUSEDSIGNAL */ // header values are checked on all 64 bits, kept on fewer
-wire [63:0] hv = s_data;
-/* verilator lint_on UNUSEDSIGNAL */
 always @(*) begin
     case (lst)
         L_HDR: s_ready = 1'b1;
@@ -1009,27 +1038,6 @@ always @(posedge clock) begin
         if (accept) begin
             case (lst)
                 L_HDR: begin
-                    case (hdr_i)
-                        3'd0: magic_ok <= hv == 64'h{magic_in:x};
-                        3'd1: begin
-                            p_len <= hv[{pwm}:0];
-                            shape_ok <= hv >= 64'd1 && hv <= 64'd{max_q};
-                        end
-                        3'd2: begin
-                            m_len <= hv[{mwm}:0];
-                            shape_ok <= shape_ok && hv >= 64'd1 && hv <= 64'd{max_kv};
-                        end
-                        3'd3: begin
-                            e_len <= hv[{ewm}:0];
-                            shape_ok <= shape_ok && hv >= 64'd1 && hv <= 64'd{max_e};
-                        end
-                        3'd4: begin
-                            f_len <= hv[{fwm}:0];
-                            shape_ok <= shape_ok && hv >= 64'd1 && hv <= 64'd{max_f};
-                        end
-                        3'd5: sc_mant <= hv[{mantm}:0];
-                        default: sc_shift <= hv[{shbm}:0];
-                    endcase
                     if (hdr_i == 3'd0) begin
                         st <= 8'd0;
                         c_cycles <= {cb}'d0;
@@ -1039,36 +1047,11 @@ always @(posedge clock) begin
                         c_stall_out <= {cb}'d0;
                         trail_done <= 1'b0;
                     end
-                    if (hdr_i == 3'd{hlast}) begin
+                    if (hdr_i == 3'd{hlast} || s_last) begin
                         hdr_i <= 3'd0;
                         active <= 1'b1;
-                        if (!magic_ok || !shape_ok || !mant_ok || hv >= 64'd{shift_lim}) begin
-                            lst <= s_last ? L_WAITEND : L_DRAIN;
-                        end else if (s_last) begin
-                            lst <= L_WAITEND;
-                        end else begin
-                            lst <= L_Q;
-                            ld_idx <= {idx}'d0;
-                            ld_chunk <= {cw}'d0;
-                            ld_bank <= 1'b0;
-                            ld_m0 <= {mw}'d0;
-                            ld_p0 <= {pw}'d0;
-                            ld_qbank <= 1'b0;
-                            is_qbank <= 1'b0;
-                            ist <= I_WAIT;
-                            is_bank <= 1'b0;
-                            is_m0 <= {mw}'d0;
-                            is_p0 <= {pw}'d0;
-                            t <= {tw}'d0;
-                        end
-                    end else begin
-                        hdr_i <= hdr_i + 3'd1;
-                        if (s_last) begin
-                            hdr_i <= 3'd0;
-                            active <= 1'b1;
-                            lst <= L_WAITEND;
-                        end
-                    end
+                        lst <= L_CHECK;
+                    end else hdr_i <= hdr_i + 3'd1;
                 end
                 L_Q, L_K, L_V: begin
                     ld_chunk <= vec_end ? {cw}'d0 : ld_chunk + {cw}'d1;
@@ -1087,7 +1070,7 @@ always @(posedge clock) begin
                                 if (ld_last_tile) begin
                                     ld_m0 <= {mw}'d0;
                                     ld_p0 <= ld_p0_next;
-                                    lst <= (ld_p0_next >= p_len) ? L_WAITEND : L_Q;
+                                    lst <= ld_last_blk ? L_WAITEND : L_Q;
                                 end else begin
                                     ld_m0 <= ld_m0_next;
                                     lst <= L_K;
@@ -1101,6 +1084,63 @@ always @(posedge clock) begin
                 L_DRAIN: if (s_last) lst <= L_WAITEND;
                 default: ;
             endcase
+        end
+        ld_last_tile <= ld_m0_next >= m_len;
+        ld_last_blk <= ld_p0_next >= p_len;
+        // header words, decoded a cycle after they are accepted (values above a field's
+        // width are out of range: the high bits must be zero)
+        hq_v <= accept && lst == L_HDR;
+        if (accept && lst == L_HDR) begin
+            hq <= s_data;
+            hq_i <= hdr_i;
+            hq_last <= s_last;
+        end
+        if (hq_v) begin
+            case (hq_i)
+                3'd0: magic_ok <= hq == 64'h{magic_in:x};
+                3'd1: begin
+                    p_len <= hq[{pwm}:0];
+                    shape_ok <= {q_ok};
+                end
+                3'd2: begin
+                    m_len <= hq[{mwm}:0];
+                    shape_ok <= shape_ok && {kv_ok};
+                end
+                3'd3: begin
+                    e_len <= hq[{ewm}:0];
+                    shape_ok <= shape_ok && {e_ok};
+                end
+                3'd4: begin
+                    f_len <= hq[{fwm}:0];
+                    shape_ok <= shape_ok && {f_ok};
+                end
+                3'd5: begin
+                    sc_mant <= hq[{mantm}:0];
+                    mant_ok <= hq[63:{mantm}] == {mhi}'d1;
+                end
+                default: begin
+                    sc_shift <= hq[{shbm}:0];
+                    scale_ok <= mant_ok && hq[63:{shb}] == {shi}'d0;
+                end
+            endcase
+        end
+        if (lst == L_CHECK && !hq_v) begin
+            if (err) lst <= hq_last ? L_WAITEND : L_DRAIN;
+            else begin
+                lst <= L_Q;
+                ld_idx <= {idx}'d0;
+                ld_chunk <= {cw}'d0;
+                ld_bank <= 1'b0;
+                ld_m0 <= {mw}'d0;
+                ld_p0 <= {pw}'d0;
+                ld_qbank <= 1'b0;
+                is_qbank <= 1'b0;
+                ist <= I_WAIT;
+                is_bank <= 1'b0;
+                is_m0 <= {mw}'d0;
+                is_p0 <= {pw}'d0;
+                t <= {tw}'d0;
+            end
         end
         if (lst == L_WAITEND && trail_done) begin
             lst <= L_HDR;
@@ -1199,16 +1239,12 @@ reg [7:0] err_code;
 always @(*) begin
     err = 1'b0;
     err_code = 8'd0;
-    if (accept && lst == L_HDR) begin
-        if (hdr_i == 3'd{hlast}) begin
-            if (!magic_ok) begin err = 1'b1; err_code = 8'd{bad_magic}; end
-            else if (!shape_ok) begin err = 1'b1; err_code = 8'd{bad_shape}; end
-            else if (!mant_ok || hv >= 64'd{shift_lim}) begin err = 1'b1; err_code = 8'd{bad_scale}; end
-            else if (s_last) begin err = 1'b1; err_code = 8'd{early_end}; end
-        end else if (s_last) begin
-            err = 1'b1;
-            err_code = 8'd{early_end};
-        end
+    if (lst == L_CHECK && !hq_v) begin
+        if (hq_i != 3'd{hlast}) begin err = 1'b1; err_code = 8'd{early_end}; end
+        else if (!magic_ok) begin err = 1'b1; err_code = 8'd{bad_magic}; end
+        else if (!shape_ok) begin err = 1'b1; err_code = 8'd{bad_shape}; end
+        else if (!scale_ok) begin err = 1'b1; err_code = 8'd{bad_scale}; end
+        else if (hq_last) begin err = 1'b1; err_code = 8'd{early_end}; end
     end else if (accept && (lst == L_Q || lst == L_K || lst == L_V)) begin
         if (ld_final && !s_last) begin err = 1'b1; err_code = 8'd{missing_last}; end
         else if (!ld_final && s_last) begin err = 1'b1; err_code = 8'd{early_end}; end
@@ -1221,6 +1257,13 @@ end
             l_v = ls::V,
             l_drain = ls::DRAIN,
             l_waitend = ls::WAITEND,
+            l_check = ls::CHECK,
+            q_ok = range_check("hq", k.max_q),
+            kv_ok = range_check("hq", k.max_kv),
+            e_ok = range_check("hq", k.max_e),
+            f_ok = range_check("hq", k.max_f),
+            mhi = 64 - (k.mant - 1),
+            shi = 64 - k.shb,
             i_idle = is::IDLE,
             i_wait = is::WAIT,
             i_run = is::RUN,
@@ -1284,11 +1327,7 @@ end
             c_stall_out_ext = zext("c_stall_out", cb, 64),
             tlast = TRAILER_WORDS - 1,
             magic_in = MAGIC_IN,
-            max_q = k.max_q,
-            max_kv = k.max_kv,
-            max_f = k.max_f,
             hlast = HEADER_WORDS - 1,
-            shift_lim = 1u64 << k.shb,
             rel = k.rel,
             flush = k.flush,
             dvf_ext = resize("dvf", ab, k.fw),
@@ -1312,6 +1351,18 @@ fn affine_expr(a: i64, b: i64, c: i64, w: u32, k: &K) -> String {
     }
     terms.push(format!("{w}'d{c}"));
     terms.join(" + ")
+}
+
+/// `1 <= x <= max` for a 64-bit `x`, as a zero test of the high bits and a short compare of
+/// the low ones (a 64-bit comparator is one long carry chain).
+fn range_check(x: &str, max: usize) -> String {
+    let b = ubits(max as u128);
+    format!(
+        "{x}[63:{b}] == {}'d0 && {x}[{}:0] != {b}'d0 && {x}[{}:0] <= {b}'d{max}",
+        64 - b,
+        b - 1,
+        b - 1
+    )
 }
 
 /// Unsigned resize of an identifier (zero-extend or keep the low bits).

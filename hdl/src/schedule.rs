@@ -199,6 +199,16 @@ impl TilePlan {
         }
     }
 
+    /// Busy cycles of a 1D unit in one tile: the exp of PRM, the RD update, F RNV updates.
+    pub fn busy_1d_affine(&self) -> Affine {
+        Affine::new(0, 1, self.exp_cycles as i64 + 1)
+    }
+
+    /// [`Self::busy_1d_affine`] for head sizes `e`, `f`.
+    pub fn busy_1d(&self, e: usize, f: usize) -> usize {
+        self.busy_1d_affine().at(e, f) as usize
+    }
+
     /// Cycles per tile in which PE (0, 0) does useful work: the busy phases plus its exp
     /// sequence.
     pub fn busy_2d(&self, e: usize, f: usize) -> usize {

@@ -4,8 +4,10 @@
 //!   `cascade_fixed` (bit-accurate model of the hardware);
 //! - [`quant`]: symmetric per-tensor quantization and the folded score-scale constant;
 //! - [`gen`]: seeded inputs; [`metrics`]: errors in LSB of V's grid;
-//! - [`npy`]: NumPy `.npy` reading and writing of 2-D matrices.
+//! - [`npy`]: NumPy `.npy` reading and writing of 2-D matrices;
+//! - [`badjobs`]: malformed job streams and the status each must end with.
 
+pub mod badjobs;
 pub mod drivers;
 pub mod gen;
 pub mod mat;

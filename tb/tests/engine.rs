@@ -4,6 +4,7 @@
 use fusemax_hdl::controller::status;
 use fusemax_hdl::stream::{decode, encode, JobData};
 use fusemax_hdl::{Config, Dist};
+use fusemax_tb::badjobs::bad_jobs;
 use fusemax_tb::drivers::engine::{run_rusthdl, run_rusthdl_jobs};
 use fusemax_tb::gen::generate;
 use fusemax_tb::quant::QuantJob;
@@ -87,25 +88,9 @@ fn bad_jobs_end_with_an_error_status() {
         let r = run_rusthdl(&cfg, &words, 0.0, 1, 100_000).unwrap();
         decode(&cfg, 2, 3, &r.words).unwrap().trailer.status as i128
     };
-    let mut w = good.clone();
-    w[2].0 = 0; // M = 0
-    assert_eq!(run(w), status::BAD_SHAPE);
-    let mut w = good.clone();
-    w[3].0 = 17; // E above max_e
-    assert_eq!(run(w), status::BAD_SHAPE);
-    let mut w = good.clone();
-    w[2].0 = 513; // M above max_seq_kv
-    assert_eq!(run(w), status::BAD_SHAPE);
-    let mut w = good.clone();
-    w[0].0 = 0x1234;
-    assert_eq!(run(w), status::BAD_MAGIC);
-    let mut w = good[..20].to_vec();
-    w.last_mut().unwrap().1 = true; // the stream ends early
-    assert_eq!(run(w), status::EARLY_END);
-    let mut w = good.clone();
-    w.last_mut().unwrap().1 = false;
-    w.push((0, true)); // one word too many
-    assert_eq!(run(w), status::MISSING_LAST);
+    for b in bad_jobs(&cfg, &good) {
+        assert_eq!(run(b.words), b.status, "{}", b.name);
+    }
     // After an error the engine takes the next job, and computes it right.
     let mut w = good[..9].to_vec();
     w.last_mut().unwrap().1 = true;

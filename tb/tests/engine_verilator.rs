@@ -1,9 +1,10 @@
 //! The emitted Verilog of the engine in Verilator: random jobs across configs, shapes and
 //! distributions, every AV word bit-exact with `cascade_fixed`; the same outputs under
-//! backpressure; the same words and counters as the rust-hdl simulation.
+//! backpressure; the same words and counters as the rust-hdl simulation, for good jobs and bad.
 
 use fusemax_hdl::stream::{decode, encode, JobData};
 use fusemax_hdl::{Config, Dist};
+use fusemax_tb::badjobs::bad_jobs;
 use fusemax_tb::drivers::engine::run_rusthdl;
 use fusemax_tb::drivers::verilator::VerilatorEngine;
 use fusemax_tb::gen::generate;
@@ -289,5 +290,36 @@ fn verilator_and_rust_hdl_give_the_same_words_and_counters() {
         let b = run_rusthdl(&cfg, &words, stall, 9, 10_000_000).unwrap();
         assert_eq!(a.words, b.words);
         assert_eq!(a.cycles, b.cycles);
+    }
+}
+
+#[test]
+fn bad_jobs_end_the_same_in_verilator_and_rust_hdl() {
+    let cfg = cfg(2, 2, 16);
+    let x = generate(2, 3, 4, 3, 4, Dist::Normal);
+    let j = QuantJob::from_real(&x.q, &x.k, &x.v, None, &cfg).unwrap();
+    let good = encode(
+        &cfg,
+        &JobData {
+            p: 2,
+            m: 3,
+            e: 4,
+            f: 3,
+            q: &j.q.data,
+            k: &j.k.data,
+            v: &j.v.data,
+            scale: j.scale_const,
+        },
+    );
+    let eng = VerilatorEngine::build(&cfg, false).unwrap();
+    for b in bad_jobs(&cfg, &good) {
+        let a = eng
+            .run(&b.words, 0.2, 3, 100_000, None, |_, _, _| {})
+            .unwrap();
+        let r = run_rusthdl(&cfg, &b.words, 0.2, 3, 100_000).unwrap();
+        assert_eq!(a.words, r.words, "{}", b.name);
+        assert_eq!(a.cycles, r.cycles, "{}", b.name);
+        let t = decode(&cfg, 2, 3, &a.words).unwrap().trailer;
+        assert_eq!(t.status as i128, b.status, "{}", b.name);
     }
 }

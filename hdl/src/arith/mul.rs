@@ -38,8 +38,8 @@ impl Logic for Mul {
         let wb = self.b.width();
         Verilog::Custom(format!(
             "// @leaf mul\n\
-             // p = a * b, full width: operands sign-extended to {w} bits.\n\
-             always @(*) p = {{{{{wb}{{a[{ma}]}}}}, a}} * {{{{{wa}{{b[{mb}]}}}}, b}};\n",
+             // p = a * b, full width: operands sign-extended to {w} bits and signed (so that synthesis narrows them to one DSP).\n\
+             always @(*) p = $signed({{{{{wb}{{a[{ma}]}}}}, a}}) * $signed({{{{{wa}{{b[{mb}]}}}}, b}});\n",
             w = wa + wb,
             ma = wa - 1,
             mb = wb - 1

@@ -52,7 +52,7 @@ impl Logic for MulPipe {
 // a fits one multiplier: product registered twice.
 reg signed [{wm}:0] s1;
 always @(posedge clock) begin
-    s1 <= {{{{{wb}{{a[{wam}]}}}}, a}} * {{{{{wa}{{b[{wbm}]}}}}, b}};
+    s1 <= $signed({{{{{wb}{{a[{wam}]}}}}, a}}) * $signed({{{{{wa}{{b[{wbm}]}}}}, b}});
     p <= s1;
 end
 "#,
@@ -70,8 +70,8 @@ wire signed [{l}:0] a_lo = {{1'b0, a[{lm}:0]}};
 reg signed [{hm}:0] m_hi;
 reg signed [{lom}:0] m_lo;
 always @(posedge clock) begin
-    m_hi <= {{{{{wb}{{a_hi[{whm}]}}}}, a_hi}} * {{{{{wh}{{b[{wbm}]}}}}, b}};
-    m_lo <= {{{{{wb}{{a_lo[{l}]}}}}, a_lo}} * {{{{{l1}{{b[{wbm}]}}}}, b}};
+    m_hi <= $signed({{{{{wb}{{a_hi[{whm}]}}}}, a_hi}}) * $signed({{{{{wh}{{b[{wbm}]}}}}, b}});
+    m_lo <= $signed({{{{{wb}{{a_lo[{l}]}}}}, a_lo}}) * $signed({{{{{l1}{{b[{wbm}]}}}}, b}});
     p <= {{m_hi, {l}'d0}} + {lo_ext};
 end
 "#,
