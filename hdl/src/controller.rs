@@ -77,6 +77,7 @@ mod ds {
     pub const SPACE: u32 = 2;
     pub const WAIT: u32 = 3;
     pub const PUSH: u32 = 4;
+    pub const START: u32 = 5;
 }
 
 /// Constants and widths of a controller.
@@ -104,6 +105,20 @@ struct K {
     flush: usize,
     fw_: FeedWidths,
     plan: TilePlan,
+}
+
+/// What the issuer sends the feeders and the datapath in one cycle.
+#[derive(Default, Clone, Debug)]
+struct Iss {
+    op: i128,
+    src: i128,
+    idx: i128,
+    q: bool,
+    seed: bool,
+    bank: i128,
+    nvalid: i128,
+    qbank: bool,
+    blk_start: bool,
 }
 
 #[derive(Default, Clone, Debug)]
@@ -160,6 +175,10 @@ struct State {
     rel_bank_cnt: i128,
     rel_bank: i128,
     rel_q_cnt: i128,
+    /// An error seen at the last edge: the job is aborted at this one.
+    err_q: Option<i128>,
+    /// The commands issued to the feeders, registered (a cycle after the tile time `t`).
+    iss: Iss,
     // counters
     cycles: i128,
     busy2d: i128,
@@ -246,10 +265,13 @@ impl Controller {
             ochw: ubits((och.max(2) - 1) as u128),
             mant: d.scale_mant_bits,
             shb: d.scale_shift_bits,
-            rel: cfg.rows.max(cfg.cols) + 1,
-            // from a tile's last command to the 1D units' last write: feeders (2), PE stages
-            // (3), the row and column skews (R + C), the rescale pipeline (4), and margin
-            flush: cfg.rows + cfg.cols + 12,
+            // a bank is released when the last feeder has read it: the command register (1)
+            // and the skew of the command chains (max(R, C)), plus one
+            rel: cfg.rows.max(cfg.cols) + 2,
+            // from a tile's last command to the 1D units' last write: the command register
+            // (1), feeders (2), PE stages (3), the row and column skews (R + C), the rescale
+            // pipeline (4), and margin
+            flush: cfg.rows + cfg.cols + 13,
             fw_,
             plan,
         };
@@ -303,21 +325,25 @@ impl Controller {
         }
     }
 
-    /// The issue of the current tile time (what the phase table says), as
-    /// (op, src, idx, q, seed).
-    fn issue(&self) -> (i128, i128, i128, bool, bool) {
-        let s = &self._s;
-        if s.is != is::RUN {
-            return (op::NOP, 0, 0, false, false);
+    /// What the issuer sends in state `s` (the phase table at tile time `t`).
+    fn issue_of(k: &K, s: &State) -> Iss {
+        let m_left = wrap(s.m - s.is_m0, k.mw);
+        let mut i = Iss {
+            bank: s.is_bank,
+            nvalid: m_left.min(k.rows as i128),
+            qbank: s.is_qbank == 1,
+            blk_start: s.is == is::RUN && s.t == 0 && s.is_m0 == 0,
+            ..Iss::default()
+        };
+        if s.is == is::RUN {
+            let p = k.plan.issue(s.t as usize, s.e as usize, s.f as usize);
+            i.op = p.op;
+            i.src = src_code(p.x);
+            i.idx = p.idx as i128;
+            i.q = p.q;
+            i.seed = p.seed == Seed::NegInf;
         }
-        let i = self._k.plan.issue(s.t as usize, s.e as usize, s.f as usize);
-        (
-            i.op,
-            src_code(i.x),
-            i.idx as i128,
-            i.q,
-            i.seed == Seed::NegInf,
-        )
+        i
     }
 
     fn s_ready_now(&self) -> bool {
@@ -370,22 +396,18 @@ impl Logic for Controller {
         self.kv_waddr
             .set(s.ld_bank * (k.max_e + k.max_f) as i128 + off);
         self.chunk.set(s.ld_chunk);
-        let (opc, src, idx, q, seed) = self.issue();
-        self.r_op.set(opc);
-        self.r_src.set(src);
-        self.r_idx.set(idx);
-        self.r_bank.set(s.is_bank);
-        let m_left = wrap(s.m - s.is_m0, k.mw);
-        let nvalid = m_left.min(k.rows as i128);
-        self.r_nvalid.set(nvalid);
-        self.c_q.set_bool(q);
-        self.c_idx.set(idx);
-        self.c_seed.set_bool(seed);
-        self.c_qbank.set_bool(s.is_qbank == 1);
-        self.blk_start
-            .set_bool(s.is == is::RUN && s.t == 0 && s.is_m0 == 0);
-        self.div_start
-            .set_bool(s.ds == ds::SPACE && self.fifo_free.get() >= k.och as i128);
+        let i = &s.iss;
+        self.r_op.set(i.op);
+        self.r_src.set(i.src);
+        self.r_idx.set(i.idx);
+        self.r_bank.set(i.bank);
+        self.r_nvalid.set(i.nvalid);
+        self.c_q.set_bool(i.q);
+        self.c_idx.set(i.idx);
+        self.c_seed.set_bool(i.seed);
+        self.c_qbank.set_bool(i.qbank);
+        self.blk_start.set_bool(i.blk_start);
+        self.div_start.set_bool(s.ds == ds::START);
         self.div_f.set(s.div_f);
         self.div_bank.set_bool(s.dbank);
         self.sel.set(s.j);
@@ -757,9 +779,10 @@ impl Component for Controller {
             }
             ds::SPACE => {
                 if free >= k.och as i128 {
-                    s.ds = ds::WAIT;
+                    s.ds = ds::START;
                 }
             }
+            ds::START => s.ds = ds::WAIT,
             ds::WAIT => {
                 if av_valid {
                     s.ds = ds::PUSH;
@@ -782,7 +805,9 @@ impl Component for Controller {
             _ => {}
         }
 
-        if let Some(code) = error {
+        s.err_q = error;
+        s.iss = Self::issue_of(&k, &o);
+        if let Some(code) = o.err_q {
             s.ds = ds::IDLE;
             s.status = code;
             if o.is != is::TRAIL {
@@ -826,7 +851,7 @@ impl Controller {
                 format!("3'd{}", p.op)
             };
             issue.push_str(&format!(
-                "        {kw} ({cond}) begin // {name}\n            r_op = {opc};\n            r_src = 2'd{src};\n            r_idx = {idx};\n            c_q = 1'b{q};\n            c_seed = 1'b{seed};\n        end\n",
+                "        {kw} ({cond}) begin // {name}\n            i_op = {opc};\n            i_src = 2'd{src};\n            i_idx = {idx};\n            i_q = 1'b{q};\n            i_seed = 1'b{seed};\n        end\n",
                 kw = if n == 0 { "if" } else { "else if" },
                 name = p.name,
                 src = src_code(p.x),
@@ -855,7 +880,7 @@ impl Controller {
             r#"// @leaf controller
 localparam [3:0] L_HDR = 4'd{l_hdr}, L_Q = 4'd{l_q}, L_K = 4'd{l_k}, L_V = 4'd{l_v}, L_DRAIN = 4'd{l_drain}, L_WAITEND = 4'd{l_waitend}, L_CHECK = 4'd{l_check};
 localparam [3:0] I_IDLE = 4'd{i_idle}, I_WAIT = 4'd{i_wait}, I_RUN = 4'd{i_run}, I_HANDOFF = 4'd{i_handoff}, I_LASTDIV = 4'd{i_lastdiv}, I_TRAIL = 4'd{i_trail};
-localparam [2:0] D_IDLE = 3'd{d_idle}, D_FLUSH = 3'd{d_flush}, D_SPACE = 3'd{d_space}, D_WAIT = 3'd{d_wait}, D_PUSH = 3'd{d_push};
+localparam [2:0] D_IDLE = 3'd{d_idle}, D_FLUSH = 3'd{d_flush}, D_SPACE = 3'd{d_space}, D_WAIT = 3'd{d_wait}, D_PUSH = 3'd{d_push}, D_START = 3'd{d_start};
 reg [3:0] lst;
 reg [3:0] ist;
 reg active;
@@ -876,6 +901,8 @@ reg hq_last;
 reg ld_last_tile;
 reg ld_last_blk;
 reg [{idxm}:0] ld_idx;
+reg [{idxm}:0] e_last;
+reg [{idxm}:0] f_last;
 reg [{cwm}:0] ld_chunk;
 reg ld_bank;
 reg [{mwm}:0] ld_m0;
@@ -901,22 +928,28 @@ reg [7:0] rel_bank_cnt;
 reg rel_bank;
 reg [7:0] rel_q_cnt;
 reg [{cbm}:0] c_cycles, c_busy2d, c_busy1d, c_stall_in, c_stall_out;
+reg err_q;
+reg [7:0] err_code_q;
 {phase_regs}reg [{twm}:0] period;
 reg [{cbm}:0] tile_busy2d;
 reg [{cbm}:0] tile_busy1d;
 wire ready_to_run = q_full[is_qbank] && bank_full[is_bank];
 wire accept = s_ready && s_valid;
-wire [{nchm}:0] nch = (lst == L_Q) ? {nch}'d{qch} : {nch}'d{kch};
-wire vec_end = {ld_chunk_ext} == nch - {nch}'d1;
-wire [{idxm}:0] seg_len = (lst == L_V) ? {f_idx} : {e_idx};
-wire seg_end = vec_end && ld_idx == seg_len - {idx}'d1;
+wire vec_end = {ld_chunk_ext} == ((lst == L_Q) ? 8'd{qchm} : 8'd{kchm});
+wire seg_end = vec_end && ld_idx == ((lst == L_V) ? f_last : e_last);
 wire [{mwm}:0] ld_m0_next = ld_m0 + {mw}'d{rows};
 wire [{pwm}:0] ld_p0_next = ld_p0 + {pw}'d{cols};
 wire ld_final = lst == L_V && seg_end && ld_last_tile && ld_last_blk;
 wire [{mwm}:0] is_m0_next = is_m0 + {mw}'d{rows};
 wire [{pwm}:0] is_p0_next = is_p0 + {pw}'d{cols};
 wire [{mwm}:0] m_left = m_len - is_m0;
-wire div_go = dst == D_SPACE && fifo_free >= {ffb}'d{och};
+wire blk_go = ist == I_RUN && t == {tw}'d0 && is_m0 == {mw}'d0;
+// the issue of tile time t (registered onto the command outputs)
+reg [2:0] i_op;
+reg [1:0] i_src;
+reg [{idxm}:0] i_idx;
+reg i_q;
+reg i_seed;
 /* verilator lint_off UNUSEDSIGNAL */ // tile time within a phase: its low bits index K, V or Q
 {tt_wires}/* verilator lint_on UNUSEDSIGNAL */
 always @(*) begin
@@ -929,22 +962,17 @@ always @(*) begin
     endcase
     q_we = accept && lst == L_Q;
     q_waddr = (ld_qbank ? {qab}'d{max_e} : {qab}'d0) + {q_waddr};
-    c_qbank = is_qbank;
     kv_we = accept && (lst == L_K || lst == L_V);
     kv_waddr = (ld_bank ? {kab}'d{bank1} : {kab}'d0) + ((lst == L_V) ? {kab}'d{max_e} : {kab}'d0) + {ld_idx_kv};
     chunk = ld_chunk;
-    r_op = 3'd0;
-    r_src = 2'd0;
-    r_idx = {idx}'d0;
-    c_q = 1'b0;
-    c_seed = 1'b0;
+    i_op = 3'd0;
+    i_src = 2'd0;
+    i_idx = {idx}'d0;
+    i_q = 1'b0;
+    i_seed = 1'b0;
     if (ist == I_RUN) begin
 {issue}    end
-    r_bank = is_bank;
-    r_nvalid = (m_left >= {mw}'d{rows}) ? {nvb}'d{rows} : m_left[{nvbm}:0];
-    c_idx = r_idx;
-    blk_start = ist == I_RUN && t == {tw}'d0 && is_m0 == {mw}'d0;
-    div_start = div_go;
+    div_start = dst == D_START;
     div_f = dvf;
     div_bank = dbank;
     sel = j;
@@ -1012,6 +1040,18 @@ always @(posedge clock) begin
         c_busy1d <= {cb}'d0;
         c_stall_in <= {cb}'d0;
         c_stall_out <= {cb}'d0;
+        err_q <= 1'b0;
+        err_code_q <= 8'd0;
+        r_op <= 3'd0;
+        r_src <= 2'd0;
+        r_idx <= {idx}'d0;
+        c_idx <= {idx}'d0;
+        c_q <= 1'b0;
+        c_seed <= 1'b0;
+        r_bank <= 1'b0;
+        r_nvalid <= {nvb}'d0;
+        c_qbank <= 1'b0;
+        blk_start <= 1'b0;
     end else begin
         // counters
         if (active) begin
@@ -1128,6 +1168,8 @@ always @(posedge clock) begin
             if (err) lst <= hq_last ? L_WAITEND : L_DRAIN;
             else begin
                 lst <= L_Q;
+                e_last <= {e_idx} - {idx}'d1;
+                f_last <= {f_idx} - {idx}'d1;
                 ld_idx <= {idx}'d0;
                 ld_chunk <= {cw}'d0;
                 ld_bank <= 1'b0;
@@ -1190,12 +1232,24 @@ always @(posedge clock) begin
             end
             default: ;
         endcase
-        if (blk_start) blk_bank <= !blk_bank;
+        if (blk_go) blk_bank <= !blk_bank;
+        // commands to the feeders, a cycle after their tile time
+        r_op <= i_op;
+        r_src <= i_src;
+        r_idx <= i_idx;
+        c_idx <= i_idx;
+        c_q <= i_q;
+        c_seed <= i_seed;
+        r_bank <= is_bank;
+        r_nvalid <= (m_left >= {mw}'d{rows}) ? {nvb}'d{rows} : m_left[{nvbm}:0];
+        c_qbank <= is_qbank;
+        blk_start <= blk_go;
         // divider sequencer
         case (dst)
             D_FLUSH: if (dfl == 8'd{flush}) dst <= D_SPACE;
                 else dfl <= dfl + 8'd1;
-            D_SPACE: if (div_go) dst <= D_WAIT;
+            D_SPACE: if (fifo_free >= {ffb}'d{och}) dst <= D_START;
+            D_START: dst <= D_WAIT;
             D_WAIT: if (av_valid) begin
                 dst <= D_PUSH;
                 j <= {ochw}'d0;
@@ -1212,10 +1266,12 @@ always @(posedge clock) begin
             end
             default: ;
         endcase
-        // errors abort the job: status, trailer, buffers released
-        if (err) begin
+        // errors abort the job a cycle later: status, trailer, buffers released
+        err_q <= err;
+        err_code_q <= err_code;
+        if (err_q) begin
             dst <= D_IDLE;
-            st <= err_code;
+            st <= err_code_q;
             if (ist != I_TRAIL) begin
                 ist <= I_TRAIL;
                 tk <= 3'd0;
@@ -1272,6 +1328,7 @@ end
             d_idle = ds::IDLE,
             d_flush = ds::FLUSH,
             d_space = ds::SPACE,
+            d_start = ds::START,
             d_wait = ds::WAIT,
             d_push = ds::PUSH,
             i_trail = is::TRAIL,
@@ -1295,10 +1352,8 @@ end
             ochm = k.ochw - 1,
             cb = cb,
             cbm = cb - 1,
-            nch = 8,
-            nchm = 7,
-            qch = k.qch,
-            kch = k.kch,
+            qchm = k.qch - 1,
+            kchm = k.kch - 1,
             ld_chunk_ext = zext("ld_chunk", k.cw, 8),
             f_idx = resize("f_len", k.fw, fw.idx),
             e_idx = resize("e_len", k.ew, fw.idx),

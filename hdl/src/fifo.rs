@@ -1,7 +1,9 @@
 //! `fifo`: synchronous FIFO with an AXI4-Stream-like output (the top level's output queue);
 //! each entry is a data word and its `last` flag.
-//! A word is written when `s_valid` is high and the FIFO is not full; the head word is on
-//! `m_data` whenever `m_valid` is high and leaves on `m_ready`. `free` counts empty slots.
+//! A word is written when `s_valid` is high and the FIFO is not full (`s_ready`); the head word
+//! is on `m_data` whenever `m_valid` is high and leaves on `m_ready`. `free` counts empty
+//! slots. `s_ready`, `m_valid` and `free` come from registers (one compare at most), so two
+//! words of depth make a register slice between a stream's producer and its consumer.
 //! Latency: a word written at an edge is visible on the output after that edge.
 
 use crate::config::ubits;
@@ -17,6 +19,7 @@ pub struct Fifo {
     pub s_data: Sig,
     pub s_last: Sig,
     pub s_valid: Sig,
+    pub s_ready: Sig,
     pub m_data: Sig,
     pub m_last: Sig,
     pub m_valid: Sig,
@@ -37,6 +40,7 @@ impl Fifo {
             s_data: Sig::input(width),
             s_last: Sig::input(1),
             s_valid: Sig::input(1),
+            s_ready: Sig::output(1),
             m_data: Sig::output(width),
             m_last: Sig::output(1),
             m_valid: Sig::output(1),
@@ -57,6 +61,7 @@ impl Logic for Fifo {
     fn update(&mut self) {
         let n = self.count();
         self.m_valid.set_bool(n > 0);
+        self.s_ready.set_bool(n < self._depth);
         let head = self._mem[self._r % self._depth];
         self.m_data.set(head & ((1i128 << self.s_data.width()) - 1));
         self.m_last.set(head >> self.s_data.width());
@@ -76,21 +81,28 @@ reg [{ab}:0] wp;
 reg [{ab}:0] rp;
 wire [{ab}:0] count = wp - rp;
 wire full = count == {ab1}'d{depth};
+wire push = s_valid && !full;
+wire pop = m_ready && m_valid;
+reg [{fbm}:0] free_r; // depth - count, kept in a register
 always @(*) begin
     m_valid = count != {ab1}'d0;
+    s_ready = !full;
     {{m_last, m_data}} = mem[rp[{abm}:0]];
-    free = {depth_w}'d{depth} - {count_f};
+    free = free_r;
 end
 always @(posedge clock) begin
     if (rst) begin
         wp <= {ab1}'d0;
         rp <= {ab1}'d0;
+        free_r <= {depth_w}'d{depth};
     end else begin
-        if (s_valid && !full) begin
+        if (push) begin
             mem[wp[{abm}:0]] <= {{s_last, s_data}};
             wp <= wp + {ab1}'d1;
         end
-        if (m_ready && m_valid) rp <= rp + {ab1}'d1;
+        if (pop) rp <= rp + {ab1}'d1;
+        if (push && !pop) free_r <= free_r - {depth_w}'d1;
+        else if (pop && !push) free_r <= free_r + {depth_w}'d1;
     end
 end
 "#,
@@ -100,7 +112,7 @@ end
             ab1 = ab + 1,
             depth = self._depth,
             depth_w = fb,
-            count_f = crate::kit::uresize("count", ab + 1, fb),
+            fbm = fb - 1,
         ))
     }
 }
@@ -109,7 +121,9 @@ impl Component for Fifo {
     fn kind(&self) -> String {
         "fifo".into()
     }
-    leaf_ports!(clock, rst, s_data, s_last, s_valid, m_data, m_last, m_valid, m_ready, free);
+    leaf_ports!(
+        clock, rst, s_data, s_last, s_valid, s_ready, m_data, m_last, m_valid, m_ready, free
+    );
     fn tick(&mut self) {
         if self.rst.on() {
             self._w = 0;
@@ -137,19 +151,22 @@ mod tests {
 
     #[test]
     fn fifo_matches_verilog() {
-        check_verilog(&Fifo::new(65, 16)).unwrap();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
-        let rows: Vec<Vec<i128>> = (0..5000)
-            .map(|c| {
-                vec![
-                    (c < 2 || rng.gen_ratio(1, 1000)) as i128,
-                    vectors::random(&mut rng, 65, false),
-                    rng.gen_bool(0.3) as i128,
-                    rng.gen_bool(0.6) as i128,
-                    rng.gen_bool(0.5) as i128,
-                ]
-            })
-            .collect();
-        cosim(Fifo::new(65, 16), &rows).unwrap();
+        // the output queue's shape, and the two-word register slice of the input
+        for (width, depth, seed) in [(65, 16, 4), (64, 2, 5)] {
+            check_verilog(&Fifo::new(width, depth)).unwrap();
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let rows: Vec<Vec<i128>> = (0..5000)
+                .map(|c| {
+                    vec![
+                        (c < 2 || rng.gen_ratio(1, 1000)) as i128,
+                        vectors::random(&mut rng, width, false),
+                        rng.gen_bool(0.3) as i128,
+                        rng.gen_bool(0.6) as i128,
+                        rng.gen_bool(0.5) as i128,
+                    ]
+                })
+                .collect();
+            cosim(Fifo::new(width, depth), &rows).unwrap();
+        }
     }
 }

@@ -2,8 +2,10 @@
 //! as documented in `docs/interface.md`), an AXI4-Stream master returns AV and a trailer with
 //! the status and performance counters, which are also on ports.
 //!
-//! Inside: the controller, the feeders with their buffers (Q per column, double-buffered K/V
-//! tiles per row), the datapath (2D array over 1D array), lane split/select and the output FIFO.
+//! Inside: a two-word input FIFO (a register slice: the input stream's ready and the
+//! controller's accept come from registers), the controller, the feeders with their buffers
+//! (Q per column, double-buffered K/V tiles per row), the datapath (2D array over 1D array),
+//! lane split/select and the output FIFO.
 
 use crate::buffers::{ColFeeder, RowFeeder};
 use crate::config::ubits;
@@ -41,20 +43,36 @@ pub fn build(cfg: &Config) -> Structure {
         Box::new(Select::new(cols, d.out_bits, d.word_bits)),
     );
     let fifo = s.add_child("out_fifo", Box::new(Fifo::new(d.word_bits, cfg.fifo_depth)));
+    let in_fifo = s.add_child("in_fifo", Box::new(Fifo::new(d.word_bits, 2)));
 
     let c = |s: &mut Structure, child: usize, port: &str, src: crate::kit::End| {
         let e = s.at(child, port);
         s.connect(e, src);
     };
-    for ch in [ctrl, dp, fifo] {
+    for ch in [ctrl, dp, fifo, in_fifo] {
         c(&mut s, ch, "clock", clock);
         c(&mut s, ch, "rst", rst);
     }
-    c(&mut s, ctrl, "s_data", s_data);
-    c(&mut s, ctrl, "s_valid", s_valid);
-    c(&mut s, ctrl, "s_last", s_last);
-    s.expose(ctrl, "s_ready", "s_axis_tready");
-    c(&mut s, split, "word", s_data);
+    c(&mut s, in_fifo, "s_data", s_data);
+    c(&mut s, in_fifo, "s_valid", s_valid);
+    c(&mut s, in_fifo, "s_last", s_last);
+    s.expose(in_fifo, "s_ready", "s_axis_tready");
+    for (from, to) in [
+        ("m_data", "s_data"),
+        ("m_valid", "s_valid"),
+        ("m_last", "s_last"),
+    ] {
+        let src = s.at(in_fifo, from);
+        c(&mut s, ctrl, to, src);
+    }
+    let src = s.at(ctrl, "s_ready");
+    c(&mut s, in_fifo, "m_ready", src);
+    let src = s.at(in_fifo, "m_data");
+    c(&mut s, split, "word", src);
+    for (f, p) in [(in_fifo, "free"), (fifo, "s_ready")] {
+        let e = s.at(f, p);
+        s.leave_unused(e);
+    }
     for p in [
         "sc_mant",
         "sc_shift",

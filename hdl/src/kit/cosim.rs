@@ -108,9 +108,11 @@ pub fn verilate_top(
     if exe.exists() {
         return Ok(exe);
     }
-    let tmp = build_root()
-        .join("cosim")
-        .join(format!(".tmp-{tag}-{hash}-{}", std::process::id()));
+    let tmp = build_root().join("cosim").join(format!(
+        ".tmp-{tag}-{hash}-{}-{}",
+        std::process::id(),
+        unique_id()
+    ));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
     std::fs::write(tmp.join("dut.v"), verilog).map_err(|e| e.to_string())?;
@@ -196,7 +198,7 @@ pub fn cosim<T: Component>(uut: T, stimulus: &[Vec<i128>]) -> Result<usize, Stri
         );
     }
     let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    let tag = format!("{}-{:x}", std::process::id(), rand_tag());
+    let tag = format!("{}-{:x}", std::process::id(), unique_id());
     let sfile = dir.join(format!("stim-{tag}.txt"));
     let ofile = dir.join(format!("out-{tag}.txt"));
     std::fs::write(&sfile, stim).map_err(|e| e.to_string())?;
@@ -230,7 +232,9 @@ pub fn cosim<T: Component>(uut: T, stimulus: &[Vec<i128>]) -> Result<usize, Stri
     Ok(expected.len())
 }
 
-fn rand_tag() -> u64 {
+/// A number unique within the process, for the names of scratch files and directories
+/// (concurrent test threads share the process id).
+pub fn unique_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     N.fetch_add(1, Ordering::SeqCst)
@@ -240,7 +244,7 @@ fn rand_tag() -> u64 {
 pub fn lint(verilog: &str, top: &str) -> Result<(), String> {
     let dir = build_root().join("lint");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let f = dir.join(format!("{top}-{}-{}.v", std::process::id(), rand_tag()));
+    let f = dir.join(format!("{top}-{}-{}.v", std::process::id(), unique_id()));
     std::fs::write(&f, verilog).map_err(|e| e.to_string())?;
     let r = run(Command::new("verilator")
         .args(["--lint-only", "-Wall", "--top-module", top])
@@ -253,7 +257,7 @@ pub fn lint(verilog: &str, top: &str) -> Result<(), String> {
 pub fn yosys_check(verilog: &str, top: &str) -> Result<(), String> {
     let dir = build_root().join("lint");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let f = dir.join(format!("{top}-{}-{}-y.v", std::process::id(), rand_tag()));
+    let f = dir.join(format!("{top}-{}-{}-y.v", std::process::id(), unique_id()));
     std::fs::write(&f, verilog).map_err(|e| e.to_string())?;
     let script = format!(
         "read_verilog {}; hierarchy -check -top {top}; proc; check -assert",

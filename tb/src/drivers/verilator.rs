@@ -51,7 +51,11 @@ impl VerilatorEngine {
     ) -> Result<SimRun, String> {
         let dir = build_root().join("runs");
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let tag = format!("{}-{}", std::process::id(), seed);
+        let tag = format!(
+            "{}-{}",
+            std::process::id(),
+            fusemax_hdl::kit::cosim::unique_id()
+        );
         let fin = dir.join(format!("in-{tag}.txt"));
         let fout = dir.join(format!("out-{tag}.txt"));
         let mut text = String::with_capacity(input.len() * 20);
