@@ -860,7 +860,7 @@ impl Controller {
                 seed = (p.seed == Seed::NegInf) as u8,
             ));
         }
-        let period_expr = affine_expr(plan.period.e, plan.period.f, plan.period.c, tw, k);
+        let period_m1_expr = affine_expr(plan.period.e, plan.period.f, plan.period.c - 1, tw, k);
         let busy2 = {
             // busy_2d = sum of busy phase lengths + exp cycles, affine in E and F
             let mut a = (0i64, 0i64, plan.exp_cycles as i64);
@@ -930,7 +930,9 @@ reg [7:0] rel_q_cnt;
 reg [{cbm}:0] c_cycles, c_busy2d, c_busy1d, c_stall_in, c_stall_out;
 reg err_q;
 reg [7:0] err_code_q;
-{phase_regs}reg [{twm}:0] period;
+{phase_regs}reg [{twm}:0] period_m1; // the tile's last t
+reg is_last_tile; // is_m0 + R >= M (registered; is_m0 changes a tile before it is used)
+reg is_last_blk; // is_p0 + C >= P (likewise)
 reg [{cbm}:0] tile_busy2d;
 reg [{cbm}:0] tile_busy1d;
 wire ready_to_run = q_full[is_qbank] && bank_full[is_bank];
@@ -1060,7 +1062,7 @@ always @(posedge clock) begin
             if ((dst == D_SPACE && fifo_free < {ffb}'d{och}) || (ist == I_TRAIL && fifo_free == {ffb}'d0))
                 c_stall_out <= c_stall_out + {cb}'d1;
             if (dst == D_WAIT) c_busy1d <= c_busy1d + {cb}'d1;
-            if (ist == I_RUN && t == period - {tw}'d1) begin
+            if (ist == I_RUN && t == period_m1) begin
                 c_busy2d <= c_busy2d + tile_busy2d;
                 c_busy1d <= c_busy1d + tile_busy1d;
             end
@@ -1126,6 +1128,8 @@ always @(posedge clock) begin
             endcase
         end
         ld_last_tile <= ld_m0_next >= m_len;
+        is_last_tile <= is_m0_next >= m_len;
+        is_last_blk <= is_p0_next >= p_len;
         ld_last_blk <= ld_p0_next >= p_len;
         // header words, decoded a cycle after they are accepted (values above a field's
         // width are out of range: the high bits must be zero)
@@ -1195,11 +1199,11 @@ always @(posedge clock) begin
                 t <= {tw}'d0;
             end
             I_RUN: begin
-                if (t == period - {tw}'d1) begin
+                if (t == period_m1) begin
                     rel_bank <= is_bank;
                     rel_bank_cnt <= 8'd{rel};
                     is_bank <= !is_bank;
-                    if (is_m0_next >= m_len) begin
+                    if (is_last_tile) begin
                         rel_q_cnt <= 8'd{rel};
                         rel_qbank <= is_qbank;
                         is_qbank <= !is_qbank;
@@ -1217,7 +1221,7 @@ always @(posedge clock) begin
                 dvf <= {ab}'d0;
                 is_m0 <= {mw}'d0;
                 is_p0 <= is_p0_next;
-                ist <= (is_p0_next >= p_len) ? I_LASTDIV : I_WAIT;
+                ist <= is_last_blk ? I_LASTDIV : I_WAIT;
             end
             I_LASTDIV: if (dst == D_IDLE) begin
                 ist <= I_TRAIL;
@@ -1283,7 +1287,7 @@ always @(posedge clock) begin
         end
         // phase table of the tile, from E and F
         if (lst == L_Q) begin
-{phase_set}            period <= {period_expr};
+{phase_set}            period_m1 <= {period_m1_expr};
             tile_busy2d <= {busy2};
             tile_busy1d <= {busy1};
         end

@@ -62,6 +62,7 @@ mod rs {
     pub const CHK: u32 = 5;
     pub const FREAD: u32 = 6;
     pub const FSEND: u32 = 7;
+    pub const DECIDE: u32 = 8;
 }
 
 #[derive(Clone, Default, Debug)]
@@ -71,6 +72,8 @@ struct State {
     len: i128,
     bcnt: i128,
     sum: i128,
+    /// The checksum byte made the frame sum to 0 (registered in CHK, used in DECIDE).
+    chk_ok: bool,
     word: i128,
     wcount: i128,
     fwd: i128,
@@ -210,10 +213,13 @@ impl Logic for HostLink {
         let ab = self.frame_buf.waddr.width();
         Verilog::Custom(format!(
             r#"// @leaf host_link
-localparam [2:0] R_SYNC = 3'd0, R_TYPE = 3'd1, R_LEN0 = 3'd2, R_LEN1 = 3'd3, R_PAYLOAD = 3'd4, R_CHK = 3'd5, R_FREAD = 3'd6, R_FSEND = 3'd7;
-reg [2:0] rxs;
+localparam [3:0] R_SYNC = 4'd0, R_TYPE = 4'd1, R_LEN0 = 4'd2, R_LEN1 = 4'd3, R_PAYLOAD = 4'd4, R_CHK = 4'd5, R_FREAD = 4'd6, R_FSEND = 4'd7, R_DECIDE = 4'd8;
+reg [3:0] rxs;
 reg [7:0] typ;
 reg [15:0] len;
+reg [15:0] len_m1;
+reg chk_ok;
+reg fwd_last;
 reg [15:0] bcnt;
 reg [7:0] sum;
 reg [55:0] word;
@@ -260,7 +266,7 @@ always @(*) begin
     else tx_data = t_byte;
     s_valid = rxs == R_FSEND;
     s_data = frame_buf$rdata;
-    s_last = rxs == R_FSEND && typ == 8'h{data_last:x} && fwd == wcount - 7'd1;
+    s_last = rxs == R_FSEND && typ == 8'h{data_last:x} && fwd_last;
     m_ready = takes_out;
     frame_ok = ok_pulse;
     frame_err = err_pulse;
@@ -298,6 +304,7 @@ always @(posedge clock) begin
             end
             R_LEN1: if (rx_valid) begin
                 len[15:8] <= rx_data;
+                len_m1 <= {{rx_data, len[7:0]}} - 16'd1;
                 sum <= sum_next;
                 bcnt <= 16'd0;
                 wcount <= 7'd0;
@@ -308,13 +315,17 @@ always @(posedge clock) begin
                 word <= {{rx_data, word[55:8]}};
                 if (bcnt[2:0] == 3'd7 && wcount < 7'd{maxw}) wcount <= wcount + 7'd1;
                 bcnt <= bcnt + 16'd1;
-                if (bcnt + 16'd1 == len) rxs <= R_CHK;
+                if (bcnt == len_m1) rxs <= R_CHK;
             end
             R_CHK: if (rx_valid) begin
-                if (sum_next != 8'd0 || (typ != 8'h{data:x} && typ != 8'h{data_last:x}) || !len_ok) begin
+                chk_ok <= sum_next == 8'd0;
+                rxs <= R_DECIDE;
+            end
+            R_DECIDE: begin
+                if (!chk_ok || (typ != 8'h{data:x} && typ != 8'h{data_last:x}) || !len_ok) begin
                     reply_pending <= 1'b1;
                     reply_typ <= 8'h{nak:x};
-                    reply_code <= (sum_next != 8'd0) ? 8'd{e_chk} : (typ != 8'h{data:x} && typ != 8'h{data_last:x}) ? 8'd{e_typ} : 8'd{e_len};
+                    reply_code <= !chk_ok ? 8'd{e_chk} : (typ != 8'h{data:x} && typ != 8'h{data_last:x}) ? 8'd{e_typ} : 8'd{e_len};
                     err_pulse <= 1'b1;
                     rxs <= R_SYNC;
                 end else begin
@@ -322,9 +333,12 @@ always @(posedge clock) begin
                     rxs <= R_FREAD;
                 end
             end
-            R_FREAD: rxs <= R_FSEND;
+            R_FREAD: begin
+                fwd_last <= fwd == wcount - 7'd1;
+                rxs <= R_FSEND;
+            end
             default: if (s_ready) begin
-                if (fwd == wcount - 7'd1) begin
+                if (fwd_last) begin
                     reply_pending <= 1'b1;
                     reply_typ <= 8'h{ack:x};
                     ok_pulse <= 1'b1;
@@ -449,24 +463,27 @@ impl Component for HostLink {
             }
             rs::CHK => {
                 if rxv {
-                    let bad_type =
-                        o.typ != proto::DATA as i128 && o.typ != proto::DATA_LAST as i128;
-                    if sum_next != 0 || bad_type || !HostLink::len_ok(&o) {
-                        s.reply_pending = true;
-                        s.reply_typ = proto::NAK as i128;
-                        s.reply_code = if sum_next != 0 {
-                            proto::ERR_CHECKSUM
-                        } else if bad_type {
-                            proto::ERR_TYPE
-                        } else {
-                            proto::ERR_LENGTH
-                        } as i128;
-                        s.err_pulse = true;
-                        s.rs = rs::SYNC;
+                    s.chk_ok = sum_next == 0;
+                    s.rs = rs::DECIDE;
+                }
+            }
+            rs::DECIDE => {
+                let bad_type = o.typ != proto::DATA as i128 && o.typ != proto::DATA_LAST as i128;
+                if !o.chk_ok || bad_type || !HostLink::len_ok(&o) {
+                    s.reply_pending = true;
+                    s.reply_typ = proto::NAK as i128;
+                    s.reply_code = if !o.chk_ok {
+                        proto::ERR_CHECKSUM
+                    } else if bad_type {
+                        proto::ERR_TYPE
                     } else {
-                        s.fwd = 0;
-                        s.rs = rs::FREAD;
-                    }
+                        proto::ERR_LENGTH
+                    } as i128;
+                    s.err_pulse = true;
+                    s.rs = rs::SYNC;
+                } else {
+                    s.fwd = 0;
+                    s.rs = rs::FREAD;
                 }
             }
             rs::FREAD => s.rs = rs::FSEND,

@@ -319,14 +319,17 @@ wire is_lm = tag_in == 2'd{tlm};
 wire is_sld = tag_in == 2'd{tsld};
 wire is_slnv = tag_in == 2'd{tslnv};
 wire signed [{scm}:0] ps_lm = ps_in[{scm}:0];
-wire signed [{scm}:0] rm_new = (newblk || ps_lm > rm) ? ps_lm : rm;
+// LM - RM in one subtraction: its sign picks RM' and it is D = RM' - RM when LM is the new max
+wire signed [{sc}:0] lm_raw = {psl_ext} - {rm_ext};
+wire lm_up = newblk || !lm_raw[{sc}];
+wire signed [{scm}:0] rm_new = lm_up ? ps_lm : rm;
 wire [{rdm}:0] rd_t = tb ? rd1 : rd0;
 wire signed [{rnvm}:0] rdata_t = tb ? rnv1$rdata : rnv0$rdata;
 wire dividing = dv_state != 2'd0;
 wire [{abm}:0] tile_addr = is_sld ? {ab}'d0 : {fn_a};
 /* verilator lint_off UNUSEDSIGNAL */ // D = RM' - RM fits its low {diff} bits; the top bits of
 // the rounded rescale product are those of the product
-wire signed [{sc}:0] d_sub = {rmn_ext} - {rm_ext};
+wire signed [{sc}:0] d_sub = lm_up ? lm_raw : {sc1}'sd0;
 wire signed [{rspm}:0] a_round = (rs_mul$p + {rsp}'sd{half}) >>> {fx};
 /* verilator lint_on UNUSEDSIGNAL */
 wire signed [{rnvm}:0] result = m2_first ? {m2v_ext} : {m2v_ext} + a_round[{rnvm}:0];
@@ -455,7 +458,8 @@ end
             tlm = tag::LM,
             tsld = tag::SLD,
             tslnv = tag::SLNV,
-            rmn_ext = format!("$signed({})", sresize("rm_new", w.score, w.score + 1)),
+            psl_ext = format!("$signed({})", sresize("ps_lm", w.score, w.score + 1)),
+            sc1 = w.score + 1,
             rm_ext = format!("$signed({})", sresize("rm", w.score, w.score + 1)),
             half = 1u128 << (fx - 1),
             rd_ext = zext("rd_t", w.rd, w.rnv),
