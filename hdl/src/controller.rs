@@ -270,8 +270,8 @@ impl Controller {
             rel: cfg.rows.max(cfg.cols) + 2,
             // from a tile's last command to the 1D units' last write: the command register
             // (1), feeders (2), PE stages (3), the row and column skews (R + C), the rescale
-            // pipeline (4), and margin
-            flush: cfg.rows + cfg.cols + 13,
+            // pipeline (5), and margin
+            flush: cfg.rows + cfg.cols + 14,
             fw_,
             plan,
         };

@@ -79,14 +79,15 @@ impl Logic for Fifo {
 reg [{w}:0] mem [0:{dm}];
 reg [{ab}:0] wp;
 reg [{ab}:0] rp;
-wire [{ab}:0] count = wp - rp;
-wire full = count == {ab1}'d{depth};
-wire push = s_valid && !full;
-wire pop = m_ready && m_valid;
-reg [{fbm}:0] free_r; // depth - count, kept in a register
+// the free count (depth - (wp - rp)) and the empty/full flags are kept in registers
+reg [{fbm}:0] free_r;
+reg nonempty;
+reg notfull;
+wire push = s_valid && notfull;
+wire pop = m_ready && nonempty;
 always @(*) begin
-    m_valid = count != {ab1}'d0;
-    s_ready = !full;
+    m_valid = nonempty;
+    s_ready = notfull;
     {{m_last, m_data}} = mem[rp[{abm}:0]];
     free = free_r;
 end
@@ -95,14 +96,23 @@ always @(posedge clock) begin
         wp <= {ab1}'d0;
         rp <= {ab1}'d0;
         free_r <= {depth_w}'d{depth};
+        nonempty <= 1'b0;
+        notfull <= 1'b1;
     end else begin
         if (push) begin
             mem[wp[{abm}:0]] <= {{s_last, s_data}};
             wp <= wp + {ab1}'d1;
         end
         if (pop) rp <= rp + {ab1}'d1;
-        if (push && !pop) free_r <= free_r - {depth_w}'d1;
-        else if (pop && !push) free_r <= free_r + {depth_w}'d1;
+        if (push && !pop) begin
+            free_r <= free_r - {depth_w}'d1;
+            nonempty <= 1'b1;
+            notfull <= free_r != {depth_w}'d1;
+        end else if (pop && !push) begin
+            free_r <= free_r + {depth_w}'d1;
+            nonempty <= free_r != {depth_w}'d{depthm1};
+            notfull <= 1'b1;
+        end
     end
 end
 "#,
@@ -113,6 +123,7 @@ end
             depth = self._depth,
             depth_w = fb,
             fbm = fb - 1,
+            depthm1 = self._depth - 1,
         ))
     }
 }

@@ -240,8 +240,6 @@ reg err_pulse;
 wire len_ok = len != 16'd0 && len[2:0] == 3'd0 && len <= 16'd{maxlen};
 wire [7:0] sum_next = sum + rx_data;
 wire takes_out = !ts && !reply_pending && m_valid;
-wire [7:0] out_sum = 8'd{out_hdr} + m_data[7:0] + m_data[15:8] + m_data[23:16] + m_data[31:24]
-    + m_data[39:32] + m_data[47:40] + m_data[55:48] + m_data[63:56] + {{7'd0, m_last}};
 reg [7:0] t_byte;
 always @(*) begin
     case (ti)
@@ -365,9 +363,10 @@ always @(posedge clock) begin
                 t_typ <= m_last ? 8'h{out_last:x} : 8'h{out:x};
                 t_word <= m_data;
                 tn <= 4'd13;
-                t_sum <= out_sum;
+                t_sum <= 8'd{out_hdr} + {{7'd0, m_last}}; // the data bytes are added as they go out
             end
         end else if (tx_ready) begin
+            if (tn == 4'd13 && ti >= 4'd4 && ti <= 4'd11) t_sum <= t_sum + t_byte;
             if (ti == tn - 4'd1) ts <= 1'b0;
             else ti <= ti + 4'd1;
         end
@@ -519,10 +518,13 @@ impl Component for HostLink {
                 s.t_typ = if last { proto::OUT_LAST } else { proto::OUT } as i128;
                 s.t_word = w as i128;
                 s.tn = 13;
-                let bytes: i128 = (0..8).map(|k| ((w >> (8 * k)) & 0xff) as i128).sum();
-                s.t_sum = (proto::OUT as i128 + 8 + bytes + last as i128) & 0xff;
+                // the data bytes are added to the checksum as they go out
+                s.t_sum = (proto::OUT as i128 + 8 + last as i128) & 0xff;
             }
         } else if self.tx_ready.on() {
+            if o.tn == 13 && (4..=11).contains(&o.ti) {
+                s.t_sum = (o.t_sum + ((o.t_word >> (8 * (o.ti - 4))) & 0xff)) & 0xff;
+            }
             if o.ti == o.tn - 1 {
                 s.ts = 0;
             } else {

@@ -5,10 +5,11 @@
 //!   (`rm_out`/`rm_vout`, next cycle) and PRM = exp(RM - RM') starts on the unit's own exp
 //!   sequence (exp_degree + 3 cycles, `exp_step` on a `mul_bits` multiplier);
 //! - SLD: RD = SLD + rescale(RD, PRM); SLNV (the f-th after SLD): RNV[f] = SLNV + rescale(RNV[f],
-//!   PRM) (on a block's first tile, RD = SLD and RNV[f] = SLNV). One per cycle, two pipeline
-//!   stages: the rescale product is registered, the sum written back the next cycle.
+//!   PRM) (on a block's first tile, RD = SLD and RNV[f] = SLNV). One per cycle, four pipeline
+//!   stages: RNV[f] is read into a register, the operands are registered, the rescale product
+//!   is registered, the sum is written back.
 //! - `div_start` with `div_f` and `div_bank`: AV[f] = RNV[f] / RD of that bank on the iterative
-//!   divider; the result comes out on `av` with an `av_valid` pulse out_bits + 5 cycles later
+//!   divider; the result comes out on `av` with an `av_valid` pulse out_bits + 6 cycles later
 //!   (`div_busy` meanwhile).
 //! RNV and RD are double-buffered by query block: `blk_start` makes the next LM start a new
 //! block in the other bank, so the divisions of one block overlap the tiles of the next.
@@ -27,8 +28,10 @@ use rust_hdl::core::prelude::*;
 mod dv {
     pub const IDLE: u32 = 0;
     pub const READ: u32 = 1;
-    pub const START: u32 = 2;
-    pub const WAIT: u32 = 3;
+    /// RNV[f] is out of the RAM and into its output register.
+    pub const RQ: u32 = 2;
+    pub const START: u32 = 3;
+    pub const WAIT: u32 = 4;
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -82,6 +85,11 @@ struct State {
     a_f: i128,
     a_v: i128,
     a_op: i128,
+    /// The RNV RAMs' read data, registered (a block RAM is slow to its output).
+    rq: [i128; 2],
+    /// A rescale arriving (its RNV operand is in the RAMs' output registers a cycle later).
+    b: Stage,
+    b_rd: i128,
     m: [Stage; 2],
     rd: i128,
     dv_state: u32,
@@ -227,12 +235,6 @@ impl Logic for SoftmaxUnit {
         self.xs.prod.set(s.eprod_q);
         s.seq.drive(&mut self.xs);
         let is_sld = self.tag_in.get() == tag::SLD;
-        let (rd_t, rdata_t) = if s.tb {
-            (s.rd1, self.rnv1.rdata.get())
-        } else {
-            (s.rd, self.rnv0.rdata.get())
-        };
-        let _ = (rd_t, rdata_t);
         self.rs_mul.a.set(s.a_op);
         self.rs_mul.b.set(s.prm);
         self.rs_mul.clock.set(self.clock.get());
@@ -258,13 +260,8 @@ impl Logic for SoftmaxUnit {
         self.div.clock.set(self.clock.get());
         self.div.rst.set(self.rst.get());
         self.div.start.set_bool(s.dv_state == dv::START);
-        let (rd_d, rdata_d) = if s.dvb {
-            (s.rd1, self.rnv1.rdata.get())
-        } else {
-            (s.rd, self.rnv0.rdata.get())
-        };
-        self.div.num.set(rdata_d);
-        self.div.den.set(rd_d);
+        self.div.num.set(s.rq[s.dvb as usize]);
+        self.div.den.set(if s.dvb { s.rd1 } else { s.rd });
     }
 
     fn connect(&mut self) {
@@ -300,6 +297,12 @@ reg a_first;
 reg [{abm}:0] a_f;
 reg signed [{psm}:0] a_v;
 reg signed [{rnvm}:0] a_op;
+reg signed [{rnvm}:0] rq0;
+reg signed [{rnvm}:0] rq1;
+reg b_valid, b_dst_rd, b_bank, b_first;
+reg [{abm}:0] b_f;
+reg signed [{psm}:0] b_v;
+reg signed [{rnvm}:0] b_rd;
 reg m1_valid, m1_dst_rd, m1_bank, m1_first;
 reg [{abm}:0] m1_f;
 reg signed [{psm}:0] m1_v;
@@ -313,7 +316,7 @@ reg signed [{mbm}:0] emux_a;
 reg signed [{mbm}:0] emux_b;
 reg [{rdm}:0] rd0;
 reg [{rdm}:0] rd1;
-reg [1:0] dv_state;
+reg [2:0] dv_state;
 reg [{abm}:0] dv_f;
 wire is_lm = tag_in == 2'd{tlm};
 wire is_sld = tag_in == 2'd{tsld};
@@ -324,8 +327,7 @@ wire signed [{sc}:0] lm_raw = {psl_ext} - {rm_ext};
 wire lm_up = newblk || !lm_raw[{sc}];
 wire signed [{scm}:0] rm_new = lm_up ? ps_lm : rm;
 wire [{rdm}:0] rd_t = tb ? rd1 : rd0;
-wire signed [{rnvm}:0] rdata_t = tb ? rnv1$rdata : rnv0$rdata;
-wire dividing = dv_state != 2'd0;
+wire dividing = dv_state != 3'd0;
 wire [{abm}:0] tile_addr = is_sld ? {ab}'d0 : {fn_a};
 /* verilator lint_off UNUSEDSIGNAL */ // D = RM' - RM fits its low {diff} bits; the top bits of
 // the rounded rescale product are those of the product
@@ -361,10 +363,10 @@ always @(*) begin
     rnv1$wdata = result;
     div$clock = clock;
     div$rst = rst;
-    div$start = dv_state == 2'd2;
-    div$num = dvb ? rnv1$rdata : rnv0$rdata;
+    div$start = dv_state == 3'd3;
+    div$num = dvb ? rq1 : rq0;
     div$den = dvb ? rd1 : rd0;
-    div_busy = dv_state != 2'd0;
+    div_busy = dv_state != 3'd0;
 end
 always @(posedge clock) begin
     if (rst) begin
@@ -374,11 +376,21 @@ always @(posedge clock) begin
         rm_vout <= 1'b0;
         es <= {esb}'d0;
         a_valid <= 1'b0;
+        b_valid <= 1'b0;
         m1_valid <= 1'b0;
         m2_valid <= 1'b0;
-        dv_state <= 2'd0;
+        dv_state <= 3'd0;
         av_valid <= 1'b0;
     end else begin
+        rq0 <= rnv0$rdata;
+        rq1 <= rnv1$rdata;
+        a_valid <= b_valid;
+        a_dst_rd <= b_dst_rd;
+        a_bank <= b_bank;
+        a_first <= b_first;
+        a_f <= b_f;
+        a_v <= b_v;
+        a_op <= b_dst_rd ? b_rd : (b_bank ? rq1 : rq0);
         eprod_q <= exp_mul$p;
         ea_q <= emux_a;
         eb_q <= emux_b;
@@ -396,7 +408,7 @@ always @(posedge clock) begin
         m2_v <= m1_v;
         rm_vout <= 1'b0;
         av_valid <= 1'b0;
-        a_valid <= 1'b0;
+        b_valid <= 1'b0;
         if (is_lm) begin
             first <= newblk;
             newblk <= 1'b0;
@@ -406,21 +418,20 @@ always @(posedge clock) begin
             rm_vout <= 1'b1;
         end
 {seq_step}        if (is_sld) begin
-            a_valid <= 1'b1;
-            a_dst_rd <= 1'b1;
-            a_bank <= tb;
-            a_first <= first;
-            a_v <= ps_in;
-            a_op <= $signed({rd_ext});
+            b_valid <= 1'b1;
+            b_dst_rd <= 1'b1;
+            b_bank <= tb;
+            b_first <= first;
+            b_v <= ps_in;
+            b_rd <= $signed({rd_ext});
             f_cnt <= {fb}'d0;
         end else if (is_slnv) begin
-            a_valid <= 1'b1;
-            a_dst_rd <= 1'b0;
-            a_bank <= tb;
-            a_first <= first;
-            a_f <= {fc_a};
-            a_v <= ps_in;
-            a_op <= rdata_t;
+            b_valid <= 1'b1;
+            b_dst_rd <= 1'b0;
+            b_bank <= tb;
+            b_first <= first;
+            b_f <= {fc_a};
+            b_v <= ps_in;
             f_cnt <= f_next;
         end
         if (blk_start) newblk <= 1'b1;
@@ -429,17 +440,19 @@ always @(posedge clock) begin
             else rd0 <= result[{rdm}:0];
         end
         if (div_start) begin
-            dv_state <= 2'd1;
+            dv_state <= 3'd1;
             dv_f <= div_f;
             dvb <= div_bank;
-        end else if (dv_state == 2'd1) begin
-            dv_state <= 2'd2;
-        end else if (dv_state == 2'd2) begin
-            dv_state <= 2'd3;
-        end else if (dv_state == 2'd3 && div$done) begin
+        end else if (dv_state == 3'd1) begin
+            dv_state <= 3'd2;
+        end else if (dv_state == 3'd2) begin
+            dv_state <= 3'd3;
+        end else if (dv_state == 3'd3) begin
+            dv_state <= 3'd4;
+        end else if (dv_state == 3'd4 && div$done) begin
             av <= div$q;
             av_valid <= 1'b1;
-            dv_state <= 2'd0;
+            dv_state <= 3'd0;
         end
     end
 end
@@ -516,12 +529,8 @@ impl Component for SoftmaxUnit {
             b.v + numerics::rescale_round(self.rs_mul.p.get(), &self._n)
         };
         let tg = self.tag_in.get();
-        let is_sld = tg == tag::SLD;
-        let (rd_t, rdata_t) = if o.tb {
-            (o.rd1, self.rnv1.rdata.get())
-        } else {
-            (o.rd, self.rnv0.rdata.get())
-        };
+        let rd_t = if o.tb { o.rd1 } else { o.rd };
+        let rdata = [self.rnv0.rdata.get(), self.rnv1.rdata.get()];
         self.exp_mul.tick();
         self.xs.tick();
         self.rs_mul.tick();
@@ -536,6 +545,7 @@ impl Component for SoftmaxUnit {
             s.rm_vout = false;
             s.seq.es = 0;
             s.a_valid = false;
+            s.b.valid = false;
             s.m = [Stage::default(); 2];
             s.dv_state = dv::IDLE;
             s.av_valid = false;
@@ -543,7 +553,19 @@ impl Component for SoftmaxUnit {
         }
         s.rm_vout = false;
         s.av_valid = false;
-        s.a_valid = false;
+        s.rq = rdata;
+        s.a_valid = o.b.valid;
+        s.a_dst_rd = o.b.dst_rd;
+        s.a_bank = o.b.bank;
+        s.a_first = o.b.first;
+        s.a_f = o.b.f;
+        s.a_v = o.b.v;
+        s.a_op = if o.b.dst_rd {
+            o.b_rd
+        } else {
+            o.rq[o.b.bank as usize]
+        };
+        s.b.valid = false;
         if tg == tag::LM {
             s.first = o.newblk;
             s.newblk = false;
@@ -579,23 +601,22 @@ impl Component for SoftmaxUnit {
             s.prm = v;
         }
         let f_next = wrap(o.f_cnt + 1, w.fb, false);
-        if tg == tag::SLD {
-            s.a_valid = true;
-            s.a_dst_rd = true;
-            s.a_bank = o.tb;
-            s.a_first = o.first;
-            s.a_v = self.ps_in.get();
-            s.a_op = if is_sld { rd_t } else { rdata_t };
-            s.f_cnt = 0;
-        } else if tg == tag::SLNV {
-            s.a_valid = true;
-            s.a_dst_rd = false;
-            s.a_bank = o.tb;
-            s.a_first = o.first;
-            s.a_f = o.f_cnt;
-            s.a_v = self.ps_in.get();
-            s.a_op = rdata_t;
-            s.f_cnt = f_next;
+        if tg == tag::SLD || tg == tag::SLNV {
+            let sld = tg == tag::SLD;
+            s.b = Stage {
+                valid: true,
+                dst_rd: sld,
+                bank: o.tb,
+                first: o.first,
+                f: if sld { o.b.f } else { o.f_cnt },
+                v: self.ps_in.get(),
+            };
+            if sld {
+                s.b_rd = rd_t;
+                s.f_cnt = 0;
+            } else {
+                s.f_cnt = f_next;
+            }
         }
         if self.blk_start.on() {
             s.newblk = true;
@@ -612,6 +633,8 @@ impl Component for SoftmaxUnit {
             s.dv_f = self.div_f.get();
             s.dvb = self.div_bank.on();
         } else if o.dv_state == dv::READ {
+            s.dv_state = dv::RQ;
+        } else if o.dv_state == dv::RQ {
             s.dv_state = dv::START;
         } else if o.dv_state == dv::START {
             s.dv_state = dv::WAIT;
