@@ -124,10 +124,22 @@ pub fn prescale(d: u128, sc: ScaleConst, n: &Numerics) -> u64 {
     prescale_round(lo, ovf, n)
 }
 
-/// The first half of [`prescale`] (a clock stage in the hardware): w = D * 2^(left + 1 - shift)
-/// as its low `mant_bits + 1` bits and whether any higher bit is set.
+/// The shift of [`prescale`]: w = D * 2^(left + 1 - shift) as its low `mant_bits + 1` bits and
+/// whether any higher bit is set. The hardware does it in two clock stages:
+/// [`prescale_coarse`] then [`prescale_fine`].
 pub fn prescale_shift(d: u128, shift: u32, n: &Numerics) -> (u64, bool) {
-    let w = (d << (n.scale_left + 1)) >> shift;
+    prescale_fine(prescale_coarse(d, shift, n), shift, n)
+}
+
+/// D * 2^(left + 1) shifted right by the multiple of 4 in `shift`.
+pub fn prescale_coarse(d: u128, shift: u32, n: &Numerics) -> u128 {
+    (d << (n.scale_left + 1)) >> (shift & !3)
+}
+
+/// The rest of the shift (`shift` mod 4) of a [`prescale_coarse`] value, split as in
+/// [`prescale_shift`].
+pub fn prescale_fine(pre: u128, shift: u32, n: &Numerics) -> (u64, bool) {
+    let w = pre >> (shift & 3);
     let lo = w & ((1u128 << (n.mant_bits + 1)) - 1);
     (lo as u64, w >> (n.mant_bits + 1) != 0)
 }

@@ -1,8 +1,9 @@
 //! `exp_step`: the arithmetic of one step of exp(-D c) = 2^-z, shared by the 2D PEs and the 1D
 //! units, which sequence it on their own multiplier (see `numerics` for the formulas):
-//! - `w_lo, w_ovf = prescale_shift(d)` then `dn = prescale_round(lo, ovf)`: D * 2^(left -
+//! - `w_pre = prescale_coarse(d)` then `dn = prescale_round(prescale_fine(pre))`: D * 2^(left -
 //!   sc_shift), rounded, saturated to the mantissa width, in two halves (a clock stage
-//!   between them in the sequencers);
+//!   between them in the sequencers: the shift by the multiple of 4 in sc_shift, then the
+//!   rest of the shift and the rounding);
 //! - `z = z_round(prod)`: the multiplier's dn * mant, rounded and saturated (exp input);
 //! - `p_next = horner_round(prod) + a[k]`: one Horner step on the multiplier's p * f;
 //! - `sln = exp_finish(p, zi)`: clamp to [0, 1] and shift by z's integer part, rounded.
@@ -20,10 +21,8 @@ use rust_hdl::core::prelude::*;
 pub struct ExpStep {
     pub d: Sig,
     pub sc_shift: Sig,
-    pub w_lo: Sig,
-    pub w_ovf: Sig,
-    pub lo: Sig,
-    pub ovf: Sig,
+    pub w_pre: Sig,
+    pub pre: Sig,
     pub dn: Sig,
     pub prod: Sig,
     pub z: Sig,
@@ -43,6 +42,12 @@ pub fn k_bits(degree: u32) -> u32 {
     crate::config::ubits(degree as u128 + 2)
 }
 
+/// Width of the prescale's working value D * 2^(left + 1) (the coarse-shifted register).
+pub fn pre_bits(cfg: &Config) -> u32 {
+    let d = cfg.derived();
+    d.diff_bits + Numerics::from_derived(cfg, &d).scale_left + 1
+}
+
 impl ExpStep {
     pub fn new(cfg: &Config) -> ExpStep {
         let d = cfg.derived();
@@ -51,10 +56,8 @@ impl ExpStep {
         ExpStep {
             d: Sig::input(d.diff_bits),
             sc_shift: Sig::input(d.scale_shift_bits),
-            w_lo: Sig::output(d.scale_mant_bits + 1),
-            w_ovf: Sig::output(1),
-            lo: Sig::input(d.scale_mant_bits + 1),
-            ovf: Sig::input(1),
+            w_pre: Sig::output(pre_bits(cfg)),
+            pre: Sig::input(pre_bits(cfg)),
             dn: Sig::output(d.scale_mant_bits),
             prod: Sig::input_s(2 * mb),
             z: Sig::output(d.z_bits),
@@ -73,11 +76,11 @@ impl ExpStep {
 impl Logic for ExpStep {
     fn update(&mut self) {
         let n = &self._n;
-        let (lo, ovf) = numerics::prescale_shift(self.d.bits(), self.sc_shift.bits() as u32, n);
-        self.w_lo.set(lo as i128);
-        self.w_ovf.set_bool(ovf);
-        self.dn
-            .set(numerics::prescale_round(self.lo.bits() as u64, self.ovf.on(), n) as i128);
+        let shift = self.sc_shift.bits() as u32;
+        self.w_pre
+            .set(numerics::prescale_coarse(self.d.bits(), shift, n) as i128);
+        let (lo, ovf) = numerics::prescale_fine(self.pre.bits(), shift, n);
+        self.dn.set(numerics::prescale_round(lo, ovf, n) as i128);
         self.z.set(numerics::z_round(self.prod.bits(), n) as i128);
         let k = (self.k.bits() as usize).min(n.coeffs.len() - 1);
         self.p_next
@@ -117,15 +120,20 @@ impl Logic for ExpStep {
 localparam [{mm}:0] DN_MAX = {mant}'h{dnmax:x};
 localparam [{zm}:0] Z_SAT = {zb}'h{zsat:x};
 localparam signed [{mbm}:0] ONE = {one};
-wire [{pwm}:0] pre_w = {{d, {l1}'d0}} >> sc_shift;
-always @(*) w_lo = {w_lo_expr};
-always @(*) w_ovf = {w_ovf_expr};
+always @(*) w_pre = {{d, {l1}'d0}} >> {coarse};
+wire [{pwm}:0] pre_w = pre >> {fine};
+wire [{mant}:0] lo = {w_lo_expr};
+wire ovf = {w_ovf_expr};
 /* verilator lint_off UNUSEDSIGNAL */ // (lo + 1) / 2 keeps bits {mant}:1
 wire [{mant}:0] lo_inc = lo + {mant1}'d1;
 /* verilator lint_on UNUSEDSIGNAL */
 always @(*) dn = (ovf || lo == {mant1}'h{all:x}) ? DN_MAX : lo_inc[{mant}:1];
+/* verilator lint_off UNUSEDSIGNAL */ // z_r's high bits matter only below saturation
 wire [{pb}:0] z_r = ({{1'b0, prod}} + {pb1}'h{zhalf:x}) >> {zw};
-always @(*) z = (z_r > {zsat_ext}) ? Z_SAT : z_r[{zm}:0];
+/* verilator lint_on UNUSEDSIGNAL */
+// z_r > Z_SAT, decided on prod itself (a compare beside the rounding adder, not after it)
+wire z_big = {z_big};
+always @(*) z = z_big ? Z_SAT : z_r[{zm}:0];
 /* verilator lint_off UNUSEDSIGNAL */ // the rounded product keeps its low {mb} bits
 wire signed [{pb}:0] h_r = ($signed({{prod[{pbm}], prod}}) + {pb1}'sh{hhalf:x}) >>> {zf};
 /* verilator lint_on UNUSEDSIGNAL */
@@ -152,6 +160,16 @@ always @(*) sln = s2[{fx}:0];
             one = slit(mb, 1i128 << fx),
             pwm = pw - 1,
             l1 = l + 1,
+            coarse = if self.sc_shift.width() > 2 {
+                format!("{{sc_shift[{}:2], 2'b00}}", self.sc_shift.width() - 1)
+            } else {
+                "0".to_string()
+            },
+            fine = if self.sc_shift.width() >= 2 {
+                "sc_shift[1:0]".to_string()
+            } else {
+                "sc_shift".to_string()
+            },
             w_lo_expr = if pw > mant + 1 {
                 format!("pre_w[{mant}:0]")
             } else {
@@ -166,7 +184,15 @@ always @(*) sln = s2[{fx}:0];
             all = (1u128 << (mant + 1)) - 1,
             pbm = pb - 1,
             zhalf = 1u128 << (zw - 1),
-            zsat_ext = crate::kit::zext("Z_SAT", zb, pb + 1),
+            z_big = {
+                // round(prod / 2^zw) > z_sat  <=>  prod >= (z_sat + 1) * 2^zw - 2^(zw - 1)
+                let lim = ((n.z_sat as u128 + 1) << zw) - (1u128 << (zw - 1));
+                if lim >> pb != 0 {
+                    "1'b0".to_string()
+                } else {
+                    format!("prod >= {pb}'h{lim:x}")
+                }
+            },
             pb1 = pb + 1,
             hhalf = 1u128 << (zf - 1),
             adeg = slit(mb, n.coeffs[deg] as i128),
@@ -195,7 +221,7 @@ pub mod es {
 /// multiplier). The owner registers the multiplier's operands and its product, so a product is
 /// ready two cycles after its operands are presented:
 /// - start edge: `dq` = the difference D (from the owner);
-/// - SHIFT: (`lo`, `ovf`) = prescale_shift(dq); ROUND: `dn` = prescale_round(lo, ovf);
+/// - SHIFT: `pre` = prescale_coarse(dq); ROUND: `dn` = prescale_round(prescale_fine(pre));
 /// - ZOP: operands (dn, mant); ZWAIT; Z: `z` = z_round(prod_q), `p` = a_d;
 /// - d Horner steps, each HOP: operands (p, f); HWAIT; HUPD: `p` = horner_round(prod_q) + a_k
 ///   (k = `hk`, from d - 1 down to 0);
@@ -208,8 +234,7 @@ pub struct ExpSeq {
     pub es: u32,
     pub hk: u32,
     pub dq: i128,
-    pub lo: i128,
-    pub ovf: bool,
+    pub pre: i128,
     pub dn: i128,
     pub z: i128,
     pub p: i128,
@@ -239,8 +264,7 @@ impl ExpSeq {
     /// `prod` with its registered product).
     pub fn drive(&self, xs: &mut ExpStep) {
         xs.d.set(self.dq);
-        xs.lo.set(self.lo);
-        xs.ovf.set_bool(self.ovf);
+        xs.pre.set(self.pre);
         xs.k.set(self.hk as i128);
         xs.p.set(self.p);
         xs.zi.set(self.z >> xs._n.z_frac);
@@ -258,8 +282,7 @@ impl ExpSeq {
         }
         match self.es {
             es::SHIFT => {
-                n.lo = xs.w_lo.get();
-                n.ovf = xs.w_ovf.on();
+                n.pre = xs.w_pre.get();
                 n.es = es::ROUND;
             }
             es::ROUND => {
@@ -300,10 +323,10 @@ impl ExpStep {
     /// exp_step instance).
     pub fn seq_decls(&self) -> String {
         format!(
-            "reg [3:0] es;\nreg [{}:0] hk;\nreg [{}:0] dq;\nreg [{}:0] lo_q;\nreg ovf_q;\nreg [{}:0] dn;\nreg [{}:0] z;\nreg signed [{}:0] p;\n",
+            "reg [3:0] es;\nreg [{}:0] hk;\nreg [{}:0] dq;\nreg [{}:0] pre_q;\nreg [{}:0] dn;\nreg [{}:0] z;\nreg signed [{}:0] p;\n",
             self.k.width() - 1,
             self.d.width() - 1,
-            self.lo.width() - 1,
+            self.pre.width() - 1,
             self.dn.width() - 1,
             self.z.width() - 1,
             self._mul_bits - 1
@@ -314,7 +337,7 @@ impl ExpStep {
     /// `always @(*)`).
     pub fn seq_wiring(&self) -> String {
         format!(
-            "    xs$d = dq;\n    xs$lo = lo_q;\n    xs$ovf = ovf_q;\n    xs$k = hk;\n    xs$p = p;\n    xs$zi = z[{}:{}];\n",
+            "    xs$d = dq;\n    xs$pre = pre_q;\n    xs$k = hk;\n    xs$p = p;\n    xs$zi = z[{}:{}];\n",
             self.z.width() - 1,
             self._n.z_frac
         )
@@ -356,8 +379,7 @@ impl ExpStep {
             es <= 4'd{shift};
         end else case (es)
             4'd{shift}: begin
-                lo_q <= xs$w_lo;
-                ovf_q <= xs$w_ovf;
+                pre_q <= xs$w_pre;
                 es <= 4'd{round};
             end
             4'd{round}: begin
@@ -421,7 +443,7 @@ impl Component for ExpStep {
     fn kind(&self) -> String {
         "exp_step".into()
     }
-    leaf_ports!(d, sc_shift, w_lo, w_ovf, lo, ovf, dn, prod, z, k, p_next, p_first, p, zi, sln);
+    leaf_ports!(d, sc_shift, w_pre, pre, dn, prod, z, k, p_next, p_first, p, zi, sln);
     fn tick(&mut self) {}
 }
 
@@ -450,6 +472,7 @@ mod tests {
     fn stimulus(cfg: &Config, seed: u64) -> Vec<Vec<i128>> {
         let leaf = ExpStep::new(cfg);
         let (ins, _) = io_ports(&leaf);
+        let prod = ins.iter().position(|&(_, n)| n == "prod").unwrap();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let mut rows = vec![];
         let widths: Vec<(u32, bool)> = ins
@@ -475,7 +498,7 @@ mod tests {
             // Half of the vectors in the operating range: small shifts, positive products.
             if rng.gen_bool(0.5) {
                 row[1] = rng.gen_range(0..8);
-                row[2] = rng.gen_range(0..(1i128 << (2 * cfg.mul_bits - 3)));
+                row[prod] = rng.gen_range(0..(1i128 << (2 * cfg.mul_bits - 3)));
             }
             rows.push(row);
         }
@@ -509,9 +532,8 @@ mod tests {
                 sim.set("d", d as i128);
                 sim.set("sc_shift", sc.shift as i128);
                 sim.settle();
-                let (lo, ovf) = (sim.get("w_lo"), sim.get("w_ovf"));
-                sim.set("lo", lo);
-                sim.set("ovf", ovf);
+                let pre = sim.get("w_pre");
+                sim.set("pre", pre);
                 sim.settle();
                 let dn = sim.get("dn");
                 sim.set("prod", dn * sc.mant as i128);
