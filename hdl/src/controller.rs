@@ -180,6 +180,7 @@ struct State {
     /// The commands issued to the feeders, registered (a cycle after the tile time `t`).
     iss: Iss,
     // counters
+    busy1d_inc: i128,
     cycles: i128,
     busy2d: i128,
     busy1d: i128,
@@ -520,16 +521,19 @@ impl Component for Controller {
             if (o.ds == ds::SPACE && free < k.och as i128) || (o.is == is::TRAIL && free == 0) {
                 s.stall_out = wrap(o.stall_out + 1, cw);
             }
-            if o.ds == ds::WAIT {
-                s.busy1d = wrap(o.busy1d + 1, cw);
-            }
-            if o.is == is::RUN && o.t == k.plan.period(o.e as usize, o.f as usize) as i128 - 1 {
+            // the 1D count adds a registered increment (a division cycle and a tile's tally)
+            let tile_end =
+                o.is == is::RUN && o.t == k.plan.period(o.e as usize, o.f as usize) as i128 - 1;
+            s.busy1d_inc = (o.ds == ds::WAIT) as i128
+                + if tile_end {
+                    k.plan.busy_1d(o.e as usize, o.f as usize) as i128
+                } else {
+                    0
+                };
+            s.busy1d = wrap(o.busy1d + o.busy1d_inc, cw);
+            if tile_end {
                 s.busy2d = wrap(
                     o.busy2d + k.plan.busy_2d(o.e as usize, o.f as usize) as i128,
-                    cw,
-                );
-                s.busy1d = wrap(
-                    o.busy1d + k.plan.busy_1d(o.e as usize, o.f as usize) as i128,
                     cw,
                 );
             }
@@ -564,6 +568,7 @@ impl Component for Controller {
                         s.cycles = 0;
                         s.busy2d = 0;
                         s.busy1d = 0;
+                        s.busy1d_inc = 0;
                         s.stall_in = 0;
                         s.stall_out = 0;
                         s.trail_done = false;
@@ -930,6 +935,7 @@ reg [7:0] rel_q_cnt;
 reg [{cbm}:0] c_cycles, c_busy2d, c_busy1d, c_stall_in, c_stall_out;
 reg err_q;
 reg [7:0] err_code_q;
+reg [{cbm}:0] busy1d_inc;
 {phase_regs}reg [{twm}:0] period_m1; // the tile's last t
 reg is_last_tile; // is_m0 + R >= M (registered; is_m0 changes a tile before it is used)
 reg is_last_blk; // is_p0 + C >= P (likewise)
@@ -1040,6 +1046,7 @@ always @(posedge clock) begin
         c_cycles <= {cb}'d0;
         c_busy2d <= {cb}'d0;
         c_busy1d <= {cb}'d0;
+        busy1d_inc <= {cb}'d0;
         c_stall_in <= {cb}'d0;
         c_stall_out <= {cb}'d0;
         err_q <= 1'b0;
@@ -1061,11 +1068,11 @@ always @(posedge clock) begin
             if (ist == I_WAIT && !ready_to_run) c_stall_in <= c_stall_in + {cb}'d1;
             if ((dst == D_SPACE && fifo_free < {ffb}'d{och}) || (ist == I_TRAIL && fifo_free == {ffb}'d0))
                 c_stall_out <= c_stall_out + {cb}'d1;
-            if (dst == D_WAIT) c_busy1d <= c_busy1d + {cb}'d1;
-            if (ist == I_RUN && t == period_m1) begin
-                c_busy2d <= c_busy2d + tile_busy2d;
-                c_busy1d <= c_busy1d + tile_busy1d;
-            end
+            // the 1D count adds a registered increment (a division cycle and a tile's tally)
+            busy1d_inc <= ((ist == I_RUN && t == period_m1) ? tile_busy1d : {cb}'d0)
+                + {{{cbm}'d0, dst == D_WAIT}};
+            c_busy1d <= c_busy1d + busy1d_inc;
+            if (ist == I_RUN && t == period_m1) c_busy2d <= c_busy2d + tile_busy2d;
         end
         // delayed buffer releases
         if (rel_bank_cnt != 8'd0) begin
@@ -1085,6 +1092,7 @@ always @(posedge clock) begin
                         c_cycles <= {cb}'d0;
                         c_busy2d <= {cb}'d0;
                         c_busy1d <= {cb}'d0;
+                        busy1d_inc <= {cb}'d0;
                         c_stall_in <= {cb}'d0;
                         c_stall_out <= {cb}'d0;
                         trail_done <= 1'b0;
