@@ -179,6 +179,8 @@ struct State {
     err_q: Option<i128>,
     /// The commands issued to the feeders, registered (a cycle after the tile time `t`).
     iss: Iss,
+    /// The first header word was taken at the last edge.
+    clr: bool,
     // counters
     busy1d_inc: i128,
     cycles: i128,
@@ -539,6 +541,19 @@ impl Component for Controller {
             }
         }
 
+        // ---- a job's registers start fresh a cycle after its first header word ----
+        s.clr = accept && o.ls == ls::HDR && o.hdr_i == 0;
+        if o.clr {
+            s.status = status::OK;
+            s.cycles = 0;
+            s.busy2d = 0;
+            s.busy1d = 0;
+            s.busy1d_inc = 0;
+            s.stall_in = 0;
+            s.stall_out = 0;
+            s.trail_done = false;
+        }
+
         // ---- delayed buffer releases ----
         if o.rel_bank_cnt > 0 {
             s.rel_bank_cnt = o.rel_bank_cnt - 1;
@@ -563,16 +578,6 @@ impl Component for Controller {
                     s.hq_i = i;
                     s.hq_last = last;
                     // Registers start a fresh job at its first header word.
-                    if i == 0 {
-                        s.status = status::OK;
-                        s.cycles = 0;
-                        s.busy2d = 0;
-                        s.busy1d = 0;
-                        s.busy1d_inc = 0;
-                        s.stall_in = 0;
-                        s.stall_out = 0;
-                        s.trail_done = false;
-                    }
                     if i == HEADER_WORDS - 1 || last {
                         s.hdr_i = 0;
                         s.active = true;
@@ -936,6 +941,7 @@ reg [{cbm}:0] c_cycles, c_busy2d, c_busy1d, c_stall_in, c_stall_out;
 reg err_q;
 reg [7:0] err_code_q;
 reg [{cbm}:0] busy1d_inc;
+reg clr_q;
 {phase_regs}reg [{twm}:0] period_m1; // the tile's last t
 reg is_last_tile; // is_m0 + R >= M (registered; is_m0 changes a tile before it is used)
 reg is_last_blk; // is_p0 + C >= P (likewise)
@@ -1049,6 +1055,7 @@ always @(posedge clock) begin
         busy1d_inc <= {cb}'d0;
         c_stall_in <= {cb}'d0;
         c_stall_out <= {cb}'d0;
+        clr_q <= 1'b0;
         err_q <= 1'b0;
         err_code_q <= 8'd0;
         r_op <= 3'd0;
@@ -1074,6 +1081,18 @@ always @(posedge clock) begin
             c_busy1d <= c_busy1d + busy1d_inc;
             if (ist == I_RUN && t == period_m1) c_busy2d <= c_busy2d + tile_busy2d;
         end
+        // a job's registers start fresh a cycle after its first header word
+        clr_q <= accept && lst == L_HDR && hdr_i == 3'd0;
+        if (clr_q) begin
+            st <= 8'd0;
+            c_cycles <= {cb}'d0;
+            c_busy2d <= {cb}'d0;
+            c_busy1d <= {cb}'d0;
+            busy1d_inc <= {cb}'d0;
+            c_stall_in <= {cb}'d0;
+            c_stall_out <= {cb}'d0;
+            trail_done <= 1'b0;
+        end
         // delayed buffer releases
         if (rel_bank_cnt != 8'd0) begin
             rel_bank_cnt <= rel_bank_cnt - 8'd1;
@@ -1087,16 +1106,6 @@ always @(posedge clock) begin
         if (accept) begin
             case (lst)
                 L_HDR: begin
-                    if (hdr_i == 3'd0) begin
-                        st <= 8'd0;
-                        c_cycles <= {cb}'d0;
-                        c_busy2d <= {cb}'d0;
-                        c_busy1d <= {cb}'d0;
-                        busy1d_inc <= {cb}'d0;
-                        c_stall_in <= {cb}'d0;
-                        c_stall_out <= {cb}'d0;
-                        trail_done <= 1'b0;
-                    end
                     if (hdr_i == 3'd{hlast} || s_last) begin
                         hdr_i <= 3'd0;
                         active <= 1'b1;
