@@ -86,7 +86,9 @@ struct State {
     t_typ: i128,
     t_code: i128,
     t_word: i128,
-    t_sum: i128,
+    /// Minus the sum of the bytes of the frame being sent (its checksum byte), kept as the
+    /// bytes go out.
+    t_neg: i128,
     ok_pulse: bool,
     err_pulse: bool,
 }
@@ -159,7 +161,7 @@ impl HostLink {
         } else if i == 3 {
             0
         } else if i == n - 1 {
-            (-s.t_sum) & 0xff
+            s.t_neg
         } else if s.t_typ == proto::NAK as i128 {
             s.t_code
         } else {
@@ -234,7 +236,7 @@ reg [3:0] tn;
 reg [7:0] t_typ;
 reg [7:0] t_code;
 reg [63:0] t_word;
-reg [7:0] t_sum;
+reg [7:0] t_neg; // minus the sum of the frame's bytes: its checksum byte
 reg ok_pulse;
 reg err_pulse;
 wire len_ok = len != 16'd0 && len[2:0] == 3'd0 && len <= 16'd{maxlen};
@@ -259,7 +261,7 @@ always @(*) begin
     else if (ti == 4'd1) tx_data = t_typ;
     else if (ti == 4'd2) tx_data = {{4'd0, tn}} - 8'd5;
     else if (ti == 4'd3) tx_data = 8'd0;
-    else if (ti == tn - 4'd1) tx_data = -t_sum;
+    else if (ti == tn - 4'd1) tx_data = t_neg;
     else if (t_typ == 8'h{nak:x}) tx_data = t_code;
     else tx_data = t_byte;
     s_valid = rxs == R_FSEND;
@@ -355,7 +357,7 @@ always @(posedge clock) begin
                 t_typ <= reply_typ;
                 t_code <= reply_code;
                 tn <= (reply_typ == 8'h{nak:x}) ? 4'd6 : 4'd5;
-                t_sum <= reply_typ + ((reply_typ == 8'h{nak:x}) ? 8'd1 + reply_code : 8'd0);
+                t_neg <= (reply_typ == 8'h{nak:x}) ? 8'd255 - reply_typ - reply_code : 8'd0 - reply_typ;
                 reply_pending <= 1'b0;
             end else if (m_valid) begin
                 ts <= 1'b1;
@@ -363,10 +365,10 @@ always @(posedge clock) begin
                 t_typ <= m_last ? 8'h{out_last:x} : 8'h{out:x};
                 t_word <= m_data;
                 tn <= 4'd13;
-                t_sum <= 8'd{out_hdr} + {{7'd0, m_last}}; // the data bytes are added as they go out
+                t_neg <= 8'd{out_neg} - {{7'd0, m_last}}; // the data bytes are taken off as they go out
             end
         end else if (tx_ready) begin
-            if (tn == 4'd13 && ti >= 4'd4 && ti <= 4'd11) t_sum <= t_sum + t_byte;
+            if (tn == 4'd13 && ti >= 4'd4 && ti <= 4'd11) t_neg <= t_neg - t_byte;
             if (ti == tn - 4'd1) ts <= 1'b0;
             else ti <= ti + 4'd1;
         end
@@ -383,7 +385,7 @@ end
             data_last = proto::DATA_LAST,
             out = proto::OUT,
             out_last = proto::OUT_LAST,
-            out_hdr = proto::OUT as u32 + 8,
+            out_neg = (256 - (proto::OUT as u32 + 8) % 256) % 256,
             e_chk = proto::ERR_CHECKSUM,
             e_typ = proto::ERR_TYPE,
             e_len = proto::ERR_LENGTH,
@@ -508,7 +510,7 @@ impl Component for HostLink {
                 s.t_code = o.reply_code;
                 let nak = o.reply_typ == proto::NAK as i128;
                 s.tn = if nak { 6 } else { 5 };
-                s.t_sum = (o.reply_typ + if nak { 1 + o.reply_code } else { 0 }) & 0xff;
+                s.t_neg = (-(o.reply_typ + if nak { 1 + o.reply_code } else { 0 })) & 0xff;
                 s.reply_pending = false;
             } else if takes_out {
                 let w = self.m_data.bits();
@@ -518,12 +520,12 @@ impl Component for HostLink {
                 s.t_typ = if last { proto::OUT_LAST } else { proto::OUT } as i128;
                 s.t_word = w as i128;
                 s.tn = 13;
-                // the data bytes are added to the checksum as they go out
-                s.t_sum = (proto::OUT as i128 + 8 + last as i128) & 0xff;
+                // the data bytes are taken off the checksum as they go out
+                s.t_neg = (-(proto::OUT as i128 + 8 + last as i128)) & 0xff;
             }
         } else if self.tx_ready.on() {
             if o.tn == 13 && (4..=11).contains(&o.ti) {
-                s.t_sum = (o.t_sum + ((o.t_word >> (8 * (o.ti - 4))) & 0xff)) & 0xff;
+                s.t_neg = (o.t_neg - ((o.t_word >> (8 * (o.ti - 4))) & 0xff)) & 0xff;
             }
             if o.ti == o.tn - 1 {
                 s.ts = 0;
