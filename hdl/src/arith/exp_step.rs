@@ -145,7 +145,9 @@ always @(*) begin
 end
 always @(*) p_next = $signed(h_r[{mbm}:0]) + a_k;
 always @(*) p_first = {adeg};
-wire [{fx}:0] p_c = p[{mbm}] ? {fx1}'d0 : (p > ONE) ? ONE[{fx}:0] : p[{fx}:0];
+// clamp p to [0, ONE]: p > ONE decided on bit groups (no comparator chain)
+wire p_gt_one = !p[{mbm}] && ({p_hi_nz} || (p[{fx}] && |p[{fxm}:0]));
+wire [{fx}:0] p_c = p[{mbm}] ? {fx1}'d0 : p_gt_one ? ONE[{fx}:0] : p[{fx}:0];
 wire [{fx1}:0] w2 = {{p_c, 1'b0}} >> zi;
 /* verilator lint_off UNUSEDSIGNAL */ // the top bit of s2 is always 0
 wire [{fx1}:0] s2 = (w2 + {fx2}'d1) >> 1;
@@ -198,6 +200,12 @@ always @(*) sln = s2[{fx}:0];
             adeg = slit(mb, n.coeffs[deg] as i128),
             fx1 = fx + 1,
             fx2 = fx + 2,
+            fxm = fx - 1,
+            p_hi_nz = if mb >= fx + 3 {
+                format!("|p[{}:{}]", mb - 2, fx + 1)
+            } else {
+                "1'b0".to_string()
+            },
         );
         Verilog::Custom(text)
     }
