@@ -14,19 +14,17 @@ pub fn build(cfg: &Config) -> Structure {
     let mut s = Structure::new("array1d", &format!("{} softmax units", cfg.cols));
     let clock = s.add_port("clock", Sig::input(1));
     let rst = s.add_port("rst", Sig::input(1));
-    let mant = s.add_port("sc_mant", Sig::input(d.scale_mant_bits));
-    let shift = s.add_port("sc_shift", Sig::input(d.scale_shift_bits));
+    let sc = s.add_port("scale", Sig::input(d.scale_mant_bits + d.scale_shift_bits));
     let blk = s.add_port("blk_start", Sig::input(1));
     let div = s.add_port("div_start", Sig::input(1));
     let div_f = s.add_port("div_f", Sig::input(crate::ram::Ram::addr_bits(cfg.max_f)));
     let div_bank = s.add_port("div_bank", Sig::input(1));
+    let mut units = vec![];
     for c in 0..cfg.cols {
         let u = s.add_child(format!("unit_c{c}"), Box::new(SoftmaxUnit::new(cfg)));
         for (port, src) in [
             ("clock", clock),
             ("rst", rst),
-            ("sc_mant", mant),
-            ("sc_shift", shift),
             ("blk_start", blk),
             ("div_start", div),
             ("div_f", div_f),
@@ -35,6 +33,19 @@ pub fn build(cfg: &Config) -> Structure {
             let e = s.at(u, port);
             s.connect(e, src);
         }
+        // The job's scale constant is passed from unit to unit, a register per hop.
+        let src = if c == 0 {
+            sc
+        } else {
+            s.at(units[c - 1], "scale_out")
+        };
+        let e = s.at(u, "scale_in");
+        s.connect(e, src);
+        if c + 1 == cfg.cols {
+            let e = s.at(u, "scale_out");
+            s.leave_unused(e);
+        }
+        units.push(u);
         let ps = s.add_port(format!("ps_c{c}"), Sig::input_s(d.psum_bits));
         let tg = s.add_port(format!("tag_c{c}"), Sig::input(tag::BITS));
         let e = s.at(u, "ps_in");

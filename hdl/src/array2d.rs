@@ -4,7 +4,8 @@
 //! `vld_r<r>`) and flow right; partial sums enter each column at the top (`ps_c<c>`, the seed:
 //! -inf for LM, 0 for SLD/SLNV) and leave at the bottom (`ps_out_c<c>`, `tag_out_c<c>`) into
 //! the 1D array; the running max enters at the bottom (`rm_c<c>`, `rm_v_c<c>`) and flows up.
-//! Every link is registered: PE (r, c) sees a row input r + c cycles after it enters... more
+//! The job's scale constant (`scale` = {mantissa, shift}) reaches PE (r, c) r + c + 1 cycles
+//! after it enters (it changes only between jobs). Every link is registered: PE (r, c) sees a row input r + c cycles after it enters... more
 //! precisely, an input entering row r at cycle t reaches PE (r, c) at cycle t + c, one entering
 //! column c at cycle t reaches PE (r, c) at cycle t + r.
 
@@ -19,8 +20,7 @@ pub fn build(cfg: &Config) -> Structure {
     let mut s = Structure::new("array2d", &format!("{rows} x {cols} PE array"));
     let clock = s.add_port("clock", Sig::input(1));
     let rst = s.add_port("rst", Sig::input(1));
-    let mant = s.add_port("sc_mant", Sig::input(w.mant));
-    let shift = s.add_port("sc_shift", Sig::input(w.shift));
+    let sc = s.add_port("scale", Sig::input(w.mant + w.shift));
     let mut pe = vec![vec![0usize; cols]; rows];
     for (r, row) in pe.iter_mut().enumerate() {
         for (c, p) in row.iter_mut().enumerate() {
@@ -43,14 +43,22 @@ pub fn build(cfg: &Config) -> Structure {
     for r in 0..rows {
         for c in 0..cols {
             let p = pe[r][c];
-            for (port, src) in [
-                ("clock", clock),
-                ("rst", rst),
-                ("sc_mant", mant),
-                ("sc_shift", shift),
-            ] {
+            for (port, src) in [("clock", clock), ("rst", rst)] {
                 let e = s.at(p, port);
                 s.connect(e, src);
+            }
+            // The job's scale constant is passed from PE to PE (along the top row, then down
+            // each column), a register per hop: no net fans out to the whole array.
+            let src = match (r, c) {
+                (0, 0) => sc,
+                (0, _) => s.at(pe[0][c - 1], "scale_out"),
+                _ => s.at(pe[r - 1][c], "scale_out"),
+            };
+            let e = s.at(p, "scale_in");
+            s.connect(e, src);
+            if r == rows - 1 && !(r == 0 && c + 1 < cols) {
+                let e = s.at(p, "scale_out");
+                s.leave_unused(e);
             }
             // Q and the partial sum flow down.
             let (q_src, ps_src) = if r == 0 {

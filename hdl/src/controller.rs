@@ -199,8 +199,8 @@ pub struct Controller {
     pub s_valid: Sig,
     pub s_last: Sig,
     pub s_ready: Sig,
-    pub sc_mant: Sig,
-    pub sc_shift: Sig,
+    /// The job's scale constant: {mantissa, shift}.
+    pub scale: Sig,
     pub q_we: Sig,
     pub q_waddr: Sig,
     pub kv_we: Sig,
@@ -286,8 +286,7 @@ impl Controller {
             s_valid: Sig::input(1),
             s_last: Sig::input(1),
             s_ready: Sig::output(1),
-            sc_mant: Sig::output(k.mant),
-            sc_shift: Sig::output(k.shb),
+            scale: Sig::output(k.mant + k.shb),
             q_we: Sig::output(1),
             q_waddr: Sig::output(fw_.q_addr),
             kv_we: Sig::output(1),
@@ -385,8 +384,7 @@ impl Logic for Controller {
         let ready = self.s_ready_now();
         self.s_ready.set_bool(ready);
         let accept = ready && self.s_valid.on();
-        self.sc_mant.set(s.mant);
-        self.sc_shift.set(s.shift);
+        self.scale.set((s.mant << k.shb) | s.shift);
         self.q_we.set_bool(accept && s.ls == ls::Q);
         self.q_waddr.set(s.ld_qbank * k.max_e as i128 + s.ld_idx);
         self.kv_we
@@ -457,8 +455,7 @@ impl Component for Controller {
         s_valid,
         s_last,
         s_ready,
-        sc_mant,
-        sc_shift,
+        scale,
         q_we,
         q_waddr,
         kv_we,
@@ -900,6 +897,8 @@ reg [2:0] hdr_i;
 reg [{pwm}:0] p_len;
 reg [{mwm}:0] m_len;
 reg [{ewm}:0] e_len;
+reg [{mantm}:0] sc_mant;
+reg [{shbm}:0] sc_shift;
 reg shape_ok;
 reg magic_ok;
 reg mant_ok;
@@ -967,6 +966,7 @@ reg i_seed;
 /* verilator lint_off UNUSEDSIGNAL */ // tile time within a phase: its low bits index K, V or Q
 {tt_wires}/* verilator lint_on UNUSEDSIGNAL */
 always @(*) begin
+    scale = {{sc_mant, sc_shift}};
     case (lst)
         L_HDR: s_ready = 1'b1;
         L_Q: s_ready = !q_full[ld_qbank];

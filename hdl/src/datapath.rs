@@ -10,7 +10,7 @@ pub fn build(cfg: &Config) -> Structure {
     let mut s = Structure::new("datapath", "2D PE array and 1D softmax array");
     let a2 = s.add_child("array2d", Box::new(array2d::build(cfg)));
     let a1 = s.add_child("array1d", Box::new(array1d::build(cfg)));
-    for port in ["clock", "rst", "sc_mant", "sc_shift"] {
+    for port in ["clock", "rst", "scale"] {
         let p = s.expose(a2, port, port);
         let e = s.at(a1, port);
         s.connect(e, p);

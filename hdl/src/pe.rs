@@ -91,6 +91,8 @@ impl PeWidths {
 
 #[derive(Default, Clone, Debug)]
 struct State {
+    /// The job's scale constant, registered here and passed on to the next PE.
+    sc: i128,
     acc: i128,
     row_valid: bool,
     ma_q: i128,
@@ -116,8 +118,8 @@ struct State {
 pub struct Pe {
     pub clock: Sig,
     pub rst: Sig,
-    pub sc_mant: Sig,
-    pub sc_shift: Sig,
+    pub scale_in: Sig,
+    pub scale_out: Sig,
     pub q_in: Sig,
     pub q_out: Sig,
     pub x_in: Sig,
@@ -145,8 +147,8 @@ impl Pe {
         Pe {
             clock: Sig::input(1),
             rst: Sig::input(1),
-            sc_mant: Sig::input(w.mant),
-            sc_shift: Sig::input(w.shift),
+            scale_in: Sig::input(w.mant + w.shift),
+            scale_out: Sig::output(w.mant + w.shift),
             q_in: Sig::input_s(w.data),
             q_out: Sig::output_s(w.data),
             x_in: Sig::input_s(w.data),
@@ -173,7 +175,7 @@ impl Pe {
     /// sequence's, SLN and V for SLNV, Q and K otherwise.
     fn operand_mux(&self) -> (i128, i128) {
         let s = &self._s;
-        if let Some(ab) = s.seq.operands(self.sc_mant.get(), &self.xs) {
+        if let Some(ab) = s.seq.operands(s.sc >> self._w.shift, &self.xs) {
             ab
         } else if self.op_in.get() == op::SLNV {
             (s.acc & ((1 << self._w.exp) - 1), self.x_in.get())
@@ -205,7 +207,8 @@ impl Logic for Pe {
         self.rm_vout.set_bool(s.rm_vout);
         self.mul.a.set(s.ma_q);
         self.mul.b.set(s.mb_q);
-        self.xs.sc_shift.set(self.sc_shift.get());
+        self.scale_out.set(s.sc);
+        self.xs.sc_shift.set(s.sc & ((1 << self._w.shift) - 1));
         self.xs.prod.set(s.prod_q);
         s.seq.drive(&mut self.xs);
     }
@@ -241,7 +244,9 @@ reg [2:0] op_d;
 reg vld_d;
 reg [2:0] op_d2;
 reg vld_d2;
-{seq_decls}wire signed [{accm}:0] acc_ext_ps = acc;
+{seq_decls}wire [{mantm}:0] sc_mant = scale_out[{scm}:{shift}];
+wire [{shiftm}:0] sc_shift = scale_out[{shiftm}:0];
+wire signed [{accm}:0] acc_ext_ps = acc;
 wire signed [{psm}:0] acc_ps = {acc_to_ps};
 wire [{expm}:0] sln = acc[{expm}:0];
 /* verilator lint_off UNUSEDSIGNAL */ // D = RM - S fits its low {diff} bits
@@ -267,6 +272,7 @@ always @(*) begin
     xs$prod = prod_q;
 {seq_wiring}end
 always @(posedge clock) begin
+    scale_out <= scale_in;
     q_out <= q_in;
     x_out <= x_in;
     rm_out <= rm_in;
@@ -338,6 +344,10 @@ end
             op2c = ops[1].0,
             op2a = ops[1].1,
             op2b = ops[1].2,
+            mantm = w.mant - 1,
+            shiftm = w.shift - 1,
+            shift = w.shift,
+            scm = w.mant + w.shift - 1,
         );
         Verilog::Custom(text)
     }
@@ -348,7 +358,7 @@ impl Component for Pe {
         "pe".into()
     }
     leaf_ports!(
-        clock, rst, sc_mant, sc_shift, q_in, q_out, x_in, op_in, vld_in, x_out, op_out, vld_out,
+        clock, rst, scale_in, scale_out, q_in, q_out, x_in, op_in, vld_in, x_out, op_out, vld_out,
         ps_in, ps_out, tag_out, rm_in, rm_vin, rm_out, rm_vout
     );
     fn tick(&mut self) {
@@ -356,6 +366,7 @@ impl Component for Pe {
         let (ma, mb) = self.operand_mux();
         let s = &mut self._s;
         let o = s.clone();
+        s.sc = self.scale_in.get();
         s.q_out = self.q_in.get();
         s.x_out = self.x_in.get();
         s.rm_out = self.rm_in.get();
@@ -441,6 +452,7 @@ mod tests {
     /// Random PE input sequences: any op in any cycle, exp sequences started at random.
     fn stimulus(cfg: &Config, seed: u64, cycles: usize) -> Vec<Vec<i128>> {
         let pe = Pe::new(cfg);
+        let w = pe._w;
         let (ins, _) = io_ports(&pe);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let mut rows = vec![];
@@ -452,7 +464,10 @@ mod tests {
                     match name {
                         "rst" => (c < 2 || rng.gen_ratio(1, 500)) as i128,
                         "rm_vin" => rng.gen_ratio(1, 12) as i128,
-                        "sc_shift" => rng.gen_range(0..8),
+                        "scale_in" => {
+                            (vectors::random(&mut rng, w.mant, false) << w.shift)
+                                | rng.gen_range(0..8)
+                        }
                         "op_in" => rng.gen_range(0..6),
                         _ => vectors::random(&mut rng, s.width(), s.signed()),
                     }

@@ -64,6 +64,8 @@ struct Stage {
 
 #[derive(Default, Clone, Debug)]
 struct State {
+    /// The job's scale constant, registered here and passed on to the next unit.
+    sc: i128,
     first: bool,
     newblk: bool,
     tb: bool,
@@ -103,8 +105,8 @@ struct State {
 pub struct SoftmaxUnit {
     pub clock: Sig,
     pub rst: Sig,
-    pub sc_mant: Sig,
-    pub sc_shift: Sig,
+    pub scale_in: Sig,
+    pub scale_out: Sig,
     pub blk_start: Sig,
     pub div_start: Sig,
     pub div_f: Sig,
@@ -153,8 +155,8 @@ impl SoftmaxUnit {
         SoftmaxUnit {
             clock: Sig::input(1),
             rst: Sig::input(1),
-            sc_mant: Sig::input(w.mant),
-            sc_shift: Sig::input(d.scale_shift_bits),
+            scale_in: Sig::input(w.mant + d.scale_shift_bits),
+            scale_out: Sig::output(w.mant + d.scale_shift_bits),
             blk_start: Sig::input(1),
             div_start: Sig::input(1),
             div_f: Sig::input(Ram::addr_bits(cfg.max_f)),
@@ -231,7 +233,9 @@ impl Logic for SoftmaxUnit {
         self.div_busy.set_bool(s.dv_state != dv::IDLE);
         self.exp_mul.a.set(s.ea_q);
         self.exp_mul.b.set(s.eb_q);
-        self.xs.sc_shift.set(self.sc_shift.get());
+        self.scale_out.set(s.sc);
+        let shb = self.xs.sc_shift.width();
+        self.xs.sc_shift.set(s.sc & ((1 << shb) - 1));
         self.xs.prod.set(s.eprod_q);
         s.seq.drive(&mut self.xs);
         let is_sld = self.tag_in.get() == tag::SLD;
@@ -283,6 +287,8 @@ impl Logic for SoftmaxUnit {
         let ops = self.xs.seq_operands();
         let text = format!(
             r#"// @leaf softmax_unit
+wire [{mantm}:0] sc_mant = scale_out[{sctop}:{shift}];
+wire [{shiftm}:0] sc_shift = scale_out[{shiftm}:0];
 reg first;
 reg newblk;
 reg tb;
@@ -369,6 +375,7 @@ always @(*) begin
     div_busy = dv_state != 3'd0;
 end
 always @(posedge clock) begin
+    scale_out <= scale_in;
     if (rst) begin
         first <= 1'b1;
         newblk <= 1'b0;
@@ -458,6 +465,10 @@ always @(posedge clock) begin
 end
 "#,
             scm = w.score - 1,
+            mantm = w.mant - 1,
+            shiftm = self.xs.sc_shift.width() - 1,
+            shift = self.xs.sc_shift.width(),
+            sctop = self.scale_in.width() - 1,
             sc = w.score,
             expm = w.exp - 1,
             fbm = w.fb - 1,
@@ -515,7 +526,7 @@ impl Component for SoftmaxUnit {
         "softmax_unit".into()
     }
     leaf_ports!(
-        clock, rst, sc_mant, sc_shift, blk_start, div_start, div_f, div_bank, ps_in, tag_in,
+        clock, rst, scale_in, scale_out, blk_start, div_start, div_f, div_bank, ps_in, tag_in,
         rm_out, rm_vout, av, av_valid, div_busy
     );
     fn tick(&mut self) {
@@ -538,6 +549,7 @@ impl Component for SoftmaxUnit {
         self.rnv1.tick();
         self.div.tick();
         let s = &mut self._s;
+        s.sc = self.scale_in.get();
         if self.rst.on() {
             s.first = true;
             s.newblk = false;
@@ -580,7 +592,7 @@ impl Component for SoftmaxUnit {
         // The exp multiplier serves only the sequence: (p, f) when it is idle.
         let (ea, eb) = o
             .seq
-            .operands(self.sc_mant.get(), &self.xs)
+            .operands(o.sc >> self.xs.sc_shift.width(), &self.xs)
             .unwrap_or((o.seq.p, o.seq.z & ((1 << w.z_frac) - 1)));
         s.ea_q = ea;
         s.eb_q = eb;
@@ -671,6 +683,7 @@ mod tests {
 
     fn stimulus(cfg: &Config, seed: u64, cycles: usize) -> Vec<Vec<i128>> {
         let u = SoftmaxUnit::new(cfg);
+        let (w, shb) = (u._w, u.xs.sc_shift.width());
         let (ins, _) = io_ports(&u);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         (0..cycles)
@@ -680,7 +693,10 @@ mod tests {
                         let s = u.port(i);
                         match name {
                             "rst" => (c < 2 || rng.gen_ratio(1, 3000)) as i128,
-                            "sc_shift" => rng.gen_range(0..8),
+                            "scale_in" => {
+                                (vectors::random(&mut rng, w.mant, false) << shb)
+                                    | rng.gen_range(0..8)
+                            }
                             "blk_start" => rng.gen_ratio(1, 200) as i128,
                             "div_start" => rng.gen_ratio(1, 300) as i128,
                             "tag_in" => [0, 0, 0, 1, 2, 3, 3, 3][rng.gen_range(0..8)],

@@ -73,14 +73,7 @@ pub fn build(cfg: &Config) -> Structure {
         let e = s.at(f, p);
         s.leave_unused(e);
     }
-    for p in [
-        "sc_mant",
-        "sc_shift",
-        "blk_start",
-        "div_start",
-        "div_f",
-        "div_bank",
-    ] {
+    for p in ["scale", "blk_start", "div_start", "div_f", "div_bank"] {
         let src = s.at(ctrl, p);
         c(&mut s, dp, p, src);
     }

@@ -120,8 +120,8 @@ pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: u
     }
     st.set(end + f * gap + 2, "rst", 0);
     let sc = job.scale_const;
-    st.hold(0, "sc_mant", sc.mant as i128);
-    st.hold(0, "sc_shift", sc.shift as i128);
+    let shb = cfg.derived().scale_shift_bits;
+    st.hold(0, "scale", ((sc.mant as i128) << shb) | sc.shift as i128);
     st.hold(0, "div_bank", 0);
     st
 }
