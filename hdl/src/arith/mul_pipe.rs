@@ -1,8 +1,9 @@
 //! `mul_pipe`: a wide signed multiplier in two pipeline stages, a (WA bits) x b (WB bits) ->
 //! p (WA + WB bits), for products wider than one DSP (the 1D unit's rescale of RNV by PRM).
-//! Stage 1 registers a_hi * b and a_lo * b, where a_lo is the low WB - 1 bits of a (unsigned,
-//! so it fits a WB-bit signed port) and a_hi the rest (signed); stage 2 registers
-//! (a_hi * b << (WB - 1)) + a_lo * b. Latency: p holds a * b two edges after a and b.
+//! Stage 1 registers a_hi * b and a_i * b, where the a_i are chunks of WB - 1 bits of a from
+//! the bottom (unsigned, so each fits a WB-bit signed port), as many as it takes to leave a
+//! signed a_hi of at most 18 bits (every product then fits one DSP multiplier); stage 2
+//! registers the shifted sum of the products. Latency: p holds a * b two edges after a and b.
 
 use crate::kit::{Component, Sig};
 use crate::leaf_ports;
@@ -61,28 +62,53 @@ end
                 wbm = wb - 1,
             )
         } else {
-            let wh = wa - l; // signed high part
+            // low chunks of l bits (unsigned, so each fits a wb-bit signed operand) until the
+            // signed top part is at most 18 bits: every product fits one DSP multiplier
+            let mut n = 1;
+            while wa - n * l > 18 && wa - (n + 1) * l >= 1 {
+                n += 1;
+            }
+            let wh = wa - n * l; // signed high part
+            let mut decl = String::new();
+            let mut prods = String::new();
+            let mut sum = format!("{{m_hi, {}'d0}}", n * l);
+            for i in 0..n {
+                let wi = l + 1 + wb;
+                decl.push_str(&format!(
+                    "wire signed [{l}:0] a_{i} = {{1'b0, a[{}:{}]}};\nreg signed [{}:0] m_{i};\n",
+                    (i + 1) * l - 1,
+                    i * l,
+                    wi - 1
+                ));
+                prods.push_str(&format!(
+                    "    m_{i} <= $signed({{{{{wb}{{a_{i}[{l}]}}}}, a_{i}}}) * $signed({{{{{l1}{{b[{wbm}]}}}}, b}});\n",
+                    l1 = l + 1,
+                    wbm = wb - 1
+                ));
+                let term = crate::kit::sresize(&format!("m_{i}"), wi, w - i * l);
+                sum.push_str(&if i == 0 {
+                    format!(" + {term}")
+                } else {
+                    format!(" + {{{term}, {}'d0}}", i * l)
+                });
+            }
             format!(
                 r#"// @leaf mul_pipe
-// a = a_hi * 2^{l} + a_lo, a_lo unsigned {l} bits: two products, then their sum.
-wire signed [{whm}:0] a_hi = a[{wam}:{l}];
-wire signed [{l}:0] a_lo = {{1'b0, a[{lm}:0]}};
+// a = a_hi * 2^{nl} + sum of a_i * 2^({l} i), a_i unsigned {l} bits: {np} products (each
+// fits one DSP), then their sum.
+wire signed [{whm}:0] a_hi = a[{wam}:{nl}];
 reg signed [{hm}:0] m_hi;
-reg signed [{lom}:0] m_lo;
-always @(posedge clock) begin
+{decl}always @(posedge clock) begin
     m_hi <= $signed({{{{{wb}{{a_hi[{whm}]}}}}, a_hi}}) * $signed({{{{{wh}{{b[{wbm}]}}}}, b}});
-    m_lo <= $signed({{{{{wb}{{a_lo[{l}]}}}}, a_lo}}) * $signed({{{{{l1}{{b[{wbm}]}}}}, b}});
-    p <= {{m_hi, {l}'d0}} + {lo_ext};
+{prods}    p <= {sum};
 end
 "#,
+                nl = n * l,
+                np = n + 1,
                 whm = wh - 1,
                 wam = wa - 1,
-                lm = l - 1,
                 hm = wh + wb - 1,
-                lom = l + 1 + wb - 1,
                 wbm = wb - 1,
-                l1 = l + 1,
-                lo_ext = crate::kit::sresize("m_lo", l + 1 + wb, w),
             )
         };
         Verilog::Custom(text)
@@ -108,7 +134,7 @@ mod tests {
 
     #[test]
     fn verilog_matches_model_and_is_clean() {
-        for (wa, wb) in [(41, 18), (35, 14), (12, 16)] {
+        for (wa, wb) in [(41, 18), (35, 14), (12, 16), (27, 12), (60, 18)] {
             check_verilog(&MulPipe::new(wa, wb)).unwrap();
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(31);
             let mut rows: Vec<Vec<i128>> = vec![];
