@@ -16,6 +16,7 @@
 //! The stream format and status codes are documented in `docs/interface.md`; the constants
 //! below are the single source of those numbers.
 
+use crate::arith::exp_step::scale_pack;
 use crate::buffers::{chunk_bits, chunks, src_code, FeedWidths};
 use crate::config::{ubits, Config};
 use crate::kit::{zext, Component, Sig};
@@ -384,7 +385,7 @@ impl Logic for Controller {
         let ready = self.s_ready_now();
         self.s_ready.set_bool(ready);
         let accept = ready && self.s_valid.on();
-        self.scale.set((s.mant << k.shb) | s.shift);
+        self.scale.set(scale_pack(s.mant, s.shift, k.shb));
         self.q_we.set_bool(accept && s.ls == ls::Q);
         self.q_waddr.set(s.ld_qbank * k.max_e as i128 + s.ld_idx);
         self.kv_we
@@ -511,6 +512,10 @@ impl Component for Controller {
         let cw = COUNTER_BITS;
         let mut error: Option<i128> = None;
 
+        // the last cycle of a running tile
+        let tile_end =
+            o.is == is::RUN && o.t == k.plan.period(o.e as usize, o.f as usize) as i128 - 1;
+
         // ---- counters (before state changes, from the old state) ----
         if o.active {
             s.cycles = wrap(o.cycles + 1, cw);
@@ -521,8 +526,6 @@ impl Component for Controller {
                 s.stall_out = wrap(o.stall_out + 1, cw);
             }
             // the 1D count adds a registered increment (a division cycle and a tile's tally)
-            let tile_end =
-                o.is == is::RUN && o.t == k.plan.period(o.e as usize, o.f as usize) as i128 - 1;
             s.busy1d_inc = (o.ds == ds::WAIT) as i128
                 + if tile_end {
                     k.plan.busy_1d(o.e as usize, o.f as usize) as i128
@@ -718,8 +721,7 @@ impl Component for Controller {
                 }
             }
             is::RUN => {
-                let period = k.plan.period(o.e as usize, o.f as usize) as i128;
-                if o.t == period - 1 {
+                if tile_end {
                     s.rel_bank = o.is_bank;
                     s.rel_bank_cnt = k.rel as i128;
                     s.is_bank = 1 - o.is_bank;
@@ -957,6 +959,7 @@ wire [{mwm}:0] is_m0_next = is_m0 + {mw}'d{rows};
 wire [{pwm}:0] is_p0_next = is_p0 + {pw}'d{cols};
 wire [{mwm}:0] m_left = m_len - is_m0;
 wire blk_go = ist == I_RUN && t == {tw}'d0 && is_m0 == {mw}'d0;
+wire tile_end = ist == I_RUN && t == period_m1; // the last cycle of a running tile
 // the issue of tile time t (registered onto the command outputs)
 reg [2:0] i_op;
 reg [1:0] i_src;
@@ -1076,10 +1079,10 @@ always @(posedge clock) begin
             if ((dst == D_SPACE && fifo_free < {ffb}'d{och}) || (ist == I_TRAIL && fifo_free == {ffb}'d0))
                 c_stall_out <= c_stall_out + {cb}'d1;
             // the 1D count adds a registered increment (a division cycle and a tile's tally)
-            busy1d_inc <= ((ist == I_RUN && t == period_m1) ? tile_busy1d : {cb}'d0)
+            busy1d_inc <= (tile_end ? tile_busy1d : {cb}'d0)
                 + {{{cbm}'d0, dst == D_WAIT}};
             c_busy1d <= c_busy1d + busy1d_inc;
-            if (ist == I_RUN && t == period_m1) c_busy2d <= c_busy2d + tile_busy2d;
+            if (tile_end) c_busy2d <= c_busy2d + tile_busy2d;
         end
         // a job's registers start fresh a cycle after its first header word
         clr_q <= accept && lst == L_HDR && hdr_i == 3'd0;
@@ -1216,7 +1219,7 @@ always @(posedge clock) begin
                 t <= {tw}'d0;
             end
             I_RUN: begin
-                if (t == period_m1) begin
+                if (tile_end) begin
                     rel_bank <= is_bank;
                     rel_bank_cnt <= 8'd{rel};
                     is_bank <= !is_bank;

@@ -21,7 +21,7 @@
 //! int(z)) (0 for an invalid row): `exp_latency` = 3 * exp_degree + 7 cycles. Latency: links 1
 //! cycle; `ps_out` 3 cycles after its op arrives.
 
-use crate::arith::exp_step::{seq_bits, ExpSeq, ExpStep};
+use crate::arith::exp_step::{scale_unpack, seq_bits, ExpSeq, ExpStep};
 use crate::arith::Mul;
 use crate::config::Config;
 use crate::kit::{sresize, zext, Component, Sig};
@@ -144,11 +144,12 @@ pub struct Pe {
 impl Pe {
     pub fn new(cfg: &Config) -> Pe {
         let w = PeWidths::new(cfg);
+        let xs = ExpStep::new(cfg);
         Pe {
             clock: Sig::input(1),
             rst: Sig::input(1),
-            scale_in: Sig::input(w.mant + w.shift),
-            scale_out: Sig::output(w.mant + w.shift),
+            scale_in: Sig::input(xs.scale_bits()),
+            scale_out: Sig::output(xs.scale_bits()),
             q_in: Sig::input_s(w.data),
             q_out: Sig::output_s(w.data),
             x_in: Sig::input_s(w.data),
@@ -165,7 +166,7 @@ impl Pe {
             rm_out: Sig::output_s(w.score),
             rm_vout: Sig::output(1),
             mul: Mul::new(w.mul, w.mul),
-            xs: ExpStep::new(cfg),
+            xs,
             _w: w,
             _s: State::default(),
         }
@@ -175,7 +176,8 @@ impl Pe {
     /// sequence's, SLN and V for SLNV, Q and K otherwise.
     fn operand_mux(&self) -> (i128, i128) {
         let s = &self._s;
-        if let Some(ab) = s.seq.operands(s.sc >> self._w.shift, &self.xs) {
+        let mant = scale_unpack(s.sc, self._w.shift).0;
+        if let Some(ab) = s.seq.operands(mant, &self.xs) {
             ab
         } else if self.op_in.get() == op::SLNV {
             (s.acc & ((1 << self._w.exp) - 1), self.x_in.get())
@@ -208,7 +210,7 @@ impl Logic for Pe {
         self.mul.a.set(s.ma_q);
         self.mul.b.set(s.mb_q);
         self.scale_out.set(s.sc);
-        self.xs.sc_shift.set(s.sc & ((1 << self._w.shift) - 1));
+        self.xs.sc_shift.set(scale_unpack(s.sc, self._w.shift).1);
         self.xs.prod.set(s.prod_q);
         s.seq.drive(&mut self.xs);
     }
@@ -244,9 +246,7 @@ reg [2:0] op_d;
 reg vld_d;
 reg [2:0] op_d2;
 reg vld_d2;
-{seq_decls}wire [{mantm}:0] sc_mant = scale_out[{scm}:{shift}];
-wire [{shiftm}:0] sc_shift = scale_out[{shiftm}:0];
-wire signed [{accm}:0] acc_ext_ps = acc;
+{seq_decls}{scale_wires}wire signed [{accm}:0] acc_ext_ps = acc;
 wire signed [{psm}:0] acc_ps = {acc_to_ps};
 wire [{expm}:0] sln = acc[{expm}:0];
 /* verilator lint_off UNUSEDSIGNAL */ // D = RM - S fits its low {diff} bits
@@ -344,10 +344,7 @@ end
             op2c = ops[1].0,
             op2a = ops[1].1,
             op2b = ops[1].2,
-            mantm = w.mant - 1,
-            shiftm = w.shift - 1,
-            shift = w.shift,
-            scm = w.mant + w.shift - 1,
+            scale_wires = self.xs.scale_wires("scale_out"),
         );
         Verilog::Custom(text)
     }
@@ -431,6 +428,7 @@ impl Component for Pe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arith::exp_step::scale_pack;
     use crate::kit::cosim::{check_verilog, cosim, io_ports, vectors};
     use rand::{Rng, SeedableRng};
 
@@ -464,10 +462,11 @@ mod tests {
                     match name {
                         "rst" => (c < 2 || rng.gen_ratio(1, 500)) as i128,
                         "rm_vin" => rng.gen_ratio(1, 12) as i128,
-                        "scale_in" => {
-                            (vectors::random(&mut rng, w.mant, false) << w.shift)
-                                | rng.gen_range(0..8)
-                        }
+                        "scale_in" => scale_pack(
+                            vectors::random(&mut rng, w.mant, false),
+                            rng.gen_range(0..8),
+                            w.shift,
+                        ),
                         "op_in" => rng.gen_range(0..6),
                         _ => vectors::random(&mut rng, s.width(), s.signed()),
                     }

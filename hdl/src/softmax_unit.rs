@@ -14,7 +14,7 @@
 //! RNV and RD are double-buffered by query block: `blk_start` makes the next LM start a new
 //! block in the other bank, so the divisions of one block overlap the tiles of the next.
 
-use crate::arith::exp_step::{seq_bits, ExpSeq, ExpStep};
+use crate::arith::exp_step::{scale_unpack, seq_bits, ExpSeq, ExpStep};
 use crate::arith::{Divider, Mul, MulPipe};
 use crate::config::{ubits, Config};
 use crate::kit::{sresize, zext, Component, Sig};
@@ -45,7 +45,6 @@ struct W {
     out: u32,
     fb: u32,
     ab: u32,
-    mant: u32,
     z_frac: u32,
     diff: u32,
     es: u32,
@@ -137,6 +136,7 @@ pub fn f_bits(cfg: &Config) -> u32 {
 impl SoftmaxUnit {
     pub fn new(cfg: &Config) -> SoftmaxUnit {
         let d = cfg.derived();
+        let xs = ExpStep::new(cfg);
         let w = W {
             psum: d.psum_bits,
             score: d.score_bits,
@@ -147,7 +147,6 @@ impl SoftmaxUnit {
             out: d.out_bits,
             fb: f_bits(cfg),
             ab: Ram::addr_bits(cfg.max_f),
-            mant: d.scale_mant_bits,
             z_frac: d.z_frac_bits,
             diff: d.diff_bits,
             es: seq_bits(cfg.exp_degree),
@@ -155,8 +154,8 @@ impl SoftmaxUnit {
         SoftmaxUnit {
             clock: Sig::input(1),
             rst: Sig::input(1),
-            scale_in: Sig::input(w.mant + d.scale_shift_bits),
-            scale_out: Sig::output(w.mant + d.scale_shift_bits),
+            scale_in: Sig::input(xs.scale_bits()),
+            scale_out: Sig::output(xs.scale_bits()),
             blk_start: Sig::input(1),
             div_start: Sig::input(1),
             div_f: Sig::input(Ram::addr_bits(cfg.max_f)),
@@ -169,7 +168,7 @@ impl SoftmaxUnit {
             av_valid: Sig::output(1),
             div_busy: Sig::output(1),
             exp_mul: Mul::new(w.mul, w.mul),
-            xs: ExpStep::new(cfg),
+            xs,
             rs_mul: MulPipe::new(w.rnv, w.mul),
             rnv0: Ram::new(w.rnv, cfg.max_f, true),
             rnv1: Ram::new(w.rnv, cfg.max_f, true),
@@ -235,7 +234,7 @@ impl Logic for SoftmaxUnit {
         self.exp_mul.b.set(s.eb_q);
         self.scale_out.set(s.sc);
         let shb = self.xs.sc_shift.width();
-        self.xs.sc_shift.set(s.sc & ((1 << shb) - 1));
+        self.xs.sc_shift.set(scale_unpack(s.sc, shb).1);
         self.xs.prod.set(s.eprod_q);
         s.seq.drive(&mut self.xs);
         let is_sld = self.tag_in.get() == tag::SLD;
@@ -287,9 +286,7 @@ impl Logic for SoftmaxUnit {
         let ops = self.xs.seq_operands();
         let text = format!(
             r#"// @leaf softmax_unit
-wire [{mantm}:0] sc_mant = scale_out[{sctop}:{shift}];
-wire [{shiftm}:0] sc_shift = scale_out[{shiftm}:0];
-reg first;
+{scale_wires}reg first;
 reg newblk;
 reg tb;
 reg a_bank;
@@ -465,10 +462,7 @@ always @(posedge clock) begin
 end
 "#,
             scm = w.score - 1,
-            mantm = w.mant - 1,
-            shiftm = self.xs.sc_shift.width() - 1,
-            shift = self.xs.sc_shift.width(),
-            sctop = self.scale_in.width() - 1,
+            scale_wires = self.xs.scale_wires("scale_out"),
             sc = w.score,
             expm = w.exp - 1,
             fbm = w.fb - 1,
@@ -592,7 +586,7 @@ impl Component for SoftmaxUnit {
         // The exp multiplier serves only the sequence: (p, f) when it is idle.
         let (ea, eb) = o
             .seq
-            .operands(o.sc >> self.xs.sc_shift.width(), &self.xs)
+            .operands(scale_unpack(o.sc, self.xs.sc_shift.width()).0, &self.xs)
             .unwrap_or((o.seq.p, o.seq.z & ((1 << w.z_frac) - 1)));
         s.ea_q = ea;
         s.eb_q = eb;
@@ -661,6 +655,7 @@ impl Component for SoftmaxUnit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arith::exp_step::scale_pack;
     use crate::kit::cosim::{check_verilog, cosim, io_ports, vectors};
     use rand::{Rng, SeedableRng};
 
@@ -683,7 +678,7 @@ mod tests {
 
     fn stimulus(cfg: &Config, seed: u64, cycles: usize) -> Vec<Vec<i128>> {
         let u = SoftmaxUnit::new(cfg);
-        let (w, shb) = (u._w, u.xs.sc_shift.width());
+        let (mb, shb) = (u.xs.dn.width(), u.xs.sc_shift.width());
         let (ins, _) = io_ports(&u);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         (0..cycles)
@@ -693,10 +688,11 @@ mod tests {
                         let s = u.port(i);
                         match name {
                             "rst" => (c < 2 || rng.gen_ratio(1, 3000)) as i128,
-                            "scale_in" => {
-                                (vectors::random(&mut rng, w.mant, false) << shb)
-                                    | rng.gen_range(0..8)
-                            }
+                            "scale_in" => scale_pack(
+                                vectors::random(&mut rng, mb, false),
+                                rng.gen_range(0..8),
+                                shb,
+                            ),
                             "blk_start" => rng.gen_ratio(1, 200) as i128,
                             "div_start" => rng.gen_ratio(1, 300) as i128,
                             "tag_in" => [0, 0, 0, 1, 2, 3, 3, 3][rng.gen_range(0..8)],

@@ -433,6 +433,37 @@ impl ExpStep {
     }
 }
 
+/// The job's scale constant as it travels on a `scale` bus (controller -> PEs and units, a
+/// register per hop): {mantissa, shift}, the shift in the low `shift_bits`.
+pub fn scale_pack(mant: i128, shift: i128, shift_bits: u32) -> i128 {
+    (mant << shift_bits) | shift
+}
+
+/// (mantissa, shift) of a [`scale_pack`]ed value.
+pub fn scale_unpack(scale: i128, shift_bits: u32) -> (i128, i128) {
+    (scale >> shift_bits, scale & ((1 << shift_bits) - 1))
+}
+
+impl ExpStep {
+    /// Width of a `scale` bus for this exp_step.
+    pub fn scale_bits(&self) -> u32 {
+        self.dn.width() + self.sc_shift.width()
+    }
+
+    /// Verilog wires `sc_mant` and `sc_shift` (the names the sequencer's operands use) taken
+    /// from the `scale` bus `bus`.
+    pub fn scale_wires(&self, bus: &str) -> String {
+        let sb = self.sc_shift.width();
+        format!(
+            "wire [{}:0] sc_mant = {bus}[{}:{sb}];\nwire [{}:0] sc_shift = {bus}[{}:0];\n",
+            self.dn.width() - 1,
+            self.scale_bits() - 1,
+            sb - 1,
+            sb - 1
+        )
+    }
+}
+
 /// Width of an exp sequence's state register.
 pub fn seq_bits(_degree: u32) -> u32 {
     4

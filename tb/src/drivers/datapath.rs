@@ -4,6 +4,7 @@
 //! arrays against `cascade_fixed` tile by tile, in rust-hdl and in Verilator.
 
 use crate::quant::QuantJob;
+use fusemax_hdl::arith::exp_step::scale_pack;
 use fusemax_hdl::kit::cosim::io_ports;
 use fusemax_hdl::kit::Component;
 use fusemax_hdl::schedule::{Seed, TilePlan, XSrc};
@@ -121,7 +122,11 @@ pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: u
     st.set(end + f * gap + 2, "rst", 0);
     let sc = job.scale_const;
     let shb = cfg.derived().scale_shift_bits;
-    st.hold(0, "scale", ((sc.mant as i128) << shb) | sc.shift as i128);
+    st.hold(
+        0,
+        "scale",
+        scale_pack(sc.mant as i128, sc.shift as i128, shb),
+    );
     st.hold(0, "div_bank", 0);
     st
 }
