@@ -6,6 +6,7 @@
 use crate::config::Config;
 use crate::kit::{Sig, Structure};
 use crate::pe::tag;
+use crate::reset_reg::local_reset;
 use crate::softmax_unit::SoftmaxUnit;
 
 /// Builds the 1D array of a config.
@@ -24,7 +25,6 @@ pub fn build(cfg: &Config) -> Structure {
         let u = s.add_child(format!("unit_c{c}"), Box::new(SoftmaxUnit::new(cfg)));
         for (port, src) in [
             ("clock", clock),
-            ("rst", rst),
             ("blk_start", blk),
             ("div_start", div),
             ("div_f", div_f),
@@ -33,6 +33,7 @@ pub fn build(cfg: &Config) -> Structure {
             let e = s.at(u, port);
             s.connect(e, src);
         }
+        local_reset(&mut s, u, &format!("unit_c{c}"), clock, rst);
         // The job's scale constant is passed from unit to unit, a register per hop.
         let src = if c == 0 {
             sc

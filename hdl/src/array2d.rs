@@ -12,6 +12,7 @@
 use crate::config::Config;
 use crate::kit::{Sig, Structure};
 use crate::pe::{op, tag, Pe, PeWidths};
+use crate::reset_reg::local_reset;
 
 /// Builds the 2D array of a config.
 pub fn build(cfg: &Config) -> Structure {
@@ -43,10 +44,9 @@ pub fn build(cfg: &Config) -> Structure {
     for r in 0..rows {
         for c in 0..cols {
             let p = pe[r][c];
-            for (port, src) in [("clock", clock), ("rst", rst)] {
-                let e = s.at(p, port);
-                s.connect(e, src);
-            }
+            let e = s.at(p, "clock");
+            s.connect(e, clock);
+            local_reset(&mut s, p, &format!("pe_r{r}_c{c}"), clock, rst);
             // The job's scale constant is passed from PE to PE (along the top row, then down
             // each column), a register per hop: no net fans out to the whole array.
             let src = match (r, c) {

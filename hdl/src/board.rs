@@ -296,7 +296,8 @@ impl Component for Pll {
 }
 
 /// `reset_gen`: synchronous reset from the button (two-flop synchronizer) and the PLL lock,
-/// held 16 cycles after both release.
+/// held 16 cycles after both release; `rst` comes from a flip-flop (it is the root of the
+/// reset tree, see [`crate::reset_reg`]).
 #[derive(LogicBlock)]
 pub struct ResetGen {
     pub clock: Sig,
@@ -304,7 +305,7 @@ pub struct ResetGen {
     pub locked: Sig,
     pub rst: Sig,
     _active_low: bool,
-    _s: (bool, bool, u32),
+    _s: (bool, bool, u32, bool),
 }
 
 impl ResetGen {
@@ -315,14 +316,14 @@ impl ResetGen {
             locked: Sig::input(1),
             rst: Sig::output(1),
             _active_low: active_low,
-            _s: (false, false, 0),
+            _s: (false, false, 0, false),
         }
     }
 }
 
 impl Logic for ResetGen {
     fn update(&mut self) {
-        self.rst.set_bool(self._s.2 != 15);
+        self.rst.set_bool(self._s.3);
     }
     fn connect(&mut self) {
         self.claim_outputs();
@@ -333,8 +334,8 @@ impl Logic for ResetGen {
 reg b1;
 reg b2;
 reg [3:0] cnt;
-always @(*) rst = cnt != 4'd15;
 always @(posedge clock) begin
+    rst <= cnt != 4'd15;
     b1 <= {pressed};
     b2 <= b1;
     if (b2 || !locked) cnt <= 4'd0;
@@ -352,7 +353,8 @@ impl Component for ResetGen {
     }
     leaf_ports!(clock, btn, locked, rst);
     fn tick(&mut self) {
-        let (b1, b2, cnt) = self._s;
+        let (b1, b2, cnt, _) = self._s;
+        let rst = cnt != 15;
         let pressed = self.btn.on() != self._active_low;
         let cnt = if b2 || !self.locked.on() {
             0
@@ -361,7 +363,7 @@ impl Component for ResetGen {
         } else {
             cnt
         };
-        self._s = (pressed, b1, cnt);
+        self._s = (pressed, b1, cnt, rst);
     }
 }
 

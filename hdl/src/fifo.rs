@@ -4,6 +4,7 @@
 //! is on `m_data` whenever `m_valid` is high and leaves on `m_ready`. `free` counts empty
 //! slots. `s_ready`, `m_valid` and `free` come from registers (one compare at most), so two
 //! words of depth make a register slice between a stream's producer and its consumer.
+//! `s_ready` is low during reset and for the cycle after it, so no word offered then is lost.
 //! Latency: a word written at an edge is visible on the output after that edge.
 
 use crate::config::ubits;
@@ -29,6 +30,7 @@ pub struct Fifo {
     _w: usize,
     _r: usize,
     _depth: usize,
+    _live: bool,
 }
 
 impl Fifo {
@@ -50,6 +52,7 @@ impl Fifo {
             _w: 0,
             _r: 0,
             _depth: depth,
+            _live: false,
         }
     }
     fn count(&self) -> usize {
@@ -61,7 +64,7 @@ impl Logic for Fifo {
     fn update(&mut self) {
         let n = self.count();
         self.m_valid.set_bool(n > 0);
-        self.s_ready.set_bool(n < self._depth);
+        self.s_ready.set_bool(self._live && n < self._depth);
         let head = self._mem[self._r % self._depth];
         self.m_data.set(head & ((1i128 << self.s_data.width()) - 1));
         self.m_last.set(head >> self.s_data.width());
@@ -97,7 +100,7 @@ always @(posedge clock) begin
         rp <= {ab1}'d0;
         free_r <= {depth_w}'d{depth};
         nonempty <= 1'b0;
-        notfull <= 1'b1;
+        notfull <= 1'b0;
     end else begin
         if (push) begin
             mem[wp[{abm}:0]] <= {{s_last, s_data}};
@@ -112,6 +115,8 @@ always @(posedge clock) begin
             free_r <= free_r + {depth_w}'d1;
             nonempty <= free_r != {depth_w}'d{depthm1};
             notfull <= 1'b1;
+        end else begin
+            notfull <= free_r != {depth_w}'d0;
         end
     end
 end
@@ -139,11 +144,13 @@ impl Component for Fifo {
         if self.rst.on() {
             self._w = 0;
             self._r = 0;
+            self._live = false;
             return;
         }
+        let live = std::mem::replace(&mut self._live, true);
         let n = self.count();
         let (w0, r0) = (self._w, self._r);
-        if self.s_valid.on() && n < self._depth {
+        if live && self.s_valid.on() && n < self._depth {
             self._mem[w0 % self._depth] =
                 self.s_data.get() | ((self.s_last.get() & 1) << self.s_data.width());
             self._w = (w0 + 1) % (2 * self._depth);

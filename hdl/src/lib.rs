@@ -18,6 +18,7 @@ pub mod lanes;
 pub mod numerics;
 pub mod pe;
 pub mod ram;
+pub mod reset_reg;
 pub mod schedule;
 pub mod softmax_unit;
 pub mod stream;

@@ -13,6 +13,7 @@ use crate::controller::{Controller, COUNTER_BITS};
 use crate::fifo::Fifo;
 use crate::kit::{Sig, Structure};
 use crate::lanes::{Select, Split};
+use crate::reset_reg::local_reset;
 use crate::{datapath, Config};
 
 /// Builds the engine of a config.
@@ -51,7 +52,14 @@ pub fn build(cfg: &Config) -> Structure {
     };
     for ch in [ctrl, dp, fifo, in_fifo] {
         c(&mut s, ch, "clock", clock);
-        c(&mut s, ch, "rst", rst);
+    }
+    c(&mut s, dp, "rst", rst);
+    for (ch, name) in [
+        (ctrl, "controller"),
+        (fifo, "out_fifo"),
+        (in_fifo, "in_fifo"),
+    ] {
+        local_reset(&mut s, ch, name, clock, rst);
     }
     c(&mut s, in_fifo, "s_data", s_data);
     c(&mut s, in_fifo, "s_valid", s_valid);
@@ -121,7 +129,7 @@ pub fn build(cfg: &Config) -> Structure {
     for r in 0..rows {
         let f = s.add_child(format!("row_feeder_r{r}"), Box::new(RowFeeder::new(cfg)));
         c(&mut s, f, "clock", clock);
-        c(&mut s, f, "rst", rst);
+        local_reset(&mut s, f, &format!("row_feeder_r{r}"), clock, rst);
         let e = s.at(f, "row_idx");
         s.tie(e, r as i128);
         let e = s.at(f, "my_chunk");

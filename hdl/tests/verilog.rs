@@ -65,7 +65,8 @@ fn modules(v: &str) -> usize {
 #[test]
 fn identical_modules_are_written_once_and_growth_is_instances() {
     let d16 = emit_verilog(&datapath::build(&cfg(16, 16)), "fusemax_datapath", "");
-    assert!(d16.len() < 300_000, "16x16 datapath is {} bytes", d16.len());
+    // 256 PEs, each one instance line, its reset register (reset_reg) and its link nets.
+    assert!(d16.len() < 330_000, "16x16 datapath is {} bytes", d16.len());
     let v4 = generate(&cfg(4, 4));
     let v8 = generate(&cfg(8, 8));
     let v16 = generate(&cfg(16, 16));
