@@ -179,8 +179,18 @@ pub fn horner_round(prod: i128, n: &Numerics) -> i64 {
 /// Final step of exp: clamp the polynomial to [0, 1] and shift by the integer part n with
 /// rounding half up: SLN = round(clamp(p) / 2^int).
 pub fn exp_finish(p: i64, int: u32, n: &Numerics) -> u64 {
+    exp_round(exp_shift(p, int, n))
+}
+
+/// The first half of [`exp_finish`]: p clamped to [0, 1], times 2, shifted right by `int`
+/// (F_x + 1 fraction bits, F_x + 2 bits wide).
+pub fn exp_shift(p: i64, int: u32, n: &Numerics) -> u64 {
     let p = p.clamp(0, n.one() as i64) as u64;
-    let wide = (p << 1) >> int.min(63);
+    (p << 1) >> int.min(63)
+}
+
+/// The second half of [`exp_finish`]: an [`exp_shift`] value rounded to F_x fraction bits.
+pub fn exp_round(wide: u64) -> u64 {
     (wide + 1) >> 1
 }
 

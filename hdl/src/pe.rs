@@ -18,7 +18,7 @@
 //! The exp sequence (`arith::exp_step::ExpSeq`, started by `rm_v`) uses the same multiplier
 //! and its registers: D = rm - acc registered, dn = prescale(D) in two stages, z = round(dn *
 //! mant), degree Horner steps p = round(p * f) + a_k (three cycles each), acc = finish(p,
-//! int(z)) (0 for an invalid row): `exp_latency` = 3 * exp_degree + 7 cycles. Latency: links 1
+//! int(z)) (0 for an invalid row): `exp_latency` = 3 * exp_degree + 8 cycles. Latency: links 1
 //! cycle; `ps_out` 3 cycles after its op arrives.
 
 use crate::arith::exp_step::{scale_unpack, seq_bits, ExpSeq, ExpStep};

@@ -19,7 +19,7 @@
 //!
 //! RM is the wait for the running max: LM reaches the 1D unit after R cycles (plus two: each
 //! PE applies an op two cycles after it arrives, behind its operand and product registers),
-//! RM' climbs back up in R more, and the exp sequence (X = 3d + 7 cycles, d = exp_degree,
+//! RM' climbs back up in R more, and the exp sequence (X = 3d + 8 cycles, d = exp_degree,
 //! `arith::exp_step::exp_latency`) must finish in PE (0, c) before the first SLNV selects SLN
 //! as its operand. The tile period is E + F + 2R + X + 2. The partial-sum seed is read in a
 //! PE's third stage, two cycles after the op (the column feeders delay it so).

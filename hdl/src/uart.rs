@@ -188,7 +188,7 @@ struct TxState {
     busy: bool,
     cnt: u64,
     nbits: u32,
-    sh: u32,
+    dq: u32,
     tx: bool,
 }
 
@@ -239,7 +239,7 @@ impl Logic for UartTx {
 reg busy;
 reg [{cwm}:0] cnt;
 reg [3:0] nbits;
-reg [8:0] sh;
+reg [7:0] dq;
 reg tx_q;
 always @(*) begin
     ready = !busy;
@@ -251,7 +251,7 @@ always @(posedge clock) begin
         tx_q <= 1'b1;
     end else if (!busy) begin
         if (start) begin
-            sh <= {{1'b1, data}};
+            dq <= data;
             tx_q <= 1'b0;
             cnt <= {cw}'d{full};
             nbits <= 4'd0;
@@ -260,8 +260,8 @@ always @(posedge clock) begin
     end else if (cnt == {cw}'d0) begin
         if (nbits == 4'd9) busy <= 1'b0;
         else begin
-            tx_q <= sh[0];
-            sh <= {{1'b1, sh[8:1]}};
+            // data bits 0..7, then the stop bit (1)
+            tx_q <= nbits[3] || dq[nbits[2:0]];
             nbits <= nbits + 4'd1;
             cnt <= {cw}'d{full};
         end
@@ -290,7 +290,7 @@ impl Component for UartTx {
         let full = self._div - 1;
         if !o.busy {
             if self.start.on() {
-                s.sh = 0x100 | self.data.bits() as u32;
+                s.dq = self.data.bits() as u32;
                 s.tx = false;
                 s.cnt = full;
                 s.nbits = 0;
@@ -300,8 +300,7 @@ impl Component for UartTx {
             if o.nbits == 9 {
                 s.busy = false;
             } else {
-                s.tx = o.sh & 1 == 1;
-                s.sh = 0x100 | (o.sh >> 1);
+                s.tx = o.nbits >= 8 || (o.dq >> o.nbits) & 1 == 1;
                 s.nbits = o.nbits + 1;
                 s.cnt = full;
             }

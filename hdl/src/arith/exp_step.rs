@@ -6,7 +6,9 @@
 //!   rest of the shift and the rounding);
 //! - `z = z_round(prod)`: the multiplier's dn * mant, rounded and saturated (exp input);
 //! - `p_next = horner_round(prod) + a[k]`: one Horner step on the multiplier's p * f;
-//! - `sln = exp_finish(p, zi)`: clamp to [0, 1] and shift by z's integer part, rounded.
+//! - `sln = exp_finish(p, zi)` in two halves (a clock stage between them in the sequencers):
+//!   `w_sh = exp_shift(p, zi)`, p clamped to [0, 1] and shifted by z's integer part, then
+//!   `sln = exp_round(sh)`.
 //!
 //! `p_first` is the leading coefficient a[degree] (the Horner start). Combinational (latency 0).
 
@@ -31,6 +33,8 @@ pub struct ExpStep {
     pub p_first: Sig,
     pub p: Sig,
     pub zi: Sig,
+    pub w_sh: Sig,
+    pub sh: Sig,
     pub sln: Sig,
     _n: Numerics,
     _mul_bits: u32,
@@ -66,6 +70,8 @@ impl ExpStep {
             p_first: Sig::output_s(mb),
             p: Sig::input_s(mb),
             zi: Sig::input(d.z_bits - d.z_frac_bits),
+            w_sh: Sig::output(n.exp_frac + 2),
+            sh: Sig::input(n.exp_frac + 2),
             sln: Sig::output(d.exp_bits),
             _n: n,
             _mul_bits: mb,
@@ -86,8 +92,10 @@ impl Logic for ExpStep {
         self.p_next
             .set((numerics::horner_round(self.prod.get(), n) + n.coeffs[k]) as i128);
         self.p_first.set(n.coeffs[n.coeffs.len() - 1] as i128);
+        self.w_sh
+            .set(numerics::exp_shift(self.p.get() as i64, self.zi.bits() as u32, n) as i128);
         self.sln
-            .set(numerics::exp_finish(self.p.get() as i64, self.zi.bits() as u32, n) as i128);
+            .set(numerics::exp_round(self.sh.bits() as u64) as i128);
     }
     fn connect(&mut self) {
         self.claim_outputs();
@@ -148,9 +156,9 @@ always @(*) p_first = {adeg};
 // clamp p to [0, ONE]: p > ONE decided on bit groups (no comparator chain)
 wire p_gt_one = !p[{mbm}] && ({p_hi_nz} || (p[{fx}] && |p[{fxm}:0]));
 wire [{fx}:0] p_c = p[{mbm}] ? {fx1}'d0 : p_gt_one ? ONE[{fx}:0] : p[{fx}:0];
-wire [{fx1}:0] w2 = {{p_c, 1'b0}} >> zi;
+always @(*) w_sh = {{p_c, 1'b0}} >> zi;
 /* verilator lint_off UNUSEDSIGNAL */ // the top bit of s2 is always 0
-wire [{fx1}:0] s2 = (w2 + {fx2}'d1) >> 1;
+wire [{fx1}:0] s2 = (sh + {fx2}'d1) >> 1;
 /* verilator lint_on UNUSEDSIGNAL */
 always @(*) sln = s2[{fx}:0];
 "#,
@@ -223,6 +231,7 @@ pub mod es {
     pub const HWAIT: u32 = 7;
     pub const HUPD: u32 = 8;
     pub const FIN: u32 = 9;
+    pub const SHF: u32 = 10;
 }
 
 /// The registers of an exp sequence on its owner's multiplier (the PE's, or the 1D unit's exp
@@ -233,10 +242,10 @@ pub mod es {
 /// - ZOP: operands (dn, mant); ZWAIT; Z: `z` = z_round(prod_q), `p` = a_d;
 /// - d Horner steps, each HOP: operands (p, f); HWAIT; HUPD: `p` = horner_round(prod_q) + a_k
 ///   (k = `hk`, from d - 1 down to 0);
-/// - FIN: the result `finish(p, int(z))`.
+/// - SHF: `sh` = exp_shift(p, int(z)); FIN: the result exp_round(sh).
 ///
-/// Latency: the result is written 3d + 6 edges after the start edge (d = exp_degree), so it is
-/// there 3d + 7 cycles after the start (`exp_latency`).
+/// Latency: the result is written 3d + 7 edges after the start edge (d = exp_degree), so it is
+/// there 3d + 8 cycles after the start (`exp_latency`).
 #[derive(Clone, Debug, Default)]
 pub struct ExpSeq {
     pub es: u32,
@@ -246,11 +255,12 @@ pub struct ExpSeq {
     pub dn: i128,
     pub z: i128,
     pub p: i128,
+    pub sh: i128,
 }
 
 /// Cycles from the start of an exp sequence to its result, for `degree`.
 pub fn exp_latency(degree: u32) -> u32 {
-    3 * degree + 7
+    3 * degree + 8
 }
 
 impl ExpSeq {
@@ -276,6 +286,7 @@ impl ExpSeq {
         xs.k.set(self.hk as i128);
         xs.p.set(self.p);
         xs.zi.set(self.z >> xs._n.z_frac);
+        xs.sh.set(self.sh);
     }
 
     /// The state after a clock edge from this (pre-edge) state, and the exp value at the
@@ -310,11 +321,15 @@ impl ExpSeq {
             es::HUPD => {
                 n.p = xs.p_next.get();
                 if self.hk == 0 {
-                    n.es = es::FIN;
+                    n.es = es::SHF;
                 } else {
                     n.hk = self.hk - 1;
                     n.es = es::HOP;
                 }
+            }
+            es::SHF => {
+                n.sh = xs.w_sh.get();
+                n.es = es::FIN;
             }
             es::FIN => {
                 n.es = es::IDLE;
@@ -331,13 +346,14 @@ impl ExpStep {
     /// exp_step instance).
     pub fn seq_decls(&self) -> String {
         format!(
-            "reg [3:0] es;\nreg [{}:0] hk;\nreg [{}:0] dq;\nreg [{}:0] pre_q;\nreg [{}:0] dn;\nreg [{}:0] z;\nreg signed [{}:0] p;\n",
+            "reg [3:0] es;\nreg [{}:0] hk;\nreg [{}:0] dq;\nreg [{}:0] pre_q;\nreg [{}:0] dn;\nreg [{}:0] z;\nreg signed [{}:0] p;\nreg [{}:0] sh;\n",
             self.k.width() - 1,
             self.d.width() - 1,
             self.pre.width() - 1,
             self.dn.width() - 1,
             self.z.width() - 1,
-            self._mul_bits - 1
+            self._mul_bits - 1,
+            self.sh.width() - 1
         )
     }
 
@@ -345,7 +361,7 @@ impl ExpStep {
     /// `always @(*)`).
     pub fn seq_wiring(&self) -> String {
         format!(
-            "    xs$d = dq;\n    xs$pre = pre_q;\n    xs$k = hk;\n    xs$p = p;\n    xs$zi = z[{}:{}];\n",
+            "    xs$d = dq;\n    xs$pre = pre_q;\n    xs$k = hk;\n    xs$p = p;\n    xs$zi = z[{}:{}];\n    xs$sh = sh;\n",
             self.z.width() - 1,
             self._n.z_frac
         )
@@ -406,11 +422,15 @@ impl ExpStep {
             4'd{hwait}: es <= 4'd{hupd};
             4'd{hupd}: begin
                 p <= xs$p_next;
-                if (hk == {kb}'d0) es <= 4'd{fin};
+                if (hk == {kb}'d0) es <= 4'd{shf};
                 else begin
                     hk <= hk - {kb}'d1;
                     es <= 4'd{hop};
                 end
+            end
+            4'd{shf}: begin
+                sh <= xs$w_sh;
+                es <= 4'd{fin};
             end
             4'd{fin}: begin
                 {on_done}
@@ -428,6 +448,7 @@ impl ExpStep {
             hwait = es::HWAIT,
             hupd = es::HUPD,
             fin = es::FIN,
+            shf = es::SHF,
             dm1 = d - 1,
         )
     }
@@ -482,7 +503,7 @@ impl Component for ExpStep {
     fn kind(&self) -> String {
         "exp_step".into()
     }
-    leaf_ports!(d, sc_shift, w_pre, pre, dn, prod, z, k, p_next, p_first, p, zi, sln);
+    leaf_ports!(d, sc_shift, w_pre, pre, dn, prod, z, k, p_next, p_first, p, zi, w_sh, sh, sln);
     fn tick(&mut self) {}
 }
 
@@ -589,6 +610,9 @@ mod tests {
                 }
                 sim.set("p", p);
                 sim.set("zi", z >> zf);
+                sim.settle();
+                let sh = sim.get("w_sh");
+                sim.set("sh", sh);
                 sim.settle();
                 assert_eq!(
                     sim.get("sln") as u64,
