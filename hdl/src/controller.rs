@@ -227,6 +227,7 @@ pub struct Controller {
     pub o_last: Sig,
     pub o_valid: Sig,
     pub fifo_free: Sig,
+    pub fifo_ready: Sig,
     pub status: Sig,
     pub busy: Sig,
     pub perf_cycles: Sig,
@@ -313,6 +314,7 @@ impl Controller {
             o_last: Sig::output(1),
             o_valid: Sig::output(1),
             fifo_free: Sig::input(fifo_free_bits),
+            fifo_ready: Sig::input(1),
             status: Sig::output(8),
             busy: Sig::output(1),
             perf_cycles: Sig::output(COUNTER_BITS),
@@ -422,7 +424,7 @@ impl Logic for Controller {
         self.o_last
             .set_bool(trail && s.k == (TRAILER_WORDS - 1) as i128);
         self.o_valid
-            .set_bool(s.ds == ds::PUSH || (trail && self.fifo_free.get() > 0));
+            .set_bool(s.ds == ds::PUSH || (trail && self.fifo_ready.on()));
         self.status.set(s.status);
         self.busy.set_bool(s.active);
         self.perf_cycles.set(s.cycles);
@@ -482,6 +484,7 @@ impl Component for Controller {
         o_last,
         o_valid,
         fifo_free,
+        fifo_ready,
         status,
         busy,
         perf_cycles,
@@ -505,6 +508,7 @@ impl Component for Controller {
         let word = self.s_data.bits();
         let last = self.s_last.on();
         let free = self.fifo_free.get();
+        let fifo_ready = self.fifo_ready.on();
         let ready_to_run = self.ready_to_run();
         let o_valid = self.o_valid.on();
         let av_valid = self.av_valid.on();
@@ -522,7 +526,7 @@ impl Component for Controller {
             if o.is == is::WAIT && !ready_to_run {
                 s.stall_in = wrap(o.stall_in + 1, cw);
             }
-            if (o.ds == ds::SPACE && free < k.och as i128) || (o.is == is::TRAIL && free == 0) {
+            if (o.ds == ds::SPACE && free < k.och as i128) || (o.is == is::TRAIL && !fifo_ready) {
                 s.stall_out = wrap(o.stall_out + 1, cw);
             }
             // the 1D count adds a registered increment (a division cycle and a tile's tally)
@@ -914,6 +918,8 @@ reg ld_last_blk;
 reg [{idxm}:0] ld_idx;
 reg [{idxm}:0] e_last;
 reg [{idxm}:0] f_last;
+reg at_e_last; // ld_idx == e_last
+reg at_f_last; // ld_idx == f_last
 reg [{cwm}:0] ld_chunk;
 reg ld_bank;
 reg [{mwm}:0] ld_m0;
@@ -951,10 +957,30 @@ reg [{cbm}:0] tile_busy1d;
 wire ready_to_run = q_full[is_qbank] && bank_full[is_bank];
 wire accept = s_ready && s_valid;
 wire vec_end = {ld_chunk_ext} == ((lst == L_Q) ? 8'd{qchm} : 8'd{kchm});
-wire seg_end = vec_end && ld_idx == ((lst == L_V) ? f_last : e_last);
+wire seg_end = vec_end && ((lst == L_V) ? at_f_last : at_e_last);
+wire [{idxm}:0] ld_idx_inc = ld_idx + {idx}'d1;
 wire [{mwm}:0] ld_m0_next = ld_m0 + {mw}'d{rows};
 wire [{pwm}:0] ld_p0_next = ld_p0 + {pw}'d{cols};
 wire ld_final = lst == L_V && seg_end && ld_last_tile && ld_last_blk;
+// the loader's next state if a word is accepted this cycle (from registers only, so that
+// accept selects it at the end)
+reg [3:0] lst_acc;
+always @(*) begin
+    case (lst)
+        L_HDR: lst_acc = (hdr_i == 3'd{hlast} || s_last) ? L_CHECK : L_HDR;
+        L_Q, L_K, L_V: begin
+            if (ld_final && !s_last) lst_acc = L_DRAIN;
+            else if (!ld_final && s_last) lst_acc = L_WAITEND;
+            else if (!seg_end) lst_acc = lst;
+            else if (lst == L_Q) lst_acc = L_K;
+            else if (lst == L_K) lst_acc = L_V;
+            else if (!ld_last_tile) lst_acc = L_K;
+            else lst_acc = ld_last_blk ? L_WAITEND : L_Q;
+        end
+        L_DRAIN: lst_acc = s_last ? L_WAITEND : L_DRAIN;
+        default: lst_acc = lst;
+    endcase
+end
 wire [{mwm}:0] is_m0_next = is_m0 + {mw}'d{rows};
 wire [{pwm}:0] is_p0_next = is_p0 + {pw}'d{cols};
 wire [{mwm}:0] m_left = m_len - is_m0;
@@ -1003,7 +1029,7 @@ always @(*) begin
     endcase
     if (ist != I_TRAIL) o_data = av_word;
     o_last = ist == I_TRAIL && tk == 3'd{tlast};
-    o_valid = dst == D_PUSH || (ist == I_TRAIL && fifo_free != {ffb}'d0);
+    o_valid = dst == D_PUSH || (ist == I_TRAIL && fifo_ready);
     status = st;
     busy = active;
     perf_cycles = c_cycles;
@@ -1076,7 +1102,7 @@ always @(posedge clock) begin
         if (active) begin
             c_cycles <= c_cycles + {cb}'d1;
             if (ist == I_WAIT && !ready_to_run) c_stall_in <= c_stall_in + {cb}'d1;
-            if ((dst == D_SPACE && fifo_free < {ffb}'d{och}) || (ist == I_TRAIL && fifo_free == {ffb}'d0))
+            if ((dst == D_SPACE && fifo_free < {ffb}'d{och}) || (ist == I_TRAIL && !fifo_ready))
                 c_stall_out <= c_stall_out + {cb}'d1;
             // the 1D count adds a registered increment (a division cycle and a tile's tally)
             busy1d_inc <= (tile_end ? tile_busy1d : {cb}'d0)
@@ -1112,40 +1138,38 @@ always @(posedge clock) begin
                     if (hdr_i == 3'd{hlast} || s_last) begin
                         hdr_i <= 3'd0;
                         active <= 1'b1;
-                        lst <= L_CHECK;
                     end else hdr_i <= hdr_i + 3'd1;
                 end
                 L_Q, L_K, L_V: begin
                     ld_chunk <= vec_end ? {cw}'d0 : ld_chunk + {cw}'d1;
-                    if (vec_end) ld_idx <= seg_end ? {idx}'d0 : ld_idx + {idx}'d1;
+                    if (vec_end) begin
+                        ld_idx <= seg_end ? {idx}'d0 : ld_idx_inc;
+                        at_e_last <= seg_end ? e_last == {idx}'d0 : ld_idx_inc == e_last;
+                        at_f_last <= seg_end ? f_last == {idx}'d0 : ld_idx_inc == f_last;
+                    end
                     if (seg_end) begin
                         case (lst)
                             L_Q: begin
                                 q_full[ld_qbank] <= 1'b1;
                                 ld_qbank <= !ld_qbank;
-                                lst <= L_K;
                             end
-                            L_K: lst <= L_V;
+                            L_K: ;
                             default: begin
                                 bank_full[ld_bank] <= 1'b1;
                                 ld_bank <= !ld_bank;
                                 if (ld_last_tile) begin
                                     ld_m0 <= {mw}'d0;
                                     ld_p0 <= ld_p0_next;
-                                    lst <= ld_last_blk ? L_WAITEND : L_Q;
                                 end else begin
                                     ld_m0 <= ld_m0_next;
-                                    lst <= L_K;
                                 end
                             end
                         endcase
                     end
-                    if (ld_final && !s_last) lst <= L_DRAIN;
-                    else if (!ld_final && s_last) lst <= L_WAITEND;
                 end
-                L_DRAIN: if (s_last) lst <= L_WAITEND;
                 default: ;
             endcase
+            lst <= lst_acc;
         end
         ld_last_tile <= ld_m0_next >= m_len;
         is_last_tile <= is_m0_next >= m_len;
@@ -1195,6 +1219,8 @@ always @(posedge clock) begin
                 e_last <= {e_idx} - {idx}'d1;
                 f_last <= {f_idx} - {idx}'d1;
                 ld_idx <= {idx}'d0;
+                at_e_last <= {e_idx} == {idx}'d1;
+                at_f_last <= {f_idx} == {idx}'d1;
                 ld_chunk <= {cw}'d0;
                 ld_bank <= 1'b0;
                 ld_m0 <= {mw}'d0;

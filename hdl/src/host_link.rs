@@ -81,11 +81,12 @@ struct State {
     reply_typ: i128,
     reply_code: i128,
     ts: u32,
-    ti: i128,
-    tn: i128,
-    t_typ: i128,
-    t_code: i128,
-    t_word: i128,
+    /// Bytes of the frame being sent after the one on `tx_data` (0: the checksum is on it).
+    tleft: i128,
+    /// The SYNC byte is on `tx_data` (it is not in the checksum).
+    t_first: bool,
+    /// The frame's bytes from the one on `tx_data` on, first byte lowest, checksum excluded.
+    t_sh: u128,
     /// Minus the sum of the bytes of the frame being sent (its checksum byte), kept as the
     /// bytes go out.
     t_neg: i128,
@@ -150,22 +151,10 @@ impl HostLink {
 
     /// Byte `i` of the frame being sent.
     fn tx_byte(s: &State) -> i128 {
-        let i = s.ti;
-        let n = s.tn;
-        if i == 0 {
-            proto::SYNC as i128
-        } else if i == 1 {
-            s.t_typ
-        } else if i == 2 {
-            n - 5
-        } else if i == 3 {
-            0
-        } else if i == n - 1 {
+        if s.tleft == 0 {
             s.t_neg
-        } else if s.t_typ == proto::NAK as i128 {
-            s.t_code
         } else {
-            (s.t_word >> (8 * (i - 4))) & 0xff
+            (s.t_sh & 0xff) as i128
         }
     }
 
@@ -231,39 +220,18 @@ reg reply_pending;
 reg [7:0] reply_typ;
 reg [7:0] reply_code;
 reg ts;
-reg [3:0] ti;
-reg [3:0] tn;
-reg [7:0] t_typ;
-reg [7:0] t_code;
-reg [63:0] t_word;
+reg [3:0] tleft; // bytes of the frame after the one on tx_data (0: the checksum is on it)
+reg t_first; // the SYNC byte is on tx_data
+reg [95:0] t_sh; // the frame's bytes from the one on tx_data on, first byte lowest
 reg [7:0] t_neg; // minus the sum of the frame's bytes: its checksum byte
 reg ok_pulse;
 reg err_pulse;
 wire len_ok = len != 16'd0 && len[2:0] == 3'd0 && len <= 16'd{maxlen};
 wire [7:0] sum_next = sum + rx_data;
 wire takes_out = !ts && !reply_pending && m_valid;
-reg [7:0] t_byte;
-always @(*) begin
-    case (ti)
-        4'd4: t_byte = t_word[7:0];
-        4'd5: t_byte = t_word[15:8];
-        4'd6: t_byte = t_word[23:16];
-        4'd7: t_byte = t_word[31:24];
-        4'd8: t_byte = t_word[39:32];
-        4'd9: t_byte = t_word[47:40];
-        4'd10: t_byte = t_word[55:48];
-        default: t_byte = t_word[63:56];
-    endcase
-end
 always @(*) begin
     tx_start = ts && tx_ready;
-    if (ti == 4'd0) tx_data = 8'h{sync:x};
-    else if (ti == 4'd1) tx_data = t_typ;
-    else if (ti == 4'd2) tx_data = {{4'd0, tn}} - 8'd5;
-    else if (ti == 4'd3) tx_data = 8'd0;
-    else if (ti == tn - 4'd1) tx_data = t_neg;
-    else if (t_typ == 8'h{nak:x}) tx_data = t_code;
-    else tx_data = t_byte;
+    tx_data = (tleft == 4'd0) ? t_neg : t_sh[7:0];
     s_valid = rxs == R_FSEND;
     s_data = frame_buf$rdata;
     s_last = rxs == R_FSEND && typ == 8'h{data_last:x} && fwd_last;
@@ -353,24 +321,26 @@ always @(posedge clock) begin
         if (!ts) begin
             if (reply_pending) begin
                 ts <= 1'b1;
-                ti <= 4'd0;
-                t_typ <= reply_typ;
-                t_code <= reply_code;
-                tn <= (reply_typ == 8'h{nak:x}) ? 4'd6 : 4'd5;
-                t_neg <= (reply_typ == 8'h{nak:x}) ? 8'd255 - reply_typ - reply_code : 8'd0 - reply_typ;
+                t_first <= 1'b1;
+                // SYNC, type, length (1 with a NAK's code, else 0), the code, the checksum
+                tleft <= (reply_typ == 8'h{nak:x}) ? 4'd5 : 4'd4;
+                t_sh <= {{56'd0, reply_code, 8'd0, (reply_typ == 8'h{nak:x}) ? 8'd1 : 8'd0, reply_typ, 8'h{sync:x}}};
+                t_neg <= 8'd0;
                 reply_pending <= 1'b0;
             end else if (m_valid) begin
                 ts <= 1'b1;
-                ti <= 4'd0;
-                t_typ <= m_last ? 8'h{out_last:x} : 8'h{out:x};
-                t_word <= m_data;
-                tn <= 4'd13;
-                t_neg <= 8'd{out_neg} - {{7'd0, m_last}}; // the data bytes are taken off as they go out
+                t_first <= 1'b1;
+                tleft <= 4'd12;
+                t_sh <= {{m_data, 8'd0, 8'd8, m_last ? 8'h{out_last:x} : 8'h{out:x}, 8'h{sync:x}}};
+                t_neg <= 8'd0;
             end
         end else if (tx_ready) begin
-            if (tn == 4'd13 && ti >= 4'd4 && ti <= 4'd11) t_neg <= t_neg - t_byte;
-            if (ti == tn - 4'd1) ts <= 1'b0;
-            else ti <= ti + 4'd1;
+            // the checksum: minus the sum of the bytes between SYNC and itself
+            if (!t_first && tleft != 4'd0) t_neg <= t_neg - t_sh[7:0];
+            t_first <= 1'b0;
+            t_sh <= {{8'd0, t_sh[95:8]}};
+            if (tleft == 4'd0) ts <= 1'b0;
+            else tleft <= tleft - 4'd1;
         end
     end
 end
@@ -385,7 +355,6 @@ end
             data_last = proto::DATA_LAST,
             out = proto::OUT,
             out_last = proto::OUT_LAST,
-            out_neg = (256 - (proto::OUT as u32 + 8) % 256) % 256,
             e_chk = proto::ERR_CHECKSUM,
             e_typ = proto::ERR_TYPE,
             e_len = proto::ERR_LENGTH,
@@ -505,32 +474,35 @@ impl Component for HostLink {
         if o.ts == 0 {
             if o.reply_pending {
                 s.ts = 1;
-                s.ti = 0;
-                s.t_typ = o.reply_typ;
-                s.t_code = o.reply_code;
                 let nak = o.reply_typ == proto::NAK as i128;
-                s.tn = if nak { 6 } else { 5 };
-                s.t_neg = (-(o.reply_typ + if nak { 1 + o.reply_code } else { 0 })) & 0xff;
+                s.t_first = true;
+                s.tleft = if nak { 5 } else { 4 };
+                s.t_sh = proto::SYNC as u128
+                    | (o.reply_typ as u128) << 8
+                    | (nak as u128) << 16
+                    | (o.reply_code as u128) << 32;
+                s.t_neg = 0;
                 s.reply_pending = false;
             } else if takes_out {
                 let w = self.m_data.bits();
                 let last = self.m_last.on();
                 s.ts = 1;
-                s.ti = 0;
-                s.t_typ = if last { proto::OUT_LAST } else { proto::OUT } as i128;
-                s.t_word = w as i128;
-                s.tn = 13;
-                // the data bytes are taken off the checksum as they go out
-                s.t_neg = (-(proto::OUT as i128 + 8 + last as i128)) & 0xff;
+                let typ = if last { proto::OUT_LAST } else { proto::OUT };
+                s.t_first = true;
+                s.tleft = 12;
+                s.t_sh = proto::SYNC as u128 | (typ as u128) << 8 | 8 << 16 | (w as u128) << 32;
+                s.t_neg = 0;
             }
         } else if self.tx_ready.on() {
-            if o.tn == 13 && (4..=11).contains(&o.ti) {
-                s.t_neg = (o.t_neg - ((o.t_word >> (8 * (o.ti - 4))) & 0xff)) & 0xff;
+            if !o.t_first && o.tleft != 0 {
+                s.t_neg = (o.t_neg - (o.t_sh & 0xff) as i128) & 0xff;
             }
-            if o.ti == o.tn - 1 {
+            s.t_first = false;
+            s.t_sh = o.t_sh >> 8;
+            if o.tleft == 0 {
                 s.ts = 0;
             } else {
-                s.ti = o.ti + 1;
+                s.tleft = o.tleft - 1;
             }
         }
     }

@@ -77,10 +77,8 @@ pub fn build(cfg: &Config) -> Structure {
     c(&mut s, in_fifo, "m_ready", src);
     let src = s.at(in_fifo, "m_data");
     c(&mut s, split, "word", src);
-    for (f, p) in [(in_fifo, "free"), (fifo, "s_ready")] {
-        let e = s.at(f, p);
-        s.leave_unused(e);
-    }
+    let e = s.at(in_fifo, "free");
+    s.leave_unused(e);
     for p in ["scale", "blk_start", "div_start", "div_f", "div_bank"] {
         let src = s.at(ctrl, p);
         c(&mut s, dp, p, src);
@@ -107,6 +105,8 @@ pub fn build(cfg: &Config) -> Structure {
     }
     let src = s.at(fifo, "free");
     c(&mut s, ctrl, "fifo_free", src);
+    let src = s.at(fifo, "s_ready");
+    c(&mut s, ctrl, "fifo_ready", src);
     c(&mut s, fifo, "m_ready", m_ready);
     s.expose(fifo, "m_data", "m_axis_tdata");
     s.expose(fifo, "m_valid", "m_axis_tvalid");
