@@ -190,6 +190,7 @@ pub fn render_scripts(
     ctx.insert("board", spec.name);
     ctx.insert("device", spec.device);
     ctx.insert("family", &spec.family);
+    ctx.insert("ecp5_define", fusemax_hdl::arith::dsp::ECP5_DEFINE);
     ctx.insert("hw_hash", &cfg.hw_hash());
     ctx.insert("rows", &cfg.rows);
     ctx.insert("cols", &cfg.cols);

@@ -1,6 +1,6 @@
 //! `pe`: the 2D-array processing element of FuseMax.
 //!
-//! One multiplier (the `mul` leaf) shared by every operation, an accumulator `acc` that holds
+//! One multiplier (the `mul_reg` leaf) shared by every operation, an accumulator `acc` that holds
 //! the score BQK and then, in place, SLN = exp(BQK - RM), and four links:
 //! - `q` flows down (Q streams down its column), `x` with `op` and `vld` flows right (K, then V,
 //!   stream along the row; `op` says what to do with it), each registered (1 cycle per PE);
@@ -22,7 +22,7 @@
 //! cycle; `ps_out` 3 cycles after its op arrives.
 
 use crate::arith::exp_step::{scale_unpack, seq_bits, ExpSeq, ExpStep};
-use crate::arith::Mul;
+use crate::arith::MulReg;
 use crate::config::Config;
 use crate::kit::{sresize, zext, Component, Sig};
 use crate::leaf_ports;
@@ -95,9 +95,6 @@ struct State {
     sc: i128,
     acc: i128,
     row_valid: bool,
-    ma_q: i128,
-    mb_q: i128,
-    prod_q: i128,
     op_d: i128,
     vld_d: bool,
     op_d2: i128,
@@ -135,7 +132,7 @@ pub struct Pe {
     pub rm_vin: Sig,
     pub rm_out: Sig,
     pub rm_vout: Sig,
-    pub mul: Mul,
+    pub mul: MulReg,
     pub xs: ExpStep,
     _w: PeWidths,
     _s: State,
@@ -165,7 +162,7 @@ impl Pe {
             rm_vin: Sig::input(1),
             rm_out: Sig::output_s(w.score),
             rm_vout: Sig::output(1),
-            mul: Mul::new(w.mul, w.mul),
+            mul: MulReg::new(w.mul, w.mul),
             xs,
             _w: w,
             _s: State::default(),
@@ -207,12 +204,13 @@ impl Logic for Pe {
         self.tag_out.set(s.tag_out);
         self.rm_out.set(s.rm_out);
         self.rm_vout.set_bool(s.rm_vout);
-        self.mul.a.set(s.ma_q);
-        self.mul.b.set(s.mb_q);
         self.scale_out.set(s.sc);
         self.xs.sc_shift.set(scale_unpack(s.sc, self._w.shift).1);
-        self.xs.prod.set(s.prod_q);
+        self.xs.prod.set(self.mul.product());
         s.seq.drive(&mut self.xs);
+        let (ma, mb) = self.operand_mux();
+        self.mul.a.set(ma);
+        self.mul.b.set(mb);
     }
 
     fn connect(&mut self) {
@@ -237,11 +235,9 @@ localparam [2:0] OP_SLD = 3'd{sld};
 localparam [2:0] OP_SLNV = 3'd{slnv};
 reg signed [{accm}:0] acc;
 reg row_valid;
-reg signed [{mbm}:0] ma_q;
-reg signed [{mbm}:0] mb_q;
 reg signed [{mbm}:0] mux_a;
 reg signed [{mbm}:0] mux_b;
-reg signed [{pmm}:0] prod_q;
+wire signed [{pmm}:0] prod_q = mul$p; // the product of the operands of two edges ago
 reg [2:0] op_d;
 reg vld_d;
 reg [2:0] op_d2;
@@ -267,8 +263,9 @@ always @(*) begin
         mux_b = {x_ext};
     end
     xs$sc_shift = sc_shift;
-    mul$a = ma_q;
-    mul$b = mb_q;
+    mul$clock = clock;
+    mul$a = mux_a;
+    mul$b = mux_b;
     xs$prod = prod_q;
 {seq_wiring}end
 always @(posedge clock) begin
@@ -276,9 +273,6 @@ always @(posedge clock) begin
     q_out <= q_in;
     x_out <= x_in;
     rm_out <= rm_in;
-    ma_q <= mux_a;
-    mb_q <= mux_b;
-    prod_q <= mul$p;
     vld_d <= vld_in;
     vld_d2 <= vld_d;
     if (rst) begin
@@ -360,16 +354,14 @@ impl Component for Pe {
     );
     fn tick(&mut self) {
         let w = self._w;
-        let (ma, mb) = self.operand_mux();
+        let prod_q = self.mul.product();
+        self.mul.tick();
         let s = &mut self._s;
         let o = s.clone();
         s.sc = self.scale_in.get();
         s.q_out = self.q_in.get();
         s.x_out = self.x_in.get();
         s.rm_out = self.rm_in.get();
-        s.ma_q = ma;
-        s.mb_q = mb;
-        s.prod_q = self.mul.p.get();
         s.vld_d = self.vld_in.on();
         s.vld_d2 = o.vld_d;
         if self.rst.on() {
@@ -389,7 +381,7 @@ impl Component for Pe {
         s.rm_vout = self.rm_vin.on();
         // Stage 2: the op of the previous cycle, with its registered product and today's ps_in.
         let ps_in = self.ps_in.get();
-        let prod = o.prod_q;
+        let prod = prod_q;
         match o.op_d2 {
             op::MAC0 => {
                 s.acc = Pe::wrap(prod, w.acc, true);

@@ -15,7 +15,7 @@
 //! block in the other bank, so the divisions of one block overlap the tiles of the next.
 
 use crate::arith::exp_step::{scale_unpack, seq_bits, ExpSeq, ExpStep};
-use crate::arith::{Divider, Mul, MulPipe};
+use crate::arith::{Divider, MulPipe, MulReg};
 use crate::config::{ubits, Config};
 use crate::kit::{sresize, zext, Component, Sig};
 use crate::leaf_ports;
@@ -75,9 +75,6 @@ struct State {
     rm_out: i128,
     rm_vout: bool,
     seq: ExpSeq,
-    eprod_q: i128,
-    ea_q: i128,
-    eb_q: i128,
     prm: i128,
     f_cnt: i128,
     a_valid: bool,
@@ -117,7 +114,7 @@ pub struct SoftmaxUnit {
     pub av: Sig,
     pub av_valid: Sig,
     pub div_busy: Sig,
-    pub exp_mul: Mul,
+    pub exp_mul: MulReg,
     pub xs: ExpStep,
     pub rs_mul: MulPipe,
     pub rnv0: Ram,
@@ -167,7 +164,7 @@ impl SoftmaxUnit {
             av: Sig::output_s(w.out),
             av_valid: Sig::output(1),
             div_busy: Sig::output(1),
-            exp_mul: Mul::new(w.mul, w.mul),
+            exp_mul: MulReg::new(w.mul, w.mul),
             xs,
             rs_mul: MulPipe::new(w.rnv, w.mul),
             rnv0: Ram::new(w.rnv, cfg.max_f, true),
@@ -230,12 +227,17 @@ impl Logic for SoftmaxUnit {
         self.av.set(s.av);
         self.av_valid.set_bool(s.av_valid);
         self.div_busy.set_bool(s.dv_state != dv::IDLE);
-        self.exp_mul.a.set(s.ea_q);
-        self.exp_mul.b.set(s.eb_q);
+        // The exp multiplier serves only the sequence: (p, f) when it is idle.
+        let (ea, eb) = s
+            .seq
+            .operands(scale_unpack(s.sc, self.xs.sc_shift.width()).0, &self.xs)
+            .unwrap_or((s.seq.p, s.seq.z & ((1 << self._w.z_frac) - 1)));
+        self.exp_mul.a.set(ea);
+        self.exp_mul.b.set(eb);
         self.scale_out.set(s.sc);
         let shb = self.xs.sc_shift.width();
         self.xs.sc_shift.set(scale_unpack(s.sc, shb).1);
-        self.xs.prod.set(s.eprod_q);
+        self.xs.prod.set(self.exp_mul.product());
         s.seq.drive(&mut self.xs);
         let is_sld = self.tag_in.get() == tag::SLD;
         self.rs_mul.a.set(s.a_op);
@@ -312,9 +314,7 @@ reg signed [{psm}:0] m1_v;
 reg m2_valid, m2_dst_rd, m2_bank, m2_first;
 reg [{abm}:0] m2_f;
 reg signed [{psm}:0] m2_v;
-reg signed [{epm}:0] eprod_q;
-reg signed [{mbm}:0] ea_q;
-reg signed [{mbm}:0] eb_q;
+wire signed [{epm}:0] eprod_q = exp_mul$p; // the product of the operands of two edges ago
 reg signed [{mbm}:0] emux_a;
 reg signed [{mbm}:0] emux_b;
 reg [{rdm}:0] rd0;
@@ -347,8 +347,9 @@ always @(*) begin
         emux_a = {op2a};
         emux_b = {op2b};
     end
-    exp_mul$a = ea_q;
-    exp_mul$b = eb_q;
+    exp_mul$clock = clock;
+    exp_mul$a = emux_a;
+    exp_mul$b = emux_b;
     xs$sc_shift = sc_shift;
     xs$prod = eprod_q;
 {seq_wiring}    rs_mul$clock = clock;
@@ -395,9 +396,6 @@ always @(posedge clock) begin
         a_f <= b_f;
         a_v <= b_v;
         a_op <= b_dst_rd ? b_rd : (b_bank ? rq1 : rq0);
-        eprod_q <= exp_mul$p;
-        ea_q <= emux_a;
-        eb_q <= emux_b;
         m1_valid <= a_valid;
         m1_dst_rd <= a_dst_rd;
         m1_bank <= a_bank;
@@ -582,14 +580,6 @@ impl Component for SoftmaxUnit {
             s.rm_out = rm_new;
             s.rm_vout = true;
         }
-        s.eprod_q = self.exp_mul.p.get();
-        // The exp multiplier serves only the sequence: (p, f) when it is idle.
-        let (ea, eb) = o
-            .seq
-            .operands(scale_unpack(o.sc, self.xs.sc_shift.width()).0, &self.xs)
-            .unwrap_or((o.seq.p, o.seq.z & ((1 << w.z_frac) - 1)));
-        s.ea_q = ea;
-        s.eb_q = eb;
         s.m = [
             Stage {
                 valid: o.a_valid,

@@ -3,8 +3,11 @@
 //! Stage 1 registers a_hi * b and a_i * b, where the a_i are chunks of WB - 1 bits of a from
 //! the bottom (unsigned, so each fits a WB-bit signed port), as many as it takes to leave a
 //! signed a_hi of at most 18 bits (every product then fits one DSP multiplier); stage 2
-//! registers the shifted sum of the products. Latency: p holds a * b two edges after a and b.
+//! registers the shifted sum of the products. On ECP5 each product register is the output
+//! register of its MULT18X18D (see [`super::dsp`]). Latency: p holds a * b two edges after a
+//! and b.
 
+use super::dsp;
 use crate::kit::{Component, Sig};
 use crate::leaf_ports;
 use rust_hdl::core::prelude::*;
@@ -48,18 +51,19 @@ impl Logic for MulPipe {
         let w = wa + wb;
         let l = wb - 1;
         let text = if wa <= l {
+            let s1 = format!(
+                "always @(posedge clock) s1 <= $signed({{{{{wb}{{a[{wam}]}}}}, a}}) * $signed({{{{{wa}{{b[{wbm}]}}}}, b}});\n",
+                wam = wa - 1,
+                wbm = wb - 1,
+            );
             format!(
                 r#"// @leaf mul_pipe
 // a fits one multiplier: product registered twice.
 reg signed [{wm}:0] s1;
-always @(posedge clock) begin
-    s1 <= $signed({{{{{wb}{{a[{wam}]}}}}, a}}) * $signed({{{{{wa}{{b[{wbm}]}}}}, b}});
-    p <= s1;
-end
+{s1}always @(posedge clock) p <= s1;
 "#,
                 wm = w - 1,
-                wam = wa - 1,
-                wbm = wb - 1,
+                s1 = dsp::registered_product("m", ("a", wa), ("b", wb), "s1", false, &s1),
             )
         } else {
             // low chunks of l bits (unsigned, so each fits a wb-bit signed operand) until the
@@ -80,10 +84,18 @@ end
                     i * l,
                     wi - 1
                 ));
-                prods.push_str(&format!(
-                    "    m_{i} <= $signed({{{{{wb}{{a_{i}[{l}]}}}}, a_{i}}}) * $signed({{{{{l1}{{b[{wbm}]}}}}, b}});\n",
+                let generic = format!(
+                    "always @(posedge clock) m_{i} <= $signed({{{{{wb}{{a_{i}[{l}]}}}}, a_{i}}}) * $signed({{{{{l1}{{b[{wbm}]}}}}, b}});\n",
                     l1 = l + 1,
                     wbm = wb - 1
+                );
+                prods.push_str(&dsp::registered_product(
+                    &format!("m{i}"),
+                    (&format!("a_{i}"), l + 1),
+                    ("b", wb),
+                    &format!("m_{i}"),
+                    false,
+                    &generic,
                 ));
                 let term = crate::kit::sresize(&format!("m_{i}"), wi, w - i * l);
                 sum.push_str(&if i == 0 {
@@ -98,17 +110,25 @@ end
 // fits one DSP), then their sum.
 wire signed [{whm}:0] a_hi = a[{wam}:{nl}];
 reg signed [{hm}:0] m_hi;
-{decl}always @(posedge clock) begin
-    m_hi <= $signed({{{{{wb}{{a_hi[{whm}]}}}}, a_hi}}) * $signed({{{{{wh}{{b[{wbm}]}}}}, b}});
-{prods}    p <= {sum};
-end
+{decl}{hi}{prods}always @(posedge clock) p <= {sum};
 "#,
                 nl = n * l,
                 np = n + 1,
                 whm = wh - 1,
                 wam = wa - 1,
                 hm = wh + wb - 1,
-                wbm = wb - 1,
+                hi = dsp::registered_product(
+                    "mh",
+                    ("a_hi", wh),
+                    ("b", wb),
+                    "m_hi",
+                    false,
+                    &format!(
+                        "always @(posedge clock) m_hi <= $signed({{{{{wb}{{a_hi[{whm}]}}}}, a_hi}}) * $signed({{{{{wh}{{b[{wbm}]}}}}, b}});\n",
+                        whm = wh - 1,
+                        wbm = wb - 1,
+                    ),
+                ),
             )
         };
         Verilog::Custom(text)
@@ -129,7 +149,7 @@ impl Component for MulPipe {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kit::cosim::{check_verilog, cosim, vectors};
+    use crate::kit::cosim::{check_verilog, cosim, cosim_ecp5, vectors};
     use rand::SeedableRng;
 
     #[test]
@@ -137,19 +157,9 @@ mod tests {
         for (wa, wb) in [(41, 18), (35, 14), (12, 16), (27, 12), (60, 18)] {
             check_verilog(&MulPipe::new(wa, wb)).unwrap();
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(31);
-            let mut rows: Vec<Vec<i128>> = vec![];
-            for a in vectors::corners(wa, true) {
-                for b in vectors::corners(wb, true) {
-                    rows.push(vec![a, b]);
-                }
-            }
-            for _ in 0..10_000 {
-                rows.push(vec![
-                    vectors::random(&mut rng, wa, true),
-                    vectors::random(&mut rng, wb, true),
-                ]);
-            }
-            cosim(MulPipe::new(wa, wb), &rows).unwrap();
+            let rows = vectors::signed_pairs(&mut rng, wa, wb, 10_000);
+            assert_eq!(cosim(MulPipe::new(wa, wb), &rows).unwrap(), rows.len());
+            assert_eq!(cosim_ecp5(MulPipe::new(wa, wb), &rows).unwrap(), rows.len());
         }
     }
 }

@@ -153,9 +153,30 @@ pub fn io_ports<T: Component>(uut: &T) -> (Vec<(usize, &'static str)>, Vec<(usiz
 /// one value per input port other than `clock`, in `io_ports` order) and compares every output
 /// in every cycle. Returns the number of cycles compared, or the first mismatch.
 pub fn cosim<T: Component>(uut: T, stimulus: &[Vec<i128>]) -> Result<usize, String> {
+    cosim_with(uut, stimulus, |v| v)
+}
+
+/// As [`cosim`], for the Verilog the ECP5 flow reads: `FUSEMAX_ECP5` defined and the vendor
+/// multipliers simulated by [`crate::arith::dsp::mult18x18d_model`].
+pub fn cosim_ecp5<T: Component>(uut: T, stimulus: &[Vec<i128>]) -> Result<usize, String> {
+    use crate::arith::dsp;
+    cosim_with(uut, stimulus, |v| {
+        format!(
+            "`define {}\n{v}{}",
+            dsp::ECP5_DEFINE,
+            dsp::mult18x18d_model()
+        )
+    })
+}
+
+fn cosim_with<T: Component>(
+    uut: T,
+    stimulus: &[Vec<i128>],
+    transform: impl Fn(String) -> String,
+) -> Result<usize, String> {
     let (ins, outs) = io_ports(&uut);
     let has_clock = uut.port_names().contains(&"clock");
-    let verilog = emit_verilog(&uut, "dut", "// co-simulation build\n");
+    let verilog = transform(emit_verilog(&uut, "dut", "// co-simulation build\n"));
     let mut ctx = tera::Context::new();
     ctx.insert("top", "dut");
     ctx.insert("has_clock", &has_clock);
@@ -276,6 +297,21 @@ pub mod vectors {
     pub fn random(rng: &mut impl Rng, width: u32, signed: bool) -> i128 {
         let bits = rng.gen::<u128>() & ((1u128 << width) - 1);
         super::super::sig::wrap(bits as i128, width, signed)
+    }
+
+    /// Operand pairs of a `wa` x `wb` signed multiplier: every pair of corners, then `n`
+    /// random pairs (one row per pair).
+    pub fn signed_pairs(rng: &mut impl Rng, wa: u32, wb: u32, n: usize) -> Vec<Vec<i128>> {
+        let mut rows = vec![];
+        for a in corners(wa, true) {
+            for b in corners(wb, true) {
+                rows.push(vec![a, b]);
+            }
+        }
+        for _ in 0..n {
+            rows.push(vec![random(rng, wa, true), random(rng, wb, true)]);
+        }
+        rows
     }
 
     /// Corner values of a port: 0, 1, -1 (or all ones), min, max, min + 1, max - 1.
