@@ -873,7 +873,7 @@ impl Controller {
                 seed = (p.seed == Seed::NegInf) as u8,
             ));
         }
-        let period_m1_expr = affine_expr(plan.period.e, plan.period.f, plan.period.c - 1, tw, k);
+        let period_m2_expr = affine_expr(plan.period.e, plan.period.f, plan.period.c - 2, tw, k);
         let busy2 = {
             // busy_2d = sum of busy phase lengths + exp cycles, affine in E and F
             let mut a = (0i64, 0i64, plan.exp_cycles as i64);
@@ -949,7 +949,8 @@ reg err_q;
 reg [7:0] err_code_q;
 reg [{cbm}:0] busy1d_inc;
 reg clr_q;
-{phase_regs}reg [{twm}:0] period_m1; // the tile's last t
+{phase_regs}reg [{twm}:0] period_m2; // the t before the tile's last (period - 1)
+reg t_at_end; // t is the tile's last
 reg is_last_tile; // is_m0 + R >= M (registered; is_m0 changes a tile before it is used)
 reg is_last_blk; // is_p0 + C >= P (likewise)
 reg [{cbm}:0] tile_busy2d;
@@ -985,7 +986,7 @@ wire [{mwm}:0] is_m0_next = is_m0 + {mw}'d{rows};
 wire [{pwm}:0] is_p0_next = is_p0 + {pw}'d{cols};
 wire [{mwm}:0] m_left = m_len - is_m0;
 wire blk_go = ist == I_RUN && t == {tw}'d0 && is_m0 == {mw}'d0;
-wire tile_end = ist == I_RUN && t == period_m1; // the last cycle of a running tile
+wire tile_end = ist == I_RUN && t_at_end; // the last cycle of a running tile
 // the issue of tile time t (registered onto the command outputs)
 reg [2:0] i_op;
 reg [1:0] i_src;
@@ -1065,6 +1066,7 @@ always @(posedge clock) begin
         is_qbank <= 1'b0;
         rel_qbank <= 1'b0;
         t <= {tw}'d0;
+        t_at_end <= 1'b0;
         is_bank <= 1'b0;
         is_m0 <= {mw}'d0;
         is_p0 <= {pw}'d0;
@@ -1232,6 +1234,7 @@ always @(posedge clock) begin
                 is_m0 <= {mw}'d0;
                 is_p0 <= {pw}'d0;
                 t <= {tw}'d0;
+                t_at_end <= 1'b0;
             end
         end
         if (lst == L_WAITEND && trail_done) begin
@@ -1243,6 +1246,7 @@ always @(posedge clock) begin
             I_WAIT: if (ready_to_run) begin
                 ist <= I_RUN;
                 t <= {tw}'d0;
+                t_at_end <= 1'b0;
             end
             I_RUN: begin
                 if (tile_end) begin
@@ -1258,7 +1262,10 @@ always @(posedge clock) begin
                         is_m0 <= is_m0_next;
                         ist <= I_WAIT;
                     end
-                end else t <= t + {tw}'d1;
+                end else begin
+                    t <= t + {tw}'d1;
+                    t_at_end <= t == period_m2;
+                end
             end
             I_HANDOFF: if (dst == D_IDLE) begin
                 dst <= D_FLUSH;
@@ -1333,7 +1340,7 @@ always @(posedge clock) begin
         end
         // phase table of the tile, from E and F
         if (lst == L_Q) begin
-{phase_set}            period_m1 <= {period_m1_expr};
+{phase_set}            period_m2 <= {period_m2_expr};
             tile_busy2d <= {busy2};
             tile_busy1d <= {busy1};
         end
