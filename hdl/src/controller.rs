@@ -894,7 +894,7 @@ impl Controller {
 localparam [3:0] L_HDR = 4'd{l_hdr}, L_Q = 4'd{l_q}, L_K = 4'd{l_k}, L_V = 4'd{l_v}, L_DRAIN = 4'd{l_drain}, L_WAITEND = 4'd{l_waitend}, L_CHECK = 4'd{l_check};
 localparam [3:0] I_IDLE = 4'd{i_idle}, I_WAIT = 4'd{i_wait}, I_RUN = 4'd{i_run}, I_HANDOFF = 4'd{i_handoff}, I_LASTDIV = 4'd{i_lastdiv}, I_TRAIL = 4'd{i_trail};
 localparam [2:0] D_IDLE = 3'd{d_idle}, D_FLUSH = 3'd{d_flush}, D_SPACE = 3'd{d_space}, D_WAIT = 3'd{d_wait}, D_PUSH = 3'd{d_push}, D_START = 3'd{d_start};
-reg [3:0] lst;
+(* fsm_encoding = "none" *) reg [3:0] lst; // kept binary: its next state is written as a choice made last by accept
 reg [3:0] ist;
 reg active;
 reg trail_done;
