@@ -3,9 +3,10 @@
 //! synthesized, placed and routed, packed to a bitstream, and the JSON report is written and
 //! parses. About a minute on two cores. Skipped, loudly, only when the tools are absent.
 //!
-//! Why 1x1 and not the preset's 2x1: the preset fills about 99% of the UP5K's logic cells, so
+//! Why 1x1 and not the preset's 2x1: the preset fills about 90% of the UP5K's logic cells, so
 //! small RTL changes move it across the edge; this test checks the flow and its report, and
-//! 1x1 leaves room (measured with yosys 0.23: 4 of 8 SB_MAC16, 4,702 of 5,280 logic cells).
+//! 1x1 leaves room (measured with yosys 0.23 at edad62a: 4 of 8 SB_MAC16, 4,343 of 5,280
+//! logic cells).
 
 use fusemax_fpga::flow::{self, FlowOptions};
 use fusemax_fpga::tools::{which, ToolPref};
