@@ -7,6 +7,8 @@
 //! [`mult18x18d_model`] is a behavioural model of the subset used here, for co-simulating
 //! the ECP5 branch against the leaves' Rust models.
 
+use crate::kit::sresize;
+
 /// The macro the ECP5 synthesis script defines.
 pub const ECP5_DEFINE: &str = "FUSEMAX_ECP5";
 
@@ -14,18 +16,9 @@ pub const ECP5_DEFINE: &str = "FUSEMAX_ECP5";
 pub const MULT18_BITS: u32 = 18;
 
 /// A MULT18X18D instance `inst` clocked by `clock`: `a` and `b` are 18-bit wires (signed
-/// operands), `p` a 36-bit wire (their signed product); `in_regs` registers both operands,
-/// `out_reg` the product, each one cycle.
-pub fn ecp5_mult18(
-    inst: &str,
-    clock: &str,
-    a: &str,
-    b: &str,
-    p: &str,
-    in_regs: bool,
-    out_reg: bool,
-) -> String {
-    let clk = |on: bool| if on { "CLK0" } else { "NONE" };
+/// operands), `p` a 36-bit wire (their signed product, registered one cycle); `in_regs` also
+/// registers both operands.
+pub fn ecp5_mult18(inst: &str, clock: &str, a: &str, b: &str, p: &str, in_regs: bool) -> String {
     let mut ports = vec![];
     for i in 0..18 {
         ports.push(format!(".A{i}({a}[{i}])"));
@@ -44,11 +37,9 @@ pub fn ecp5_mult18(
     for p_ in ["SOURCEA", "SOURCEB"] {
         ports.push(format!(".{p_}(1'b0)"));
     }
-    if in_regs || out_reg {
-        ports.push(format!(".CLK0({clock})"));
-        ports.push(".CE0(1'b1)".into());
-        ports.push(".RST0(1'b0)".into());
-    }
+    ports.push(format!(".CLK0({clock})"));
+    ports.push(".CE0(1'b1)".into());
+    ports.push(".RST0(1'b0)".into());
     for i in 0..36 {
         ports.push(format!(".P{i}({p}[{i}])"));
     }
@@ -60,30 +51,55 @@ pub fn ecp5_mult18(
     }
     let lines = lines.trim_end_matches(",\n");
     format!(
-        "MULT18X18D #(.REG_INPUTA_CLK(\"{ia}\"), .REG_INPUTB_CLK(\"{ia}\"), .REG_OUTPUT_CLK(\"{o}\"), .GSR(\"DISABLED\")) {inst} (\n{lines}\n);\n",
-        ia = clk(in_regs),
-        o = clk(out_reg),
+        "MULT18X18D #(.REG_INPUTA_CLK(\"{ia}\"), .REG_INPUTB_CLK(\"{ia}\"), .REG_OUTPUT_CLK(\"CLK0\"), .GSR(\"DISABLED\")) {inst} (\n{lines}\n);\n",
+        ia = if in_regs { "CLK0" } else { "NONE" },
     )
 }
 
-/// The Verilog of a `a_bits` x `b_bits` signed multiplier whose product `p` (output reg of
-/// `a_bits + b_bits` bits) is registered, with optional operand registers: on ECP5 one
-/// MULT18X18D (operand widths of at most 18 bits), else `generic`. `a` and `b` are signed
-/// identifiers of the operand widths; `tag` names the wires.
+/// `a * b` for signed identifiers `a` (`wa` bits) and `b` (`wb` bits): both operands
+/// sign-extended to the product width and marked signed (rust-hdl's own `*` is 16 x 16 bits
+/// and its `$signed(a * b)` truncates; marked signed, synthesis narrows them to one DSP).
+pub fn signed_product(a: (&str, u32), b: (&str, u32)) -> String {
+    let ((a, wa), (b, wb)) = (a, b);
+    format!(
+        "$signed({}) * $signed({})",
+        sresize(a, wa, wa + wb),
+        sresize(b, wb, wa + wb)
+    )
+}
+
+/// The Verilog of a signed multiplier of the identifiers `a` and `b` (`(name, bits)`) whose
+/// product `p` (a reg of the summed width, declared by the caller) is registered, its operands
+/// too if `in_regs` (`{tag}_aq`, `{tag}_bq`): latency 1, or 2 with `in_regs`. On ECP5, when
+/// both operands have at most 18 bits, one MULT18X18D holds those registers; otherwise
+/// registers around a `*`.
 pub fn registered_product(
     tag: &str,
     a: (&str, u32),
     b: (&str, u32),
     p: &str,
     in_regs: bool,
-    generic: &str,
 ) -> String {
-    let (a, wa) = a;
-    let (b, wb) = b;
+    let ((an, wa), (bn, wb)) = (a, b);
+    let generic = if in_regs {
+        format!(
+            "reg signed [{wam}:0] {tag}_aq;\n\
+             reg signed [{wbm}:0] {tag}_bq;\n\
+             always @(posedge clock) begin\n    \
+             {tag}_aq <= {an};\n    \
+             {tag}_bq <= {bn};\n    \
+             {p} <= {prod};\n\
+             end\n",
+            wam = wa - 1,
+            wbm = wb - 1,
+            prod = signed_product((&format!("{tag}_aq"), wa), (&format!("{tag}_bq"), wb)),
+        )
+    } else {
+        format!("always @(posedge clock) {p} <= {};\n", signed_product(a, b))
+    };
     if wa > MULT18_BITS || wb > MULT18_BITS {
-        return generic.to_string();
+        return generic;
     }
-    let w = wa + wb;
     format!(
         "`ifdef {ECP5_DEFINE}\n\
          wire [17:0] {tag}_a = {ax};\n\
@@ -96,8 +112,8 @@ pub fn registered_product(
          `else\n\
          {generic}\
          `endif\n",
-        ax = crate::kit::sresize(a, wa, 18),
-        bx = crate::kit::sresize(b, wb, 18),
+        ax = sresize(an, wa, 18),
+        bx = sresize(bn, wb, 18),
         inst = ecp5_mult18(
             &format!("{tag}_dsp"),
             "clock",
@@ -105,53 +121,34 @@ pub fn registered_product(
             &format!("{tag}_b"),
             &format!("{tag}_p"),
             in_regs,
-            true
         ),
-        wm = w - 1,
+        wm = wa + wb - 1,
     )
 }
 
 /// A behavioural model of MULT18X18D for co-simulation: signed operands (SIGNEDA/B high),
 /// optional operand and output registers on CLK0 (CE0 high, RST0 low), no pipeline register.
 pub fn mult18x18d_model() -> String {
-    let mut ports = vec![];
-    let mut decl = String::new();
-    for g in ["A", "B", "C"] {
-        for i in 0..18 {
-            ports.push(format!("{g}{i}"));
-        }
-        decl.push_str(&format!(
-            "input {};\n",
-            (0..18)
-                .map(|i| format!("{g}{i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    let names = |g: &str, n: usize| (0..n).map(|i| format!("{g}{i}")).collect::<Vec<_>>();
+    // {g[n-1]}, ..., {g0}: the bus as one vector
+    let cat = |g: &str, n: usize| {
+        let mut v = names(g, n);
+        v.reverse();
+        v.join(", ")
+    };
     let ctl = [
         "SIGNEDA", "SIGNEDB", "SOURCEA", "SOURCEB", "CLK0", "CE0", "RST0",
     ];
-    for c in ctl {
-        ports.push(c.to_string());
+    let mut ports = vec![];
+    let mut decl = String::new();
+    for g in ["A", "B", "C"] {
+        ports.extend(names(g, 18));
+        decl.push_str(&format!("input {};\n", names(g, 18).join(", ")));
     }
+    ports.extend(ctl.iter().map(|c| c.to_string()));
     decl.push_str(&format!("input {};\n", ctl.join(", ")));
-    for i in 0..36 {
-        ports.push(format!("P{i}"));
-    }
-    decl.push_str(&format!(
-        "output {};\n",
-        (0..36)
-            .map(|i| format!("P{i}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-    let cat = |g: &str, n: usize| {
-        (0..n)
-            .rev()
-            .map(|i| format!("{g}{i}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    ports.extend(names("P", 36));
+    decl.push_str(&format!("output {};\n", names("P", 36).join(", ")));
     format!(
         r#"/* verilator lint_off UNUSEDSIGNAL */
 /* verilator lint_off UNUSEDPARAM */

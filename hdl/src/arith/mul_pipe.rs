@@ -51,11 +51,6 @@ impl Logic for MulPipe {
         let w = wa + wb;
         let l = wb - 1;
         let text = if wa <= l {
-            let s1 = format!(
-                "always @(posedge clock) s1 <= $signed({{{{{wb}{{a[{wam}]}}}}, a}}) * $signed({{{{{wa}{{b[{wbm}]}}}}, b}});\n",
-                wam = wa - 1,
-                wbm = wb - 1,
-            );
             format!(
                 r#"// @leaf mul_pipe
 // a fits one multiplier: product registered twice.
@@ -63,7 +58,7 @@ reg signed [{wm}:0] s1;
 {s1}always @(posedge clock) p <= s1;
 "#,
                 wm = w - 1,
-                s1 = dsp::registered_product("m", ("a", wa), ("b", wb), "s1", false, &s1),
+                s1 = dsp::registered_product("m", ("a", wa), ("b", wb), "s1", false),
             )
         } else {
             // low chunks of l bits (unsigned, so each fits a wb-bit signed operand) until the
@@ -84,18 +79,12 @@ reg signed [{wm}:0] s1;
                     i * l,
                     wi - 1
                 ));
-                let generic = format!(
-                    "always @(posedge clock) m_{i} <= $signed({{{{{wb}{{a_{i}[{l}]}}}}, a_{i}}}) * $signed({{{{{l1}{{b[{wbm}]}}}}, b}});\n",
-                    l1 = l + 1,
-                    wbm = wb - 1
-                );
                 prods.push_str(&dsp::registered_product(
                     &format!("m{i}"),
                     (&format!("a_{i}"), l + 1),
                     ("b", wb),
                     &format!("m_{i}"),
                     false,
-                    &generic,
                 ));
                 let term = crate::kit::sresize(&format!("m_{i}"), wi, w - i * l);
                 sum.push_str(&if i == 0 {
@@ -117,18 +106,7 @@ reg signed [{hm}:0] m_hi;
                 whm = wh - 1,
                 wam = wa - 1,
                 hm = wh + wb - 1,
-                hi = dsp::registered_product(
-                    "mh",
-                    ("a_hi", wh),
-                    ("b", wb),
-                    "m_hi",
-                    false,
-                    &format!(
-                        "always @(posedge clock) m_hi <= $signed({{{{{wb}{{a_hi[{whm}]}}}}, a_hi}}) * $signed({{{{{wh}{{b[{wbm}]}}}}, b}});\n",
-                        whm = wh - 1,
-                        wbm = wb - 1,
-                    ),
-                ),
+                hi = dsp::registered_product("mh", ("a_hi", wh), ("b", wb), "m_hi", false),
             )
         };
         Verilog::Custom(text)

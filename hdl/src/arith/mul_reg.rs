@@ -1,12 +1,11 @@
 //! `mul_reg`: signed multiplier with registered operands and a registered product, a (WA bits)
 //! x b (WB bits) -> p (WA + WB bits): the multiplier of the PE and of the 1D unit's exp
 //! sequence. On ECP5 the three registers are those of one MULT18X18D (see [`super::dsp`]).
-//! Both operands are sign-extended to the product width before the `*` (rust-hdl's own `*` is
-//! 16 x 16 bits and its `$signed(a * b)` truncates in Verilog).
+//! The product is [`dsp::signed_product`] (operands sign-extended to the product width).
 //! Latency: p holds a * b two edges after a and b.
 
 use super::dsp;
-use crate::kit::{sresize, Component, Sig};
+use crate::kit::{Component, Sig};
 use crate::leaf_ports;
 use rust_hdl::core::prelude::*;
 
@@ -53,25 +52,10 @@ impl Logic for MulReg {
         self.claim_outputs();
     }
     fn hdl(&self) -> Verilog {
-        let wa = self.a.width();
-        let wb = self.b.width();
-        let w = wa + wb;
-        let generic = format!(
-            "reg signed [{wam}:0] a_q;\n\
-             reg signed [{wbm}:0] b_q;\n\
-             always @(posedge clock) begin\n    \
-             a_q <= a;\n    \
-             b_q <= b;\n    \
-             p <= $signed({ax}) * $signed({bx});\n\
-             end\n",
-            wam = wa - 1,
-            wbm = wb - 1,
-            ax = sresize("a_q", wa, w),
-            bx = sresize("b_q", wb, w),
-        );
+        let (wa, wb) = (self.a.width(), self.b.width());
         Verilog::Custom(format!(
             "// @leaf mul_reg\n{}",
-            dsp::registered_product("m", ("a", wa), ("b", wb), "p", true, &generic)
+            dsp::registered_product("m", ("a", wa), ("b", wb), "p", true)
         ))
     }
 }
