@@ -3,7 +3,8 @@
 //!   K and V into the feeders' buffers (two K/V banks, so loading tile i + 1 overlaps computing
 //!   tile i); it checks the header and the stream's end (`tlast`);
 //! - the issuer runs each tile by injecting the schedule (`schedule::TilePlan`, the phase table
-//!   compiled into comparators against the tile time `t`) into the feeders' command chains, and
+//!   compiled into a phase sequencer: the phase, the time within it and a count-down loaded
+//!   from each phase's length, registered from E and F) into the feeders' command chains, and
 //!   after a block's last tile hands the block to the divider sequencer and goes on with the
 //!   next block; after the last block it pushes the trailer (status and performance counters);
 //! - the divider sequencer divides a finished block (one `div_start` per f, in the 1D units'
@@ -840,40 +841,44 @@ impl Controller {
         let k = &self._k;
         let fw = &k.fw_;
         let plan = &k.plan;
-        // Phase boundaries as registers computed from E and F when the header is complete.
+        // The phase sequencer: the phase `ph`, the time `tt` within it, the cycles `left` after
+        // this one; each phase's length - 1 (and whether it is 0) is registered from E and F.
         let mut phase_regs = String::new();
         let mut phase_set = String::new();
         let mut issue = String::new();
-        let mut tt_wires = String::new();
+        let mut ph_next = String::new();
         let tw = k.tw;
+        let np = plan.phases.len();
+        let phb = ubits(np as u128 - 1).max(1);
         for (n, p) in plan.phases.iter().enumerate() {
-            phase_regs.push_str(&format!("reg [{}:0] ph{n}_start; // {}\n", tw - 1, p.name));
-            tt_wires.push_str(&format!("wire [{}:0] tt{n} = t - ph{n}_start;\n", tw - 1));
-            phase_set.push_str(&format!(
-                "            ph{n}_start <= {};\n",
-                affine_expr(p.start.e, p.start.f, p.start.c, tw, k)
+            phase_regs.push_str(&format!(
+                "reg [{}:0] ph{n}_lm1; // {}: length - 1\nreg ph{n}_one; // {0} lasts one cycle\n",
+                tw - 1,
+                p.name
             ));
-            let cond = if n + 1 < plan.phases.len() {
-                format!("t >= ph{n}_start && t < ph{}_start", n + 1)
-            } else {
-                format!("t >= ph{n}_start")
-            };
+            let lm1 = affine_expr(p.len.e, p.len.f, p.len.c - 1, tw, k);
+            phase_set.push_str(&format!(
+                "            ph{n}_lm1 <= {lm1};\n            ph{n}_one <= {lm1} == {tw}'d0;\n"
+            ));
             let opc = if p.op == op::MAC {
-                format!("(t == ph{n}_start) ? 3'd{} : 3'd{}", op::MAC0, op::MAC)
+                format!("ph_first ? 3'd{} : 3'd{}", op::MAC0, op::MAC)
             } else {
                 format!("3'd{}", p.op)
             };
             issue.push_str(&format!(
-                "        {kw} ({cond}) begin // {name}\n            i_op = {opc};\n            i_src = 2'd{src};\n            i_idx = {idx};\n            i_q = 1'b{q};\n            i_seed = 1'b{seed};\n        end\n",
-                kw = if n == 0 { "if" } else { "else if" },
+                "        {phb}'d{n}: begin // {name}\n            i_op = {opc};\n            i_src = 2'd{src};\n            i_idx = tt;\n            i_q = 1'b{q};\n            i_seed = 1'b{seed};\n        end\n",
                 name = p.name,
                 src = src_code(p.x),
-                idx = resize(&format!("tt{n}"), tw, fw.idx),
                 q = p.q as u8,
                 seed = (p.seed == Seed::NegInf) as u8,
             ));
+            if n + 1 < np {
+                ph_next.push_str(&format!(
+                    "                        {phb}'d{n}: begin\n                            ph <= {phb}'d{m};\n                            left <= ph{m}_lm1;\n                            ph_last <= ph{m}_one;\n                        end\n",
+                    m = n + 1
+                ));
+            }
         }
-        let period_m2_expr = affine_expr(plan.period.e, plan.period.f, plan.period.c - 2, tw, k);
         let busy2 = {
             // busy_2d = sum of busy phase lengths + exp cycles, affine in E and F
             let mut a = (0i64, 0i64, plan.exp_cycles as i64);
@@ -929,7 +934,6 @@ reg [1:0] q_full;
 reg ld_qbank;
 reg is_qbank;
 reg rel_qbank;
-reg [{twm}:0] t;
 reg is_bank;
 reg [{mwm}:0] is_m0;
 reg [{pwm}:0] is_p0;
@@ -949,8 +953,11 @@ reg err_q;
 reg [7:0] err_code_q;
 reg [{cbm}:0] busy1d_inc;
 reg clr_q;
-{phase_regs}reg [{twm}:0] period_m2; // the t before the tile's last (period - 1)
-reg t_at_end; // t is the tile's last
+{phase_regs}reg [{phbm}:0] ph; // the tile's phase
+reg [{idxm}:0] tt; // time within the phase (its low bits: it indexes K, V or Q)
+reg [{twm}:0] left; // cycles of the phase after this one
+reg ph_first; // tt == 0
+reg ph_last; // left == 0
 reg is_last_tile; // is_m0 + R >= M (registered; is_m0 changes a tile before it is used)
 reg is_last_blk; // is_p0 + C >= P (likewise)
 reg [{cbm}:0] tile_busy2d;
@@ -985,16 +992,14 @@ end
 wire [{mwm}:0] is_m0_next = is_m0 + {mw}'d{rows};
 wire [{pwm}:0] is_p0_next = is_p0 + {pw}'d{cols};
 wire [{mwm}:0] m_left = m_len - is_m0;
-wire blk_go = ist == I_RUN && t == {tw}'d0 && is_m0 == {mw}'d0;
-wire tile_end = ist == I_RUN && t_at_end; // the last cycle of a running tile
+wire blk_go = ist == I_RUN && ph == {phb}'d0 && ph_first && is_m0 == {mw}'d0;
+wire tile_end = ist == I_RUN && ph == {phb}'d{phlast} && ph_last; // the last cycle of a running tile
 // the issue of tile time t (registered onto the command outputs)
 reg [2:0] i_op;
 reg [1:0] i_src;
 reg [{idxm}:0] i_idx;
 reg i_q;
 reg i_seed;
-/* verilator lint_off UNUSEDSIGNAL */ // tile time within a phase: its low bits index K, V or Q
-{tt_wires}/* verilator lint_on UNUSEDSIGNAL */
 always @(*) begin
     scale = {{sc_mant, sc_shift}};
     case (lst)
@@ -1014,8 +1019,9 @@ always @(*) begin
     i_idx = {idx}'d0;
     i_q = 1'b0;
     i_seed = 1'b0;
-    if (ist == I_RUN) begin
-{issue}    end
+    if (ist == I_RUN) case (ph)
+{issue}        default: ;
+    endcase
     div_start = dst == D_START;
     div_f = dvf;
     div_bank = dbank;
@@ -1065,8 +1071,11 @@ always @(posedge clock) begin
         ld_qbank <= 1'b0;
         is_qbank <= 1'b0;
         rel_qbank <= 1'b0;
-        t <= {tw}'d0;
-        t_at_end <= 1'b0;
+        ph <= {phb}'d0;
+        tt <= {idx}'d0;
+        left <= {tw}'d0;
+        ph_first <= 1'b0;
+        ph_last <= 1'b0;
         is_bank <= 1'b0;
         is_m0 <= {mw}'d0;
         is_p0 <= {pw}'d0;
@@ -1233,8 +1242,6 @@ always @(posedge clock) begin
                 is_bank <= 1'b0;
                 is_m0 <= {mw}'d0;
                 is_p0 <= {pw}'d0;
-                t <= {tw}'d0;
-                t_at_end <= 1'b0;
             end
         end
         if (lst == L_WAITEND && trail_done) begin
@@ -1245,8 +1252,11 @@ always @(posedge clock) begin
         case (ist)
             I_WAIT: if (ready_to_run) begin
                 ist <= I_RUN;
-                t <= {tw}'d0;
-                t_at_end <= 1'b0;
+                ph <= {phb}'d0;
+                tt <= {idx}'d0;
+                left <= ph0_lm1;
+                ph_first <= 1'b1;
+                ph_last <= ph0_one;
             end
             I_RUN: begin
                 if (tile_end) begin
@@ -1262,9 +1272,17 @@ always @(posedge clock) begin
                         is_m0 <= is_m0_next;
                         ist <= I_WAIT;
                     end
+                end else if (ph_last) begin
+                    case (ph)
+{ph_next}                        default: ;
+                    endcase
+                    tt <= {idx}'d0;
+                    ph_first <= 1'b1;
                 end else begin
-                    t <= t + {tw}'d1;
-                    t_at_end <= t == period_m2;
+                    tt <= tt + {idx}'d1;
+                    left <= left - {tw}'d1;
+                    ph_first <= 1'b0;
+                    ph_last <= left == {tw}'d1;
                 end
             end
             I_HANDOFF: if (dst == D_IDLE) begin
@@ -1340,8 +1358,7 @@ always @(posedge clock) begin
         end
         // phase table of the tile, from E and F
         if (lst == L_Q) begin
-{phase_set}            period_m2 <= {period_m2_expr};
-            tile_busy2d <= {busy2};
+{phase_set}            tile_busy2d <= {busy2};
             tile_busy1d <= {busy1};
         end
     end
@@ -1399,6 +1416,9 @@ end
             fwm = k.fw - 1,
             idx = fw.idx,
             idxm = fw.idx - 1,
+            phb = phb,
+            phbm = phb - 1,
+            phlast = np - 1,
             cw = k.cw,
             cwm = k.cw - 1,
             tw = tw,
@@ -1452,7 +1472,7 @@ end
     }
 }
 
-/// a * e_len + b * f_len + c at `w` bits.
+/// a * e_len + b * f_len + c at `w` bits (a, b >= 0).
 fn affine_expr(a: i64, b: i64, c: i64, w: u32, k: &K) -> String {
     let mut terms = vec![];
     for _ in 0..a {
@@ -1461,8 +1481,13 @@ fn affine_expr(a: i64, b: i64, c: i64, w: u32, k: &K) -> String {
     for _ in 0..b {
         terms.push(zext("f_len", k.fw, w));
     }
-    terms.push(format!("{w}'d{c}"));
-    terms.join(" + ")
+    let mut e = terms.join(" + ");
+    if c >= 0 {
+        e.push_str(&format!(" + {w}'d{c}"));
+    } else {
+        e.push_str(&format!(" - {w}'d{}", -c));
+    }
+    e
 }
 
 /// `1 <= x <= max` for a 64-bit `x`, as a zero test of the high bits and a short compare of

@@ -268,8 +268,10 @@ always @(*) begin
     mul$b = mux_b;
     xs$prod = prod_q;
 {seq_wiring}end
+// kept: PEs on one anti-diagonal hold equal scale registers, and merged into one they would
+// drive the whole diagonal across the chip
+(* keep *) always @(posedge clock) scale_out <= scale_in;
 always @(posedge clock) begin
-    scale_out <= scale_in;
     q_out <= q_in;
     x_out <= x_in;
     rm_out <= rm_in;
