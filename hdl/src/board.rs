@@ -11,6 +11,7 @@ use crate::config::ubits;
 use crate::host_link::HostLink;
 use crate::kit::{Component, Sig, Structure};
 use crate::leaf_ports;
+use crate::reset_reg::local_reset;
 use crate::uart::{UartRx, UartTx};
 use crate::{top, Config};
 use rust_hdl::core::prelude::*;
@@ -541,11 +542,23 @@ pub fn build(cfg: &Config, board: Board, target: Target) -> Result<Structure, St
             cfg.clock_mhz,
         )),
     );
-    for c in [urx, utx, link, eng, leds] {
+    // The engine grows its own reset tree; the others take a reset register each (as the
+    // engine's blocks do), so that no reset net crosses the chip into logic.
+    for (c, name) in [
+        (urx, "serial_in"),
+        (utx, "serial_out"),
+        (link, "host_link"),
+        (eng, "engine"),
+        (leds, "status_leds"),
+    ] {
         let e = s.at(c, "clock");
         s.connect(e, clock);
-        let e = s.at(c, "rst");
-        s.connect(e, rst);
+        if c == eng {
+            let e = s.at(c, "rst");
+            s.connect(e, rst);
+        } else {
+            local_reset(&mut s, c, name, clock, rst);
+        }
     }
     let e = s.at(urx, "rx");
     s.connect(e, rx_pin);

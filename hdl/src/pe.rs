@@ -269,7 +269,7 @@ always @(*) begin
     xs$prod = prod_q;
 {seq_wiring}end
 // kept: PEs on one anti-diagonal hold equal scale registers, and merged into one they would
-// drive the whole diagonal across the chip
+// drive the whole diagonal across the chip (sc_loc is the PE's own copy)
 (* keep *) always @(posedge clock) scale_out <= scale_in;
 always @(posedge clock) begin
     q_out <= q_in;
@@ -340,7 +340,7 @@ end
             op2c = ops[1].0,
             op2a = ops[1].1,
             op2b = ops[1].2,
-            scale_wires = self.xs.scale_wires("scale_out"),
+            scale_wires = self.xs.scale_wires("scale_in"),
         );
         Verilog::Custom(text)
     }

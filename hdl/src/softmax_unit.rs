@@ -372,8 +372,8 @@ always @(*) begin
     div$den = dvb ? rd1 : rd0;
     div_busy = dv_state != 3'd0;
 end
+(* keep *) always @(posedge clock) scale_out <= scale_in;
 always @(posedge clock) begin
-    scale_out <= scale_in;
     if (rst) begin
         first <= 1'b1;
         newblk <= 1'b0;
@@ -460,7 +460,7 @@ always @(posedge clock) begin
 end
 "#,
             scm = w.score - 1,
-            scale_wires = self.xs.scale_wires("scale_out"),
+            scale_wires = self.xs.scale_wires("scale_in"),
             sc = w.score,
             expm = w.exp - 1,
             fbm = w.fb - 1,

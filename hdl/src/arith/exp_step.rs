@@ -471,12 +471,16 @@ impl ExpStep {
         self.dn.width() + self.sc_shift.width()
     }
 
-    /// Verilog wires `sc_mant` and `sc_shift` (the names the sequencer's operands use) taken
-    /// from the `scale` bus `bus`.
+    /// Verilog wires `sc_mant` and `sc_shift` (the names the sequencer's operands use) from
+    /// `sc_loc`, a register of the `scale` input bus `bus` of the block's own (kept: the
+    /// block's scale_out register holds the same value but also drives the next block, and
+    /// merged with it the exp logic would sit at the end of its route). Latency: 1 cycle, as
+    /// scale_out.
     pub fn scale_wires(&self, bus: &str) -> String {
         let sb = self.sc_shift.width();
         format!(
-            "wire [{}:0] sc_mant = {bus}[{}:{sb}];\nwire [{}:0] sc_shift = {bus}[{}:0];\n",
+            "reg [{}:0] sc_loc; // the job's scale, registered beside the exp logic\n(* keep *) always @(posedge clock) sc_loc <= {bus};\nwire [{}:0] sc_mant = sc_loc[{}:{sb}];\nwire [{}:0] sc_shift = sc_loc[{}:0];\n",
+            self.scale_bits() - 1,
             self.dn.width() - 1,
             self.scale_bits() - 1,
             sb - 1,
