@@ -210,6 +210,8 @@ reg [7:0] typ;
 reg [15:0] len;
 reg [15:0] len_m1;
 reg chk_ok;
+reg typ_bad; // typ is neither DATA nor DATA_LAST (registered from typ, which is set bytes before it is used)
+reg len_bad; // !len_ok, likewise
 reg fwd_last;
 reg [15:0] bcnt;
 reg [7:0] sum;
@@ -254,6 +256,8 @@ always @(posedge clock) begin
     end else begin
         ok_pulse <= 1'b0;
         err_pulse <= 1'b0;
+        typ_bad <= typ != 8'h{data:x} && typ != 8'h{data_last:x};
+        len_bad <= !len_ok;
         // receive
         case (rxs)
             R_SYNC: if (rx_valid && rx_data == 8'h{sync:x}) begin
@@ -290,10 +294,10 @@ always @(posedge clock) begin
                 rxs <= R_DECIDE;
             end
             R_DECIDE: begin
-                if (!chk_ok || (typ != 8'h{data:x} && typ != 8'h{data_last:x}) || !len_ok) begin
+                if (!chk_ok || typ_bad || len_bad) begin
                     reply_pending <= 1'b1;
                     reply_typ <= 8'h{nak:x};
-                    reply_code <= !chk_ok ? 8'd{e_chk} : (typ != 8'h{data:x} && typ != 8'h{data_last:x}) ? 8'd{e_typ} : 8'd{e_len};
+                    reply_code <= !chk_ok ? 8'd{e_chk} : typ_bad ? 8'd{e_typ} : 8'd{e_len};
                     err_pulse <= 1'b1;
                     rxs <= R_SYNC;
                 end else begin
