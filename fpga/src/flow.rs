@@ -1,5 +1,5 @@
 //! The flow: board top Verilog -> yosys -> fit check -> nextpnr -> ecppack/icepack, in one
-//! directory per board and config (`build/fpga/<board>-<hw_hash>/`), with a log per step, the
+//! directory per board, config and seed (`build/fpga/<board>-<hw_hash>/`), with a log per step, the
 //! scripts that reproduce it (`synth.ys`, `run.sh`, both rendered from templates) and the
 //! report (`fpga.json`).
 
@@ -41,7 +41,7 @@ pub mod files {
 #[derive(Clone, Debug)]
 pub struct FlowOptions {
     pub board: Board,
-    /// Output directory; default `build/fpga/<board>-<hw_hash>`.
+    /// Output directory; default `build/fpga/<board>-<hw_hash>[-seed<N>]` ([`default_dir`]).
     pub out_dir: Option<PathBuf>,
     pub tools: ToolPref,
     /// nextpnr's placement seed.
@@ -326,11 +326,17 @@ fn io<T>(r: std::io::Result<T>, what: &Path) -> Result<T, FlowError> {
     r.map_err(|e| FlowError::Other(format!("{}: {e}", what.display())))
 }
 
-/// The flow directory of a board and config under the build root.
-pub fn default_dir(cfg: &Config, board: Board) -> PathBuf {
+/// The flow directory of a board, config and placement seed under the build root:
+/// `<board>-<hw_hash>`, with `-seed<N>` for a seed other than 1 (so that runs of one config
+/// with different seeds can go side by side).
+pub fn default_dir(cfg: &Config, board: Board, seed: u64) -> PathBuf {
+    let mut name = format!("{}-{}", boards::spec(board).name, cfg.hw_hash());
+    if seed != 1 {
+        name.push_str(&format!("-seed{seed}"));
+    }
     fusemax_hdl::kit::cosim::build_root()
         .join("fpga")
-        .join(format!("{}-{}", boards::spec(board).name, cfg.hw_hash()))
+        .join(name)
 }
 
 /// The last lines of a log that say what went wrong (ERROR lines, else the tail).
@@ -435,7 +441,7 @@ pub fn run(cfg: &Config, opts: &FlowOptions) -> Result<FpgaReport, FlowError> {
     let dir = opts
         .out_dir
         .clone()
-        .unwrap_or_else(|| default_dir(cfg, opts.board));
+        .unwrap_or_else(|| default_dir(cfg, opts.board, opts.seed));
     let t0 = Instant::now();
     let (steps, gen_secs) = prepare(cfg, opts, &tc, &dir)?;
     let mut secs = Seconds {

@@ -19,7 +19,7 @@ pub struct Args {
           value_parser = clap::builder::PossibleValuesParser::new(["ulx3s", "icebreaker"]))]
     pub board: String,
 
-    /// Output directory (default build/fpga/<board>-<hw_hash>).
+    /// Output directory (default build/fpga/<board>-<hw_hash>, with -seed<N> for a --pnr-seed other than 1).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
