@@ -33,7 +33,7 @@ pub fn build(cfg: &Config) -> Structure {
             let e = s.at(u, port);
             s.connect(e, src);
         }
-        local_reset(&mut s, u, &format!("unit_c{c}"), clock, rst);
+        local_reset(&mut s, u, clock, rst);
         // The job's scale constant is passed from unit to unit, a register per hop.
         let src = if c == 0 {
             sc

@@ -46,7 +46,7 @@ pub fn build(cfg: &Config) -> Structure {
             let p = pe[r][c];
             let e = s.at(p, "clock");
             s.connect(e, clock);
-            local_reset(&mut s, p, &format!("pe_r{r}_c{c}"), clock, rst);
+            local_reset(&mut s, p, clock, rst);
             // The job's scale constant is passed from PE to PE (along the top row, then down
             // each column), a register per hop: no net fans out to the whole array.
             let src = match (r, c) {

@@ -544,21 +544,14 @@ pub fn build(cfg: &Config, board: Board, target: Target) -> Result<Structure, St
     );
     // The engine grows its own reset tree; the others take a reset register each (as the
     // engine's blocks do), so that no reset net crosses the chip into logic.
-    for (c, name) in [
-        (urx, "serial_in"),
-        (utx, "serial_out"),
-        (link, "host_link"),
-        (eng, "engine"),
-        (leds, "status_leds"),
-    ] {
+    for c in [urx, utx, link, eng, leds] {
         let e = s.at(c, "clock");
         s.connect(e, clock);
-        if c == eng {
-            let e = s.at(c, "rst");
-            s.connect(e, rst);
-        } else {
-            local_reset(&mut s, c, name, clock, rst);
-        }
+    }
+    let e = s.at(eng, "rst");
+    s.connect(e, rst);
+    for c in [urx, utx, link, leds] {
+        local_reset(&mut s, c, clock, rst);
     }
     let e = s.at(urx, "rx");
     s.connect(e, rx_pin);

@@ -62,10 +62,11 @@ impl Component for ResetReg {
     }
 }
 
-/// Adds a `reset_reg` named `{name}_rst` to `s`, clocked by `clock` and fed by `rst`, and
-/// connects its output to the `rst` port of child `block`.
-pub fn local_reset(s: &mut Structure, block: usize, name: &str, clock: End, rst: End) {
-    let r = s.add_child(format!("{name}_rst"), Box::new(ResetReg::new()));
+/// Adds a `reset_reg` named `{child}_rst` to `s`, clocked by `clock` and fed by `rst`, and
+/// connects its output to the `rst` port of child `block` (instance name `{child}`).
+pub fn local_reset(s: &mut Structure, block: usize, clock: End, rst: End) {
+    let name = format!("{}_rst", s.child_name(block));
+    let r = s.add_child(name, Box::new(ResetReg::new()));
     let e = s.at(r, "clock");
     s.connect(e, clock);
     let e = s.at(r, "rst_in");

@@ -372,6 +372,8 @@ always @(*) begin
     div$den = dvb ? rd1 : rd0;
     div_busy = dv_state != 3'd0;
 end
+// kept, as sc_loc is: the two hold the same value for different loads (the next unit, this
+// unit's exp logic)
 (* keep *) always @(posedge clock) scale_out <= scale_in;
 always @(posedge clock) begin
     if (rst) begin

@@ -54,12 +54,8 @@ pub fn build(cfg: &Config) -> Structure {
         c(&mut s, ch, "clock", clock);
     }
     c(&mut s, dp, "rst", rst);
-    for (ch, name) in [
-        (ctrl, "controller"),
-        (fifo, "out_fifo"),
-        (in_fifo, "in_fifo"),
-    ] {
-        local_reset(&mut s, ch, name, clock, rst);
+    for ch in [ctrl, fifo, in_fifo] {
+        local_reset(&mut s, ch, clock, rst);
     }
     c(&mut s, in_fifo, "s_data", s_data);
     c(&mut s, in_fifo, "s_valid", s_valid);
@@ -129,7 +125,7 @@ pub fn build(cfg: &Config) -> Structure {
     for r in 0..rows {
         let f = s.add_child(format!("row_feeder_r{r}"), Box::new(RowFeeder::new(cfg)));
         c(&mut s, f, "clock", clock);
-        local_reset(&mut s, f, &format!("row_feeder_r{r}"), clock, rst);
+        local_reset(&mut s, f, clock, rst);
         let e = s.at(f, "row_idx");
         s.tie(e, r as i128);
         let e = s.at(f, "my_chunk");

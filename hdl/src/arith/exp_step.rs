@@ -472,9 +472,9 @@ impl ExpStep {
     }
 
     /// Verilog wires `sc_mant` and `sc_shift` (the names the sequencer's operands use) from
-    /// `sc_loc`, a register of the `scale` input bus `bus` of the block's own (kept: the
-    /// block's scale_out register holds the same value but also drives the next block, and
-    /// merged with it the exp logic would sit at the end of its route). Latency: 1 cycle, as
+    /// `sc_loc`, the block's own register of its `scale` input `bus`. It holds the same value as
+    /// the block's scale_out register, which also drives the next block; it is kept apart
+    /// (`keep`) so that the placer can put it beside the exp logic. Latency: 1 cycle, as
     /// scale_out.
     pub fn scale_wires(&self, bus: &str) -> String {
         let sb = self.sc_shift.width();

@@ -90,6 +90,11 @@ impl Structure {
         self.children.len() - 1
     }
 
+    /// The instance name of child `c`.
+    pub fn child_name(&self, c: usize) -> &str {
+        &self.children[c].0
+    }
+
     /// Port `port` of child `c`.
     pub fn at(&self, c: usize, port: &str) -> End {
         let p = self.children[c]
