@@ -299,6 +299,28 @@ fn integers_outside_data_bits() {
 }
 
 #[test]
+fn the_interleaved_binding_is_refused_by_every_builder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rtl");
+    for cmd in [
+        vec!["generate", "--out", out.to_str().unwrap()],
+        vec!["sim"],
+        vec![
+            "fpga",
+            "--board",
+            "icebreaker",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ] {
+        let mut args = cmd.clone();
+        args.extend(["--set", "binding=fusemax"]);
+        fails_with(&args, &["binding", "not generated yet"]);
+    }
+    assert!(!out.exists(), "a refused generate wrote files");
+}
+
+#[test]
 fn unknown_config_key() {
     fails_with(
         &["reference", "--set", "rowz=3"],

@@ -313,6 +313,28 @@ impl Config {
         toml::to_string(self).expect("config serializes")
     }
 
+    /// The hardware part of the config as TOML text: every key but the `[job]` table. The
+    /// emitted Verilog's header carries it, so that the Verilog (and every cache keyed by it)
+    /// depends on the hardware only, never on a job's shape.
+    pub fn hw_toml(&self) -> String {
+        let mut t = toml::Table::try_from(self).expect("config serializes");
+        t.remove("job");
+        toml::to_string(&t).expect("config serializes")
+    }
+
+    /// Refuses what this generator cannot build yet: the interleaved binding. `generate`,
+    /// `sim` and `fpga` all call it, so none of them writes or runs a design other than the
+    /// one the config names.
+    pub fn check_buildable(&self) -> Result<(), ConfigError> {
+        if self.binding == Binding::Fusemax {
+            return Err(ConfigError::new(
+                "binding",
+                "\"fusemax\" (the interleaved binding) is not generated yet; use binding = \"sequential\"",
+            ));
+        }
+        Ok(())
+    }
+
     /// Clock cycles per UART bit: round(clock / baud).
     pub fn uart_divisor(&self) -> u64 {
         if self.uart_baud == 0 {
@@ -343,7 +365,8 @@ impl Config {
         range_check("max_e", self.max_e, 1, 1024)?;
         range_check("max_f", self.max_f, 1, 1024)?;
         range_check("max_seq_kv", self.max_seq_kv, 1, 1 << 24)?;
-        range_check("max_seq_q", self.max_seq_q, 1, 1 << 24)?;
+        // below 2^24: the trailer counts the query blocks it returns in a 24-bit field
+        range_check("max_seq_q", self.max_seq_q, 1, (1 << 24) - 1)?;
         range_check("data_bits", self.data_bits, 2, 16)?;
         range_check("mul_bits", self.mul_bits, 10, 27)?;
         range_check("exp_frac_bits", self.exp_frac_bits, 6, self.mul_bits - 2).map_err(|e| {
@@ -518,9 +541,7 @@ impl Config {
     /// directories so that a second run reuses a Verilator build.
     pub fn hw_hash(&self) -> String {
         use sha2::{Digest, Sha256};
-        let mut hw = self.clone();
-        hw.job = Job::default();
-        let text = hw.to_toml();
+        let text = self.hw_toml();
         let digest = Sha256::digest(text.as_bytes());
         digest[..6].iter().map(|b| format!("{b:02x}")).collect()
     }

@@ -21,6 +21,7 @@ use crate::arith::exp_step::scale_pack;
 use crate::buffers::{chunk_bits, chunks, src_code, FeedWidths};
 use crate::config::{ubits, Config};
 use crate::kit::{zext, Component, Sig};
+use crate::lanes::Select;
 use crate::leaf_ports;
 use crate::pe::op;
 use crate::ram::Ram;
@@ -38,6 +39,9 @@ pub const HEADER_WORDS: usize = 7;
 pub const TRAILER_WORDS: usize = 6;
 /// Width of the performance counters.
 pub const COUNTER_BITS: u32 = 48;
+/// Width of trailer word 0's count of the query blocks whose AV words precede the trailer
+/// (bits 31:8).
+pub const BLOCKS_BITS: u32 = 24;
 
 /// Job status codes (trailer word 0, bits 7:0, and the `status` port).
 pub mod status {
@@ -101,6 +105,10 @@ struct K {
     tw: u32,
     cw: u32,
     ochw: u32,
+    /// width of the count of valid queries in a block (0 ..= C)
+    nvw: u32,
+    /// width of the count of query blocks returned
+    bkw: u32,
     mant: u32,
     shb: u32,
     rel: usize,
@@ -183,8 +191,20 @@ struct State {
     iss: Iss,
     /// The first header word was taken at the last edge.
     clr: bool,
+    /// The job has seen an error (sticky until the next job): the issuer finishes the query
+    /// blocks whose input was complete and then sends the trailer.
+    abort: bool,
+    /// Valid queries (lanes) of the block being divided.
+    dnv: i128,
+    /// Query blocks whose AV words went to the output FIFO.
+    blocks_out: i128,
     // counters
-    busy1d_inc: i128,
+    /// The counters run: from the first header word to the trailer's start.
+    cnt_on: bool,
+    /// Cycles left of the current tile's 1D work (loaded at a tile's end).
+    win1d: i128,
+    /// The 1D array worked in the last cycle (a tile's 1D window or a division).
+    busy1d_q: bool,
     cycles: i128,
     busy2d: i128,
     busy1d: i128,
@@ -223,6 +243,8 @@ pub struct Controller {
     pub div_bank: Sig,
     pub av_valid: Sig,
     pub sel: Sig,
+    /// Valid queries (lanes) of the block whose AV words are being sent: the rest read as 0.
+    pub av_nv: Sig,
     pub av_word: Sig,
     pub o_data: Sig,
     pub o_last: Sig,
@@ -269,6 +291,8 @@ impl Controller {
             tw: ubits(max_period as u128),
             cw: chunk_bits(cfg),
             ochw: ubits((och.max(2) - 1) as u128),
+            nvw: Select::nvalid_bits(cfg.cols),
+            bkw: ubits(cfg.max_seq_q.div_ceil(cfg.cols) as u128),
             mant: d.scale_mant_bits,
             shb: d.scale_shift_bits,
             // a bank is released when the last feeder has read it: the command register (1)
@@ -310,6 +334,7 @@ impl Controller {
             div_bank: Sig::output(1),
             av_valid: Sig::input(1),
             sel: Sig::output(k.ochw),
+            av_nv: Sig::output(k.nvw),
             av_word: Sig::input(w),
             o_data: Sig::output(w),
             o_last: Sig::output(1),
@@ -366,7 +391,7 @@ impl Controller {
     fn trailer_word(&self, k: i128) -> i128 {
         let s = &self._s;
         match k {
-            0 => ((MAGIC_TRAILER as i128) << 32) | s.status,
+            0 => ((MAGIC_TRAILER as i128) << 32) | (s.blocks_out << 8) | s.status,
             1 => s.cycles,
             2 => s.busy2d,
             3 => s.busy1d,
@@ -416,6 +441,7 @@ impl Logic for Controller {
         self.div_f.set(s.div_f);
         self.div_bank.set_bool(s.dbank);
         self.sel.set(s.j);
+        self.av_nv.set(s.dnv);
         let trail = s.is == is::TRAIL;
         self.o_data.set(if trail {
             self.trailer_word(s.k)
@@ -480,6 +506,7 @@ impl Component for Controller {
         div_bank,
         av_valid,
         sel,
+        av_nv,
         av_word,
         o_data,
         o_last,
@@ -509,7 +536,6 @@ impl Component for Controller {
         let word = self.s_data.bits();
         let last = self.s_last.on();
         let free = self.fifo_free.get();
-        let fifo_ready = self.fifo_ready.on();
         let ready_to_run = self.ready_to_run();
         let o_valid = self.o_valid.on();
         let av_valid = self.av_valid.on();
@@ -522,22 +548,23 @@ impl Component for Controller {
             o.is == is::RUN && o.t == k.plan.period(o.e as usize, o.f as usize) as i128 - 1;
 
         // ---- counters (before state changes, from the old state) ----
-        if o.active {
+        // A tile's 1D work (its tally from the plan) is a window of cycles after its end; a
+        // cycle counts once whether the units do a tile's work, a division or both.
+        s.win1d = if tile_end {
+            k.plan.busy_1d(o.e as usize, o.f as usize) as i128
+        } else {
+            (o.win1d - 1).max(0)
+        };
+        s.busy1d_q = o.win1d != 0 || o.ds == ds::WAIT;
+        if o.cnt_on {
             s.cycles = wrap(o.cycles + 1, cw);
             if o.is == is::WAIT && !ready_to_run {
                 s.stall_in = wrap(o.stall_in + 1, cw);
             }
-            if (o.ds == ds::SPACE && free < k.och as i128) || (o.is == is::TRAIL && !fifo_ready) {
+            if o.ds == ds::SPACE && free < k.och as i128 {
                 s.stall_out = wrap(o.stall_out + 1, cw);
             }
-            // the 1D count adds a registered increment (a division cycle and a tile's tally)
-            s.busy1d_inc = (o.ds == ds::WAIT) as i128
-                + if tile_end {
-                    k.plan.busy_1d(o.e as usize, o.f as usize) as i128
-                } else {
-                    0
-                };
-            s.busy1d = wrap(o.busy1d + o.busy1d_inc, cw);
+            s.busy1d = wrap(o.busy1d + o.busy1d_q as i128, cw);
             if tile_end {
                 s.busy2d = wrap(
                     o.busy2d + k.plan.busy_2d(o.e as usize, o.f as usize) as i128,
@@ -550,10 +577,13 @@ impl Component for Controller {
         s.clr = accept && o.ls == ls::HDR && o.hdr_i == 0;
         if o.clr {
             s.status = status::OK;
-            s.cycles = 0;
+            s.abort = false;
+            s.blocks_out = 0;
+            s.cnt_on = true;
+            // the cycle of the first header word and this one
+            s.cycles = 2;
             s.busy2d = 0;
             s.busy1d = 0;
-            s.busy1d_inc = 0;
             s.stall_in = 0;
             s.stall_out = 0;
             s.trail_done = false;
@@ -720,7 +750,10 @@ impl Component for Controller {
         // ---- issuer ----
         match o.is {
             is::WAIT => {
-                if ready_to_run {
+                // after an error, the block whose input is incomplete is not run
+                if o.abort && o.is_p0 == o.ld_p0 {
+                    s.is = is::LASTDIV;
+                } else if ready_to_run {
                     s.is = is::RUN;
                     s.t = 0;
                 }
@@ -751,6 +784,7 @@ impl Component for Controller {
                     s.ds = ds::FLUSH;
                     s.dfl = 0;
                     s.dbank = o.blk_bank;
+                    s.dnv = (o.p - o.is_p0).min(k.cols as i128);
                     s.div_f = 0;
                     s.is_m0 = 0;
                     let p0 = o.is_p0 + k.cols as i128;
@@ -808,6 +842,7 @@ impl Component for Controller {
                     s.j = 0;
                     if o.div_f == o.f - 1 {
                         s.ds = ds::IDLE;
+                        s.blocks_out = wrap(o.blocks_out + 1, k.bkw);
                     } else {
                         s.div_f = o.div_f + 1;
                         s.ds = ds::SPACE;
@@ -821,13 +856,20 @@ impl Component for Controller {
 
         s.err_q = error;
         s.iss = Self::issue_of(&k, &o);
+        // An error is acted on a cycle after it is seen: the status is set and the job aborts.
+        // A header error has started nothing: the trailer goes at once. An error in the data
+        // lets the issuer finish every query block whose input was complete (see WAIT).
         if let Some(code) = o.err_q {
-            s.ds = ds::IDLE;
             s.status = code;
-            if o.is != is::TRAIL {
+            s.abort = true;
+            if o.is == is::IDLE {
                 s.is = is::TRAIL;
                 s.k = 0;
             }
+        }
+        // The trailer starts: the counters stop, and the buffers of an aborted job are freed.
+        if s.is == is::TRAIL && o.is != is::TRAIL {
+            s.cnt_on = false;
             s.bank_full = [false, false];
             s.q_full = [false, false];
             s.rel_bank_cnt = 0;
@@ -890,7 +932,7 @@ impl Controller {
             affine_expr(a.0, a.1, a.2, COUNTER_BITS, k)
         };
         let b1 = plan.busy_1d_affine();
-        let busy1 = affine_expr(b1.e, b1.f, b1.c, COUNTER_BITS, k);
+        let busy1 = affine_expr(b1.e, b1.f, b1.c, tw, k);
         let cb = COUNTER_BITS;
         let ab = self.div_f.width();
         let ffb = self.fifo_free.width();
@@ -951,8 +993,13 @@ reg [7:0] rel_q_cnt;
 reg [{cbm}:0] c_cycles, c_busy2d, c_busy1d, c_stall_in, c_stall_out;
 reg err_q;
 reg [7:0] err_code_q;
-reg [{cbm}:0] busy1d_inc;
 reg clr_q;
+reg abort; // an error was seen: finish the blocks whose input was complete, then the trailer
+reg [{nvm}:0] dnv; // valid queries (lanes) of the block being divided
+reg [{bkm}:0] blocks_out; // query blocks whose AV words went out
+reg cnt_on; // the counters run (first header word .. trailer start)
+reg [{twm}:0] win1d; // cycles left of the last tile's 1D work
+reg busy1d_q; // the 1D array worked in the last cycle
 {phase_regs}reg [{phbm}:0] ph; // the tile's phase
 reg [{idxm}:0] tt; // time within the phase (its low bits: it indexes K, V or Q)
 reg [{twm}:0] left; // cycles of the phase after this one
@@ -961,7 +1008,7 @@ reg ph_last; // left == 0
 reg is_last_tile; // is_m0 + R >= M (registered; is_m0 changes a tile before it is used)
 reg is_last_blk; // is_p0 + C >= P (likewise)
 reg [{cbm}:0] tile_busy2d;
-reg [{cbm}:0] tile_busy1d;
+reg [{twm}:0] tile_busy1d; // a tile's 1D work in cycles
 wire ready_to_run = q_full[is_qbank] && bank_full[is_bank];
 wire accept = s_ready && s_valid;
 wire vec_end = {ld_chunk_ext} == ((lst == L_Q) ? 8'd{qchm} : 8'd{kchm});
@@ -992,6 +1039,8 @@ end
 wire [{mwm}:0] is_m0_next = is_m0 + {mw}'d{rows};
 wire [{pwm}:0] is_p0_next = is_p0 + {pw}'d{cols};
 wire [{mwm}:0] m_left = m_len - is_m0;
+wire [{pwm}:0] p_left = p_len - is_p0;
+wire to_trail = (ist == I_LASTDIV && dst == D_IDLE) || (err_q && ist == I_IDLE);
 wire blk_go = ist == I_RUN && ph == {phb}'d0 && ph_first && is_m0 == {mw}'d0;
 wire tile_end = ist == I_RUN && ph == {phb}'d{phlast} && ph_last; // the last cycle of a running tile
 // the issue of tile time t (registered onto the command outputs)
@@ -1026,8 +1075,9 @@ always @(*) begin
     div_f = dvf;
     div_bank = dbank;
     sel = j;
+    av_nv = dnv;
     case (tk)
-        3'd0: o_data = {{32'h{magic_tr:x}, 24'd0, st}};
+        3'd0: o_data = {{32'h{magic_tr:x}, {blocks_ext}, st}};
         3'd1: o_data = {c_cycles_ext};
         3'd2: o_data = {c_busy2d_ext};
         3'd3: o_data = {c_busy1d_ext};
@@ -1092,10 +1142,15 @@ always @(posedge clock) begin
         c_cycles <= {cb}'d0;
         c_busy2d <= {cb}'d0;
         c_busy1d <= {cb}'d0;
-        busy1d_inc <= {cb}'d0;
         c_stall_in <= {cb}'d0;
         c_stall_out <= {cb}'d0;
         clr_q <= 1'b0;
+        abort <= 1'b0;
+        dnv <= {nvw}'d0;
+        blocks_out <= {bkw}'d0;
+        cnt_on <= 1'b0;
+        win1d <= {tw}'d0;
+        busy1d_q <= 1'b0;
         err_q <= 1'b0;
         err_code_q <= 8'd0;
         r_op <= 3'd0;
@@ -1109,26 +1164,27 @@ always @(posedge clock) begin
         c_qbank <= 1'b0;
         blk_start <= 1'b0;
     end else begin
-        // counters
-        if (active) begin
+        // counters. A tile's 1D work (its tally from the plan) is a window of cycles after its
+        // end; a cycle counts once whether the units do a tile's work, a division or both.
+        win1d <= tile_end ? tile_busy1d : (win1d != {tw}'d0 ? win1d - {tw}'d1 : {tw}'d0);
+        busy1d_q <= win1d != {tw}'d0 || dst == D_WAIT;
+        if (cnt_on) begin
             c_cycles <= c_cycles + {cb}'d1;
             if (ist == I_WAIT && !ready_to_run) c_stall_in <= c_stall_in + {cb}'d1;
-            if ((dst == D_SPACE && fifo_free < {ffb}'d{och}) || (ist == I_TRAIL && !fifo_ready))
-                c_stall_out <= c_stall_out + {cb}'d1;
-            // the 1D count adds a registered increment (a division cycle and a tile's tally)
-            busy1d_inc <= (tile_end ? tile_busy1d : {cb}'d0)
-                + {{{cbm}'d0, dst == D_WAIT}};
-            c_busy1d <= c_busy1d + busy1d_inc;
+            if (dst == D_SPACE && fifo_free < {ffb}'d{och}) c_stall_out <= c_stall_out + {cb}'d1;
+            if (busy1d_q) c_busy1d <= c_busy1d + {cb}'d1;
             if (tile_end) c_busy2d <= c_busy2d + tile_busy2d;
         end
         // a job's registers start fresh a cycle after its first header word
         clr_q <= accept && lst == L_HDR && hdr_i == 3'd0;
         if (clr_q) begin
             st <= 8'd0;
-            c_cycles <= {cb}'d0;
+            abort <= 1'b0;
+            blocks_out <= {bkw}'d0;
+            cnt_on <= 1'b1;
+            c_cycles <= {cb}'d2; // the cycle of the first header word and this one
             c_busy2d <= {cb}'d0;
             c_busy1d <= {cb}'d0;
-            busy1d_inc <= {cb}'d0;
             c_stall_in <= {cb}'d0;
             c_stall_out <= {cb}'d0;
             trail_done <= 1'b0;
@@ -1250,7 +1306,9 @@ always @(posedge clock) begin
         end
         // issuer
         case (ist)
-            I_WAIT: if (ready_to_run) begin
+            // after an error, the block whose input is incomplete is not run
+            I_WAIT: if (abort && is_p0 == ld_p0) ist <= I_LASTDIV;
+            else if (ready_to_run) begin
                 ist <= I_RUN;
                 ph <= {phb}'d0;
                 tt <= {idx}'d0;
@@ -1289,6 +1347,7 @@ always @(posedge clock) begin
                 dst <= D_FLUSH;
                 dfl <= 8'd0;
                 dbank <= blk_bank;
+                dnv <= (p_left >= {pw}'d{cols}) ? {nvw}'d{cols} : p_left[{nvm}:0];
                 dvf <= {ab}'d0;
                 is_m0 <= {mw}'d0;
                 is_p0 <= is_p0_next;
@@ -1332,8 +1391,10 @@ always @(posedge clock) begin
             D_PUSH: begin
                 if (j == {ochw}'d{ochlast}) begin
                     j <= {ochw}'d0;
-                    if ({dvf_ext} == f_len - {fwb}'d1) dst <= D_IDLE;
-                    else begin
+                    if ({dvf_ext} == f_len - {fwb}'d1) begin
+                        dst <= D_IDLE;
+                        blocks_out <= blocks_out + {bkw}'d1;
+                    end else begin
                         dvf <= dvf + {ab}'d1;
                         dst <= D_SPACE;
                     end
@@ -1341,16 +1402,22 @@ always @(posedge clock) begin
             end
             default: ;
         endcase
-        // errors abort the job a cycle later: status, trailer, buffers released
+        // An error is acted on a cycle after it is seen: the status is set and the job
+        // aborts. A header error has started nothing: the trailer goes at once. An error in
+        // the data lets the issuer finish the query blocks whose input was complete (I_WAIT).
         err_q <= err;
         err_code_q <= err_code;
         if (err_q) begin
-            dst <= D_IDLE;
             st <= err_code_q;
-            if (ist != I_TRAIL) begin
+            abort <= 1'b1;
+            if (ist == I_IDLE) begin
                 ist <= I_TRAIL;
                 tk <= 3'd0;
             end
+        end
+        // the trailer starts: the counters stop, and the buffers of an aborted job are freed
+        if (to_trail) begin
+            cnt_on <= 1'b0;
             bank_full <= 2'd0;
             q_full <= 2'd0;
             rel_bank_cnt <= 8'd0;
@@ -1463,6 +1530,11 @@ end
             rel = k.rel,
             flush = k.flush,
             dvf_ext = resize("dvf", ab, k.fw),
+            nvw = k.nvw,
+            nvm = k.nvw - 1,
+            bkw = k.bkw,
+            bkm = k.bkw - 1,
+            blocks_ext = zext("blocks_out", k.bkw, BLOCKS_BITS),
             bad_magic = status::BAD_MAGIC,
             bad_shape = status::BAD_SHAPE,
             bad_scale = status::BAD_SCALE,

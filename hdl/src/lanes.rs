@@ -240,10 +240,13 @@ mod tests {
 }
 
 /// `select`: chunk `sel` of `n` lanes packed into a word (lanes sel * k .. sel * k + k, with
-/// k = word_bits / lane_bits; lanes past n are 0). Combinational.
+/// k = word_bits / lane_bits; lanes past n, and lanes at or past `nvalid`, are 0: the engine
+/// zeroes the lanes of padded queries there). Combinational.
 pub struct Select {
     pub lanes: Vec<Sig>,
     pub sel: Sig,
+    /// How many of the lanes carry values (0 ..= n); the others read as 0.
+    pub nvalid: Sig,
     pub word: Sig,
     names: Vec<&'static str>,
     per_word: usize,
@@ -256,10 +259,15 @@ impl Select {
         Select {
             lanes: (0..n).map(|_| Sig::input_s(lane_bits)).collect(),
             sel: Sig::input(crate::config::ubits((chunks.max(2) - 1) as u128)),
+            nvalid: Sig::input(Self::nvalid_bits(n)),
             word: Sig::output(word_bits),
             names: lane_names("lane_", n),
             per_word,
         }
+    }
+    /// Width of the `nvalid` port for `n` lanes.
+    pub fn nvalid_bits(n: usize) -> u32 {
+        crate::config::ubits(n as u128)
     }
     /// Words needed for all lanes.
     pub fn chunks(&self) -> usize {
@@ -270,9 +278,11 @@ impl Select {
 impl Logic for Select {
     fn update(&mut self) {
         let j = self.sel.bits() as usize;
+        let nv = self.nvalid.bits() as usize;
         let mut w: u128 = 0;
         for i in 0..self.per_word {
-            if let Some(l) = self.lanes.get(j * self.per_word + i) {
+            let c = j * self.per_word + i;
+            if let Some(l) = self.lanes.get(c).filter(|_| c < nv) {
                 w |= l.bits() << (i as u32 * l.width());
             }
         }
@@ -285,7 +295,16 @@ impl Logic for Select {
         let lb = self.lanes[0].width();
         let wb = self.word.width();
         let sb = self.sel.width();
-        let mut t = String::from("// @leaf select\nalways @(*) begin\n    case (sel)\n");
+        let nb = self.nvalid.width();
+        let mut t = String::from("// @leaf select\n");
+        // each lane, or 0 past nvalid
+        for (c, name) in self.names.iter().enumerate() {
+            t.push_str(&format!(
+                "wire [{}:0] {name}_v = ({nb}'d{c} < nvalid) ? {name} : {lb}'d0;\n",
+                lb - 1
+            ));
+        }
+        t.push_str("always @(*) begin\n    case (sel)\n");
         for j in 0..self.chunks() {
             let mut parts = vec![];
             let n_here = (self.lanes.len() - j * self.per_word).min(self.per_word);
@@ -294,7 +313,7 @@ impl Logic for Select {
                 parts.push(format!("{}'d0", wb - used));
             }
             for i in (0..n_here).rev() {
-                parts.push(self.names[j * self.per_word + i].to_string());
+                parts.push(format!("{}_v", self.names[j * self.per_word + i]));
             }
             t.push_str(&format!(
                 "        {sb}'d{j}: word = {{{}}};\n",
@@ -316,11 +335,13 @@ impl Block for Select {
         self.update();
         self.lanes.iter_mut().for_each(|l| l.update_all());
         self.sel.update_all();
+        self.nvalid.update_all();
         self.word.update_all();
     }
     fn has_changed(&self) -> bool {
         self.word.has_changed()
             || self.sel.has_changed()
+            || self.nvalid.has_changed()
             || self.lanes.iter().any(|l| l.has_changed())
     }
     fn accept(&self, name: &str, probe: &mut dyn Probe) {
@@ -329,6 +350,7 @@ impl Block for Select {
             l.accept(self.names[i], probe);
         }
         self.sel.accept("sel", probe);
+        self.nvalid.accept("nvalid", probe);
         self.word.accept("word", probe);
         probe.visit_end_scope(name, self);
     }
@@ -342,7 +364,11 @@ impl Component for Select {
         "select".into()
     }
     fn port_names(&self) -> Vec<&'static str> {
-        self.names.iter().copied().chain(["sel", "word"]).collect()
+        self.names
+            .iter()
+            .copied()
+            .chain(["sel", "nvalid", "word"])
+            .collect()
     }
     fn port(&self, i: usize) -> &Sig {
         let n = self.lanes.len();
@@ -350,6 +376,8 @@ impl Component for Select {
             &self.lanes[i]
         } else if i == n {
             &self.sel
+        } else if i == n + 1 {
+            &self.nvalid
         } else {
             &self.word
         }
@@ -360,6 +388,8 @@ impl Component for Select {
             &mut self.lanes[i]
         } else if i == n {
             &mut self.sel
+        } else if i == n + 1 {
+            &mut self.nvalid
         } else {
             &mut self.word
         }
@@ -374,6 +404,25 @@ mod select_tests {
     use rand::{Rng, SeedableRng};
 
     #[test]
+    fn select_zeroes_lanes_at_and_past_nvalid() {
+        let mut s = Select::new(5, 16, 64);
+        for (i, l) in s.lanes.iter_mut().enumerate() {
+            l.set(i as i128 + 1);
+        }
+        s.sel.set(1);
+        s.nvalid.set(5);
+        s.update();
+        assert_eq!(s.word.bits(), 5, "lane 4 alone in word 1");
+        s.sel.set(0);
+        s.nvalid.set(2);
+        s.update();
+        assert_eq!(s.word.bits(), (2 << 16) | 1, "lanes 2, 3 are 0");
+        s.nvalid.set(0);
+        s.update();
+        assert_eq!(s.word.bits(), 0);
+    }
+
+    #[test]
     fn select_matches_verilog() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(19);
         for n in [1, 5, 8] {
@@ -384,6 +433,7 @@ mod select_tests {
                         .map(|_| vectors::random(&mut rng, 16, true))
                         .collect();
                     r.push(rng.gen_range(0..2));
+                    r.push(rng.gen_range(0..=n as i128));
                     r
                 })
                 .collect();

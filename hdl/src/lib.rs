@@ -35,7 +35,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const TOP_MODULE: &str = "fusemax_top";
 
 /// The Verilog of the engine for a config: `fusemax_top` and the modules under it, one per
-/// distinct body, with a header naming the generator version and the config. Deterministic.
+/// distinct body, with a header naming the generator version and the hardware config (never
+/// the job: the same hardware gives the same bytes whatever the job). Deterministic.
 pub fn generate(cfg: &Config) -> String {
     let top = top::build(cfg);
     let header = format!(
@@ -43,7 +44,7 @@ pub fn generate(cfg: &Config) -> String {
          // Interface: docs/interface.md. Regenerate with `fusemax generate`.\n\
          // Config (hardware hash {}):\n{}",
         cfg.hw_hash(),
-        kit::emit::comment_block(&cfg.to_toml())
+        kit::emit::comment_block(&cfg.hw_toml())
     );
     kit::emit::emit_verilog(&top, TOP_MODULE, &header)
 }

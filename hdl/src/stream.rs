@@ -3,7 +3,7 @@
 //! two functions, so there is one definition of the word order.
 
 use crate::buffers::chunks;
-use crate::controller::{HEADER_WORDS, MAGIC_IN, MAGIC_TRAILER, TRAILER_WORDS};
+use crate::controller::{BLOCKS_BITS, HEADER_WORDS, MAGIC_IN, MAGIC_TRAILER, TRAILER_WORDS};
 use crate::numerics::ScaleConst;
 use crate::Config;
 
@@ -27,6 +27,9 @@ pub type Word = (u64, bool);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Trailer {
     pub status: u8,
+    /// Query blocks whose AV words precede the trailer (trailer word 0, bits 31:8): all of
+    /// them for a good job; for a failed one, those whose input was complete.
+    pub blocks: u64,
     pub cycles: u64,
     pub busy_2d: u64,
     pub busy_1d: u64,
@@ -37,7 +40,9 @@ pub struct Trailer {
 /// What the engine returned for a job.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JobOutput {
-    /// AV [P, F] row-major in output units (value / 2^out_frac_bits in V steps); empty on error.
+    /// AV row-major in output units (value / 2^out_frac_bits in V steps), one row of F per
+    /// query: all P rows for a good job; for a failed one, the rows of the query blocks
+    /// returned (`trailer.blocks` blocks of C queries, at most P rows; none for a header error).
     pub av: Vec<i64>,
     pub trailer: Trailer,
 }
@@ -147,8 +152,8 @@ pub fn output_words(cfg: &Config, p: usize, f: usize) -> usize {
     p.div_ceil(cfg.cols) * f * och + TRAILER_WORDS
 }
 
-/// Decodes the output words of a job of P queries and head size F. A trailer alone (an error
-/// status) gives an empty AV.
+/// Decodes the output words of a job of P queries and head size F: AV words of whole query
+/// blocks (`trailer.blocks` of them), then the trailer.
 pub fn decode(cfg: &Config, p: usize, f: usize, words: &[Word]) -> Result<JobOutput, String> {
     if words.len() < TRAILER_WORDS {
         return Err(format!("{} output words: less than a trailer", words.len()));
@@ -165,6 +170,7 @@ pub fn decode(cfg: &Config, p: usize, f: usize, words: &[Word]) -> Result<JobOut
     }
     let trailer = Trailer {
         status: (t[0].0 & 0xff) as u8,
+        blocks: (t[0].0 >> 8) & ((1 << BLOCKS_BITS) - 1),
         cycles: t[1].0,
         busy_2d: t[2].0,
         busy_1d: t[3].0,
@@ -172,39 +178,49 @@ pub fn decode(cfg: &Config, p: usize, f: usize, words: &[Word]) -> Result<JobOut
         stall_out: t[5].0,
     };
     let body = &words[..words.len() - TRAILER_WORDS];
-    if trailer.status != 0 {
-        return Ok(JobOutput {
-            av: vec![],
-            trailer,
-        });
-    }
-    if body.len() != output_words(cfg, p, f) - TRAILER_WORDS {
+    let all = p.div_ceil(cfg.cols) as u64;
+    if trailer.blocks > all || (trailer.status == 0 && trailer.blocks != all) {
         return Err(format!(
-            "{} AV words, expected {}",
-            body.len(),
-            output_words(cfg, p, f) - TRAILER_WORDS
+            "the trailer counts {} query blocks of {all}",
+            trailer.blocks
         ));
     }
     let d = cfg.derived();
     let (lo, ob) = (d.out_lanes, d.out_bits);
     let och = cfg.cols.div_ceil(lo);
-    let mut av = vec![0i64; p * f];
+    let blocks = trailer.blocks as usize;
+    if body.len() != blocks * f * och {
+        return Err(format!(
+            "{} AV words before the trailer, expected {} ({blocks} query blocks)",
+            body.len(),
+            blocks * f * och
+        ));
+    }
+    let rows = (blocks * cfg.cols).min(p);
+    let mut av = vec![0i64; rows * f];
     let mut it = body.iter();
-    for p0 in (0..p).step_by(cfg.cols) {
+    for p0 in (0..rows).step_by(cfg.cols) {
         for ff in 0..f {
             for j in 0..och {
                 let w = it.next().expect("length checked").0;
                 for l in 0..lo {
                     let c = j * lo + l;
-                    if c < cfg.cols && p0 + c < p {
-                        let raw = (w >> (l as u32 * ob)) & ((1u64 << ob) - 1);
+                    let raw = (w >> (l as u32 * ob)) & ((1u64 << ob) - 1);
+                    if c < cfg.cols && p0 + c < rows {
                         let v = if raw >> (ob - 1) == 1 {
                             raw as i64 - (1i64 << ob)
                         } else {
                             raw as i64
                         };
                         av[(p0 + c) * f + ff] = v;
+                    } else if raw != 0 {
+                        return Err(format!(
+                            "AV word {w:#x} (query block at {p0}, f = {ff}) has {raw:#x} in lane {l}, which holds no query: it must be 0"
+                        ));
                     }
+                }
+                if lo as u32 * ob < 64 && w >> (lo as u32 * ob) != 0 {
+                    return Err(format!("AV word {w:#x} has bits set above its lanes"));
                 }
             }
         }

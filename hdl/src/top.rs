@@ -85,6 +85,8 @@ pub fn build(cfg: &Config) -> Structure {
     s.leave_unused(e);
     let src = s.at(ctrl, "sel");
     c(&mut s, sel, "sel", src);
+    let src = s.at(ctrl, "av_nv");
+    c(&mut s, sel, "nvalid", src);
     let src = s.at(sel, "word");
     c(&mut s, ctrl, "av_word", src);
     for col in 0..cols {

@@ -58,6 +58,32 @@ fn deterministic_and_readable() {
     }
 }
 
+#[test]
+fn verilog_depends_on_the_hardware_only() {
+    // A Verilator build is cached by the Verilog's text: a new job shape must not change it.
+    let a = cfg(2, 2);
+    let mut b = a.clone();
+    b.job.seq_kv = 4096;
+    b.job.seq_q = 3;
+    b.job.head_e = 7;
+    b.job.seed = 99;
+    let v = generate(&a);
+    assert_eq!(v, generate(&b), "the job changed the Verilog");
+    assert!(!v.contains("[job]"), "the job is in the header");
+    assert_eq!(a.hw_hash(), b.hw_hash());
+}
+
+#[test]
+fn the_interleaved_binding_is_refused_until_it_exists() {
+    let c = Config {
+        binding: fusemax_hdl::Binding::Fusemax,
+        ..cfg(2, 2)
+    };
+    let e = c.check_buildable().unwrap_err();
+    assert_eq!(e.field, "binding");
+    assert!(cfg(2, 2).check_buildable().is_ok());
+}
+
 fn modules(v: &str) -> usize {
     v.lines().filter(|l| l.starts_with("module ")).count()
 }

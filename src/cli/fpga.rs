@@ -40,6 +40,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let cfg = a.common.load_config()?;
+    super::common::require_buildable(&cfg)?;
     let board = fusemax_fpga::boards::parse(&a.board).map_err(|e| anyhow!(e))?;
     let opts = FlowOptions {
         board,

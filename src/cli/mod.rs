@@ -16,8 +16,8 @@ pub mod sim;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
-/// FuseMax attention accelerator: configuration and bit-accurate software reference
-/// (Verilog generation, simulation and the FPGA flow are being added).
+/// FuseMax attention accelerator: configuration, bit-accurate software reference, Verilog
+/// generation, cycle-accurate simulation (Verilator or rust-hdl) and the open FPGA flow.
 #[derive(Parser, Debug)]
 #[command(name = "fusemax", version)]
 pub struct Cli {

@@ -9,7 +9,6 @@ use anyhow::{anyhow, bail, Result};
 use clap::ValueEnum;
 use fusemax_hdl::controller::status;
 use fusemax_hdl::stream::{decode, encode, input_words, JobData};
-use fusemax_hdl::Binding;
 use fusemax_tb::drivers::engine::run_rusthdl;
 use fusemax_tb::drivers::verilator::VerilatorEngine;
 use fusemax_tb::{metrics, reference};
@@ -75,9 +74,7 @@ pub fn run(a: Args) -> Result<()> {
         );
     }
     let (cfg, job, source) = load_job(&a.common, &a.files)?;
-    if cfg.binding == Binding::Fusemax {
-        bail!("binding = \"fusemax\" (the interleaved binding) is not generated yet; use binding = \"sequential\"");
-    }
+    super::common::require_buildable(&cfg)?;
     if a.vcd.is_some() && a.backend == Backend::Rusthdl {
         bail!("--vcd needs --backend verilator");
     }
