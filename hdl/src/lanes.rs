@@ -406,20 +406,21 @@ mod select_tests {
     #[test]
     fn select_zeroes_lanes_at_and_past_nvalid() {
         let mut s = Select::new(5, 16, 64);
+        // settle: inputs take their values, then the word follows them
+        let word = |s: &mut Select, sel: i128, nv: i128| {
+            s.sel.set(sel);
+            s.nvalid.set(nv);
+            s.update_all();
+            s.update_all();
+            s.word.bits()
+        };
         for (i, l) in s.lanes.iter_mut().enumerate() {
             l.set(i as i128 + 1);
         }
-        s.sel.set(1);
-        s.nvalid.set(5);
-        s.update();
-        assert_eq!(s.word.bits(), 5, "lane 4 alone in word 1");
-        s.sel.set(0);
-        s.nvalid.set(2);
-        s.update();
-        assert_eq!(s.word.bits(), (2 << 16) | 1, "lanes 2, 3 are 0");
-        s.nvalid.set(0);
-        s.update();
-        assert_eq!(s.word.bits(), 0);
+        assert_eq!(word(&mut s, 1, 5), 5, "lane 4 alone in word 1");
+        assert_eq!(word(&mut s, 0, 2), (2 << 16) | 1, "lanes 2, 3 are 0");
+        assert_eq!(word(&mut s, 0, 0), 0);
+        assert_eq!(word(&mut s, 1, 4), 0);
     }
 
     #[test]
