@@ -77,7 +77,8 @@ pub struct Step {
     pub command: String,
 }
 
-fn shell_quote(s: &str) -> String {
+/// A string as one shell word (quoted when it needs to be).
+pub fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=:+,".contains(c))
