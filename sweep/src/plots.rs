@@ -68,6 +68,25 @@ fn groups(t: &Table, rows: &[usize], x_like: &[&str], skip_job: bool) -> Vec<(St
             vals.any(|v| Some(v) != first)
         })
         .collect();
+    // A varying key that the board (or the array size) decides, as a board's preset decides
+    // its numerics, is left out of the labels.
+    let lead: Vec<usize> = varying
+        .iter()
+        .copied()
+        .filter(|&i| ["board", "rows", "cols"].contains(&keys[i].as_str()))
+        .collect();
+    let varying: Vec<usize> = varying
+        .into_iter()
+        .filter(|&i| {
+            lead.contains(&i) || lead.is_empty() || {
+                let mut seen: BTreeMap<Vec<&String>, &String> = BTreeMap::new();
+                map.keys().any(|k| {
+                    let l: Vec<&String> = lead.iter().map(|&j| &k[j]).collect();
+                    *seen.entry(l).or_insert(&k[i]) != &k[i]
+                })
+            }
+        })
+        .collect();
     let mut out: Vec<(String, Vec<usize>)> = map
         .into_iter()
         .map(|(k, rs)| {
@@ -172,6 +191,7 @@ fn panel(
     log_x: bool,
     log_y: bool,
     y_from_zero: bool,
+    legend: SeriesLabelPosition,
 ) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<_>| format!("plot {title}: {e:?}");
     let pts = || series.iter().flat_map(|(s, _)| s.points.iter());
@@ -200,6 +220,7 @@ fn panel(
         ($chart:expr) => {{
             let mut c = $chart;
             c.configure_mesh()
+                .max_light_lines(1)
                 .x_desc(x_desc)
                 .y_desc(y_desc)
                 .x_label_formatter(&|x| fmt_num(*x))
@@ -233,7 +254,7 @@ fn panel(
             c.configure_series_labels()
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK.mix(0.4))
-                .position(SeriesLabelPosition::LowerRight)
+                .position(legend.clone())
                 .draw()
                 .map_err(e)?;
         }};
@@ -326,18 +347,20 @@ fn wide(series: &[(Series, bool)]) -> bool {
 pub fn plots(t: &Table) -> Result<Vec<Plot>, String> {
     let mut out = vec![];
     let m_like = ["job.seq_kv", "job.seed"];
-    for (field, file, title, y_desc) in [
+    for (field, file, title, y_desc, legend) in [
         (
             "util_2d",
             "util_vs_m.svg",
             "2D array utilization against M",
             "2D utilization",
+            SeriesLabelPosition::LowerRight,
         ),
         (
             "cycles_over_ideal",
             "cycles_over_ideal_vs_m.svg",
             "Cycles over ideal P·M·(E+F)/(rows·cols) against M",
             "cycles / ideal",
+            SeriesLabelPosition::UpperRight,
         ),
     ] {
         let series = by_measure(t, field, "job.seq_kv", &m_like, false);
@@ -349,7 +372,9 @@ pub fn plots(t: &Table) -> Result<Vec<Plot>, String> {
             file: file.into(),
             title: title.into(),
             svg: svg((760, 460), |a| {
-                panel(a, title, "M (keys)", y_desc, &series, log, false, true)
+                panel(
+                    a, title, "M (keys)", y_desc, &series, log, false, true, legend,
+                )
             })?,
         });
     }
@@ -390,6 +415,7 @@ pub fn plots(t: &Table) -> Result<Vec<Plot>, String> {
                         log,
                         false,
                         true,
+                        SeriesLabelPosition::UpperLeft,
                     )?;
                 }
                 Ok(())
@@ -407,12 +433,13 @@ pub fn plots(t: &Table) -> Result<Vec<Plot>, String> {
     let mut panels: Vec<(&str, Vec<(Series, bool)>)> = vec![];
     for w in widths {
         let mut series = vec![];
-        for (label, rs) in groups(t, &err_rows, &[w], true) {
-            let xs: Vec<String> = rs.iter().map(|&r| t.cell(r, w)).collect();
-            if xs.iter().all(|x| x == &xs[0]) {
-                continue;
-            }
-            let short = if label.is_empty() {
+        let gs: Vec<(String, Vec<usize>)> = groups(t, &err_rows, &[w], true)
+            .into_iter()
+            .filter(|(_, rs)| rs.iter().any(|&r| t.cell(r, w) != t.cell(rs[0], w)))
+            .collect();
+        let one = gs.len() == 1;
+        for (label, rs) in gs {
+            let short = if label.is_empty() || one {
                 String::new()
             } else {
                 format!(" ({label})")
@@ -443,7 +470,17 @@ pub fn plots(t: &Table) -> Result<Vec<Plot>, String> {
             svg: svg((560 * cols, 400 * rows), |root| {
                 let areas = root.split_evenly((rows as usize, cols as usize));
                 for (area, (w, series)) in areas.iter().zip(&panels) {
-                    panel(area, w, w, "error (LSB)", series, false, true, false)?;
+                    panel(
+                        area,
+                        w,
+                        w,
+                        "error (LSB)",
+                        series,
+                        false,
+                        true,
+                        false,
+                        SeriesLabelPosition::UpperRight,
+                    )?;
                 }
                 Ok(())
             })?,
