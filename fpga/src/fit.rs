@@ -38,17 +38,23 @@ impl fmt::Display for Shortage {
 pub struct FitError {
     pub device: String,
     pub board: String,
-    /// `synthesis` (yosys's counts) or `place-and-route` (nextpnr's).
+    /// `synthesis` (yosys's counts), `place-and-route` (nextpnr's) or [`CONFIG_STAGE`] (lower
+    /// bounds counted from the config).
     pub stage: String,
     pub shortages: Vec<Shortage>,
 }
 
 impl fmt::Display for FitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let when = if self.stage == CONFIG_STAGE {
+            "by the multipliers and block RAMs of its config (lower bounds, counted before synthesis)".into()
+        } else {
+            format!("after {}", self.stage)
+        };
         write!(
             f,
-            "the design does not fit the {} ({}) after {}: ",
-            self.device, self.board, self.stage
+            "the design does not fit the {} ({}) {when}: ",
+            self.device, self.board
         )?;
         let parts: Vec<String> = self.shortages.iter().map(|s| s.to_string()).collect();
         write!(f, "{}", parts.join("; "))
@@ -139,3 +145,137 @@ pub fn bel_resource(bel: &str) -> &'static str {
         _ => "resources",
     }
 }
+
+/// The multipliers and RAMs of a design, read from its built hardware (not from its Verilog):
+/// what the config fixes before synthesis.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inventory {
+    /// Operand widths of every product the Verilog computes.
+    pub products: Vec<(u32, u32)>,
+    /// Width and depth (a power of two) of every RAM leaf.
+    pub rams: Vec<(u32, usize)>,
+}
+
+/// The inventory of the board top of a config. Leaves not known here add nothing, so the
+/// counts drawn from it stay lower bounds.
+pub fn inventory(cfg: &fusemax_hdl::Config, board: crate::Board) -> Result<Inventory, String> {
+    let top = fusemax_hdl::board::build(cfg, board, crate::Target::Synth)?;
+    let mut inv = Inventory::default();
+    walk(&top, &mut inv);
+    Ok(inv)
+}
+
+fn walk(c: &dyn fusemax_hdl::kit::Component, inv: &mut Inventory) {
+    use fusemax_hdl::arith::{MulPipe, MulReg};
+    use fusemax_hdl::buffers::{ColFeeder, RowFeeder};
+    use fusemax_hdl::host_link::HostLink;
+    use fusemax_hdl::kit::structure::Structure;
+    use fusemax_hdl::pe::Pe;
+    use fusemax_hdl::ram::Ram;
+    use fusemax_hdl::softmax_unit::SoftmaxUnit;
+    let any = c.as_any();
+    let mul = |m: &MulReg, inv: &mut Inventory| inv.products.push((m.a.width(), m.b.width()));
+    let ram =
+        |r: &Ram, inv: &mut Inventory| inv.rams.push((r.wdata.width(), 1usize << r.waddr.width()));
+    if let Some(s) = any.downcast_ref::<Structure>() {
+        for i in 0..s.num_children() {
+            walk(s.child_ref(i), inv);
+        }
+    } else if let Some(p) = any.downcast_ref::<Pe>() {
+        mul(&p.mul, inv);
+    } else if let Some(u) = any.downcast_ref::<SoftmaxUnit>() {
+        mul(&u.exp_mul, inv);
+        inv.products.extend(u.rs_mul.products());
+        ram(&u.rnv0, inv);
+        ram(&u.rnv1, inv);
+    } else if let Some(m) = any.downcast_ref::<MulReg>() {
+        mul(m, inv);
+    } else if let Some(m) = any.downcast_ref::<MulPipe>() {
+        inv.products.extend(m.products());
+    } else if let Some(r) = any.downcast_ref::<Ram>() {
+        ram(r, inv);
+    } else if let Some(f) = any.downcast_ref::<RowFeeder>() {
+        ram(&f.kv, inv);
+    } else if let Some(f) = any.downcast_ref::<ColFeeder>() {
+        ram(&f.qbuf, inv);
+    } else if let Some(h) = any.downcast_ref::<HostLink>() {
+        ram(&h.frame_buf, inv);
+    }
+}
+
+/// Fewest DSP multipliers a product of `wa` x `wb` signed bits can take. ECP5: a product of
+/// operands of at most 18 bits is one MULT18X18D instance in the Verilog (exact); a wider one
+/// at least one. iCE40: yosys's `synth_ice40 -dsp` maps every product with operands of at
+/// least 2 bits and a result of at least 11 bits to one SB_MAC16 or more (an 18 x 18 takes
+/// three), so 1 is a lower bound.
+pub fn min_dsps(wa: u32, wb: u32, family: Family) -> u64 {
+    match family {
+        Family::Ecp5 => 1,
+        Family::Ice40 => (wa >= 2 && wb >= 2 && wa + wb >= 11) as u64,
+    }
+}
+
+/// Fewest block RAMs a `width` x `depth` RAM can take: none when it holds less than one block
+/// (synthesis may put it in LUTs or flip-flops), else the fewest blocks of any aspect ratio of
+/// the device's block RAM (ECP5 DP16KD, 512 x 36 .. 16K x 1; iCE40 SB_RAM40_4K, 256 x 16 ..
+/// 2K x 2) that hold it.
+pub fn min_brams(width: u32, depth: usize, family: Family) -> u64 {
+    let (block_bits, shapes): (u64, &[(u64, u64)]) = match family {
+        Family::Ecp5 => (
+            16384,
+            &[
+                (512, 36),
+                (1024, 18),
+                (2048, 9),
+                (4096, 4),
+                (8192, 2),
+                (16384, 1),
+            ],
+        ),
+        Family::Ice40 => (4096, &[(256, 16), (512, 8), (1024, 4), (2048, 2)]),
+    };
+    let (w, d) = (width as u64, depth as u64);
+    if w * d < block_bits {
+        return 0;
+    }
+    shapes
+        .iter()
+        .map(|&(sd, sw)| w.div_ceil(sw) * d.div_ceil(sd))
+        .min()
+        .unwrap_or(0)
+}
+
+/// Lower bounds of the DSP multipliers and block RAMs the config's board top needs.
+pub fn config_needs(inv: &Inventory, family: Family) -> (u64, u64) {
+    let dsps = inv
+        .products
+        .iter()
+        .map(|&(a, b)| min_dsps(a, b, family))
+        .sum();
+    let brams = inv.rams.iter().map(|&(w, d)| min_brams(w, d, family)).sum();
+    (dsps, brams)
+}
+
+/// The fit check before synthesis: fails when the config's multipliers or block RAMs
+/// ([`config_needs`], lower bounds) exceed the device, in a second instead of after a
+/// synthesis of minutes. Errors building the hardware are passed on as `Err(Err(..))`.
+pub fn check_config(
+    cfg: &fusemax_hdl::Config,
+    board: crate::Board,
+) -> Result<(), Result<FitError, String>> {
+    let spec = crate::boards::spec(board);
+    let inv = inventory(cfg, board).map_err(Err)?;
+    let (dsps, brams) = config_needs(&inv, spec.family);
+    let stats = SynthStats {
+        dsps,
+        brams,
+        ..Default::default()
+    };
+    check_synth(&stats, spec).map_err(|mut e| {
+        e.stage = CONFIG_STAGE.into();
+        Ok(e)
+    })
+}
+
+/// The `stage` of a [`FitError`] found from the config before synthesis.
+pub const CONFIG_STAGE: &str = "config";

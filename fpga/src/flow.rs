@@ -1,4 +1,4 @@
-//! The flow: board top Verilog -> yosys -> fit check -> nextpnr -> ecppack/icepack, in one
+//! The flow: fit check of the config -> board top Verilog -> yosys -> fit check -> nextpnr -> ecppack/icepack, in one
 //! directory per board, config and seed (`build/fpga/<board>-<hw_hash>/`), with a log per step, the
 //! scripts that reproduce it (`synth.ys`, `run.sh`, both rendered from templates) and the
 //! report (`fpga.json`).
@@ -77,7 +77,8 @@ pub struct Step {
     pub command: String,
 }
 
-fn shell_quote(s: &str) -> String {
+/// A string as one shell word (quoted when it needs to be).
+pub fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=:+,".contains(c))
@@ -437,6 +438,11 @@ fn read(dir: &Path, name: &str) -> Result<String, FlowError> {
 /// Runs the whole flow for a config and board.
 pub fn run(cfg: &Config, opts: &FlowOptions) -> Result<FpgaReport, FlowError> {
     let spec = boards::spec(opts.board);
+    // A config whose multipliers or block RAMs cannot fit fails here, in a second.
+    fit::check_config(cfg, opts.board).map_err(|e| match e {
+        Ok(fe) => FlowError::Fit(fe),
+        Err(s) => FlowError::Other(format!("board top: {s}")),
+    })?;
     let tc = tools::find(spec.family, opts.tools)?;
     let dir = opts
         .out_dir

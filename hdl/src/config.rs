@@ -286,7 +286,7 @@ impl Config {
     /// Builds a config from the defaults, an optional TOML file, and `key=value` overrides
     /// (dotted keys reach into tables: `job.seq_kv=4096`), then validates it.
     pub fn load(file: Option<&Path>, sets: &[String]) -> Result<Config, ConfigError> {
-        let mut table: toml::Table = match file {
+        let table: toml::Table = match file {
             Some(p) => {
                 let text = std::fs::read_to_string(p).map_err(|e| {
                     ConfigError::new("--config", format!("cannot read {}: {e}", p.display()))
@@ -300,6 +300,19 @@ impl Config {
             }
             None => toml::Table::new(),
         };
+        Self::load_table(table, sets)
+    }
+
+    /// As [`Config::load`], over a config given as TOML text instead of a file (a board's
+    /// embedded preset); `origin` names it in errors.
+    pub fn load_text(origin: &str, text: &str, sets: &[String]) -> Result<Config, ConfigError> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            ConfigError::new("--config", format!("{origin} is not valid TOML: {e}"))
+        })?;
+        Self::load_table(table, sets)
+    }
+
+    fn load_table(mut table: toml::Table, sets: &[String]) -> Result<Config, ConfigError> {
         for s in sets {
             apply_set(&mut table, s)?;
         }

@@ -154,11 +154,25 @@ impl CommonArgs {
 
     /// As [`Self::load_config`], with `extra` sets applied last (after the job flags).
     pub fn load_config_with(&self, extra: &[String]) -> Result<Config> {
+        self.load(None, extra)
+    }
+
+    /// As [`Self::load_config`], but without `--config` the base is `preset` (a name for
+    /// errors and its TOML text) instead of the built-in defaults.
+    pub fn load_config_or_preset(&self, preset: (&str, &str)) -> Result<Config> {
+        self.load(Some(preset), &[])
+    }
+
+    fn load(&self, preset: Option<(&str, &str)>, extra: &[String]) -> Result<Config> {
         let job = self.job_sets();
         let mut sets = self.set.clone();
         sets.extend(job.iter().map(|(s, _)| s.clone()));
         sets.extend(extra.iter().cloned());
-        Config::load(self.config.as_deref(), &sets).map_err(|e| {
+        let loaded = match (&self.config, preset) {
+            (None, Some((name, text))) => Config::load_text(name, text, &sets),
+            (file, _) => Config::load(file.as_deref(), &sets),
+        };
+        loaded.map_err(|e| {
             let flag = job
                 .iter()
                 .find(|(s, _)| s.split('=').next() == Some(e.field.as_str()))

@@ -13,8 +13,8 @@ pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
 
-    /// Board: ulx3s (ECP5 LFE5U-85F) or icebreaker (iCE40 UP5K). Its preset config is
-    /// configs/<board>.toml (pass it with --config).
+    /// Board: ulx3s (ECP5 LFE5U-85F) or icebreaker (iCE40 UP5K). Without --config the config
+    /// is the board's preset, configs/<board>.toml (built in), under any --set.
     #[arg(long, value_name = "BOARD",
           value_parser = clap::builder::PossibleValuesParser::new(["ulx3s", "icebreaker"]))]
     pub board: String,
@@ -39,9 +39,17 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let cfg = a.common.load_config()?;
-    super::common::require_buildable(&cfg)?;
     let board = fusemax_fpga::boards::parse(&a.board).map_err(|e| anyhow!(e))?;
+    let spec = fusemax_fpga::boards::spec(board);
+    let preset = format!("configs/{}.toml", spec.name);
+    if a.common.config.is_none() {
+        eprintln!(
+            "fpga: no --config given: using the {} preset ({preset}, built in)",
+            spec.name
+        );
+    }
+    let cfg = a.common.load_config_or_preset((&preset, spec.preset))?;
+    super::common::require_buildable(&cfg)?;
     let opts = FlowOptions {
         board,
         out_dir: a.out.clone(),
@@ -52,7 +60,6 @@ pub fn run(a: Args) -> Result<()> {
     let report = match fusemax_fpga::run(&cfg, &opts) {
         Ok(r) => r,
         Err(FlowError::Fit(e)) => {
-            let spec = fusemax_fpga::boards::spec(board);
             bail!(
                 "{e}. Reduce rows/cols or the numerics (mul_bits, exp_frac_bits, max_e, max_seq_kv); configs/{}.toml is a config that fits",
                 spec.name

@@ -12,6 +12,8 @@ pub mod generate;
 pub mod host;
 pub mod reference;
 pub mod sim;
+pub mod sweep;
+pub mod sweep_point;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -42,6 +44,11 @@ pub enum Command {
     Fpga(fpga::Args),
     /// Run one job on a board (or a simulated board's pty) over the UART host link.
     Host(host::Args),
+    /// Run a grid of configs and jobs (in parallel, resumable) and write a table, figures and
+    /// an HTML page; --list prints one command per point, --collect builds the outputs.
+    Sweep(sweep::Args),
+    /// Run one point of a sweep (the commands `fusemax sweep --list` prints).
+    SweepPoint(sweep_point::Args),
 }
 
 /// Runs one parsed command line.
@@ -53,6 +60,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sim(a) => sim::run(a),
         Command::Fpga(a) => fpga::run(a),
         Command::Host(a) => host::run(a),
+        Command::Sweep(a) => sweep::run(a),
+        Command::SweepPoint(a) => sweep_point::run(a),
     }
 }
 

@@ -38,6 +38,36 @@ impl MulPipe {
     }
 }
 
+/// Number of low chunks of `wb - 1` bits that a `wa`-bit operand is cut into (unsigned, so
+/// each fits a `wb`-bit signed operand), until the signed top part is at most 18 bits: every
+/// product then fits one DSP multiplier. 0 when `a` fits one multiplier as it is.
+fn low_chunks(wa: u32, wb: u32) -> u32 {
+    let l = wb - 1;
+    if wa <= l {
+        return 0;
+    }
+    let mut n = 1;
+    while wa - n * l > 18 && wa - (n + 1) * l >= 1 {
+        n += 1;
+    }
+    n
+}
+
+impl MulPipe {
+    /// The operand widths of the products the Verilog computes (what synthesis maps to DSP
+    /// multipliers): one product, or the top part's and each low chunk's.
+    pub fn products(&self) -> Vec<(u32, u32)> {
+        let (wa, wb) = (self.a.width(), self.b.width());
+        let n = low_chunks(wa, wb);
+        if n == 0 {
+            return vec![(wa, wb)];
+        }
+        let mut v = vec![(wa - n * (wb - 1), wb)];
+        v.extend((0..n).map(|_| (wb, wb)));
+        v
+    }
+}
+
 impl Logic for MulPipe {
     fn update(&mut self) {
         self.p.set(self._s2);
@@ -61,12 +91,7 @@ reg signed [{wm}:0] s1;
                 s1 = dsp::registered_product("m", ("a", wa), ("b", wb), "s1", false),
             )
         } else {
-            // low chunks of l bits (unsigned, so each fits a wb-bit signed operand) until the
-            // signed top part is at most 18 bits: every product fits one DSP multiplier
-            let mut n = 1;
-            while wa - n * l > 18 && wa - (n + 1) * l >= 1 {
-                n += 1;
-            }
+            let n = low_chunks(wa, wb);
             let wh = wa - n * l; // signed high part
             let mut decl = String::new();
             let mut prods = String::new();
@@ -129,6 +154,28 @@ mod tests {
     use super::*;
     use crate::kit::cosim::{check_verilog, cosim, cosim_ecp5, vectors};
     use rand::SeedableRng;
+
+    #[test]
+    fn products_are_those_of_the_verilog() {
+        assert_eq!(
+            MulPipe::new(41, 18).products(),
+            [(7, 18), (18, 18), (18, 18)]
+        );
+        assert_eq!(MulPipe::new(12, 16).products(), [(12, 16)]);
+        for (wa, wb) in [(41, 18), (35, 14), (12, 16), (27, 12), (60, 18)] {
+            let m = MulPipe::new(wa, wb);
+            let text = match m.hdl() {
+                Verilog::Custom(t) => t,
+                _ => unreachable!(),
+            };
+            let n = m.products().len();
+            assert_eq!(text.matches("* $signed(").count(), n, "{wa}x{wb}: {text}");
+            assert!(m
+                .products()
+                .iter()
+                .all(|&(a, b)| a <= 18 && b <= 18 && a >= 1));
+        }
+    }
 
     #[test]
     fn verilog_matches_model_and_is_clean() {
