@@ -260,7 +260,7 @@ set = { binding = "fusemax" }
         "FAILED point 2 ([invalid config])",
         "exp_frac_bits: 17 is out of range",
         "FAILED point 3 ([tool fails])",
-        "binding = \"fusemax\" (the interleaved binding) is not generated yet",
+        "binding: \"fusemax\" (the interleaved binding) is not generated yet",
         "partial point 0 ([good])",
         "no `model` subcommand",
         "error: 3 of 4 points failed",
@@ -272,7 +272,7 @@ set = { binding = "fusemax" }
     assert_eq!(st, ["partial", "failed", "failed", "failed"]);
     assert!(rows[1]["error"].contains("unknown field `rowz`"));
     assert!(
-        rows[3]["error"].contains("sim: binding"),
+        rows[3]["error"].contains("sim: invalid configuration: binding"),
         "{}",
         rows[3]["error"]
     );
