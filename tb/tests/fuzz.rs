@@ -649,3 +649,77 @@ fn spec_model_reads_back_good_jobs() {
         }
     }
 }
+
+/// The spec model against hand-derived answers (so that it is not only checked against the
+/// engine), and the engine against both: status precedence in the header, the blocks of an
+/// early end, the drain after a missing `tlast` swallowing the next job. 2x2, P = 3 (two query
+/// blocks of 3 words: Q, K, V), M = 2, E = F = 1: 13 words.
+#[test]
+fn documented_streams_by_hand() {
+    let cfg = fuzz_cfg(1);
+    let spec_of = |seed| JobSpec {
+        p: 3,
+        m: 2,
+        e: 1,
+        f: 1,
+        seed,
+        mutation: Mutation::Good,
+    };
+    let good = good_words(&cfg, &spec_of(1));
+    assert_eq!(good.len(), 13);
+    let edit = |edits: &[(usize, u64)], last_at: Option<usize>| {
+        let mut w = good.clone();
+        for &(i, v) in edits {
+            w[i].0 = v;
+        }
+        if let Some(n) = last_at {
+            w.truncate(n + 1);
+            w[n].1 = true;
+        }
+        w
+    };
+    let mant = good[5].0;
+    // (words, status, blocks, words consumed)
+    let plan: Vec<(Vec<Word>, i128, usize, usize)> = vec![
+        (edit(&[(0, 1)], Some(3)), status::EARLY_END, 0, 4),
+        (edit(&[(0, 1), (2, 0)], None), status::BAD_MAGIC, 0, 13),
+        (edit(&[(1, 9), (5, 1)], None), status::BAD_SHAPE, 0, 13),
+        (edit(&[(6, 40)], Some(6)), status::BAD_SCALE, 0, 7),
+        (edit(&[(5, mant | 1 << 40)], None), status::BAD_SCALE, 0, 13),
+        (edit(&[], Some(6)), status::EARLY_END, 0, 7),
+        (edit(&[], Some(8)), status::EARLY_END, 0, 9),
+        (edit(&[], Some(9)), status::EARLY_END, 1, 10),
+        (edit(&[], Some(11)), status::EARLY_END, 1, 12),
+        (good.clone(), status::OK, 2, 13),
+        // no tlast: the next job (13 words) is drained, up to its tlast
+        (
+            {
+                let mut w = good.clone();
+                w[12].1 = false;
+                w.extend(good_words(&cfg, &spec_of(2)));
+                w
+            },
+            status::MISSING_LAST,
+            2,
+            26,
+        ),
+        (good_words(&cfg, &spec_of(3)), status::OK, 2, 13),
+    ];
+    let stream: Vec<Word> = plan.iter().flat_map(|x| x.0.clone()).collect();
+    let expect = spec(&cfg, &stream);
+    let by_hand: Vec<(u8, usize, usize)> = plan.iter().map(|x| (x.1 as u8, x.2, x.3)).collect();
+    let model: Vec<(u8, usize, usize)> = expect
+        .iter()
+        .map(|x| (x.status, x.blocks, x.words))
+        .collect();
+    assert_eq!(model, by_hand);
+    let budget = Budget {
+        max_cycles: 1_000_000,
+        jobs: expect.len(),
+        job_cycles: 20_000,
+    };
+    let run = engines()[1]
+        .run_stream(&stream, 0.25, 5, &budget, None, |_, _, _| {})
+        .unwrap();
+    check_run(&cfg, 0.25, &expect, &run, &mut Stats::default()).unwrap();
+}
