@@ -593,7 +593,7 @@ fn campaign(name: &str, cases: u32, rusthdl: bool) {
     if cases >= 24 {
         for st in 0..=5u8 {
             assert!(
-                s.statuses.keys().any(|k| k.0 == st as u8),
+                s.statuses.keys().any(|k| k.0 == st),
                 "no job ended with status {st}: {:?}",
                 s.statuses
             );
