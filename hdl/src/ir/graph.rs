@@ -9,7 +9,7 @@
 //! `resize`, `slice`, `cat`. So no expression can silently truncate or widen.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
 /// Widest signal of the layer (its simulation works on `u128` words).
@@ -151,6 +151,8 @@ pub(crate) struct RegInfo {
     /// `(* keep *)` on its always block: synthesis keeps the flip-flop distinct.
     pub keep: bool,
     pub assigned: bool,
+    /// A comment written above the register's declaration.
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -173,8 +175,9 @@ pub(crate) struct Graph {
     pub mems: Vec<MemInfo>,
     /// Port index of the clock.
     pub clock: Option<usize>,
-    /// Conditions of the enclosing `when`s (each the conjunction so far).
-    guards: Vec<NodeId>,
+    /// The enclosing `when`s: each level's condition and the registers' next values assigned
+    /// inside it so far.
+    scopes: Vec<(NodeId, BTreeMap<usize, NodeId>)>,
     names: HashSet<String>,
     consts: HashMap<(u128, u32, bool), NodeId>,
 }
@@ -390,9 +393,81 @@ impl Graph {
         )
     }
 
-    /// The condition of the innermost `when`, if any.
-    fn guard(&self) -> Option<NodeId> {
-        self.guards.last().copied()
+    /// The nodes that drive the output ports.
+    pub(crate) fn output_drivers(&self) -> Vec<NodeId> {
+        self.ports
+            .iter()
+            .filter(|p| p.dir == PortDir::Out)
+            .filter_map(|p| p.node)
+            .collect()
+    }
+
+    /// Register `r`'s next value as assigned so far, seen from the innermost scope.
+    fn current_d(&self, r: usize) -> NodeId {
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|(_, s)| s.get(&r).copied())
+            .unwrap_or(self.regs[r].d)
+    }
+
+    /// Sets register `r`'s next value in the innermost scope.
+    fn put_d(&mut self, r: usize, d: NodeId) {
+        match self.scopes.last_mut() {
+            Some((_, s)) => {
+                s.insert(r, d);
+            }
+            None => self.regs[r].d = d,
+        }
+        self.regs[r].assigned = true;
+    }
+
+    /// Merges the assignments of branches into the enclosing scope: for each register assigned
+    /// in any branch, `c_0 ? v_0 : c_1 ? v_1 : ... : v_else`, a branch that does not assign it
+    /// giving its value before.
+    fn merge(
+        &mut self,
+        arms: Vec<(NodeId, BTreeMap<usize, NodeId>)>,
+        other: BTreeMap<usize, NodeId>,
+    ) {
+        let mut regs: Vec<usize> = arms.iter().flat_map(|(_, s)| s.keys().copied()).collect();
+        regs.extend(other.keys().copied());
+        regs.sort_unstable();
+        regs.dedup();
+        for r in regs {
+            let old = self.current_d(r);
+            let (w, sg) = (self.nodes[old].width, self.nodes[old].signed);
+            let mut d = other.get(&r).copied().unwrap_or(old);
+            for (c, s) in arms.iter().rev() {
+                match s.get(&r) {
+                    Some(&v) => d = self.add(Op::Mux(*c, v, d), w, sg),
+                    // an arm that holds: only where the rest of the chain would not hold too
+                    None if d != old => d = self.add(Op::Mux(*c, old, d), w, sg),
+                    None => {}
+                }
+            }
+            self.put_d(r, d);
+        }
+    }
+
+    /// Runs a branch body in a fresh scope; returns what it assigned.
+    fn branch(
+        g: &Rc<RefCell<Graph>>,
+        c: NodeId,
+        m: &mut Module,
+        body: impl FnOnce(&mut Module),
+    ) -> BTreeMap<usize, NodeId> {
+        g.borrow_mut().scopes.push((c, BTreeMap::new()));
+        body(m);
+        g.borrow_mut().scopes.pop().unwrap().1
+    }
+
+    /// The conjunction of the enclosing conditions (for memory writes), if any.
+    fn conjunction(&mut self) -> Option<NodeId> {
+        let conds: Vec<NodeId> = self.scopes.iter().map(|(c, _)| *c).collect();
+        let mut it = conds.into_iter();
+        let first = it.next()?;
+        Some(it.fold(first, |a, c| self.add(Op::Bin(Bin::And, a, c), 1, false)))
     }
 }
 
@@ -448,7 +523,8 @@ pub struct Switch<'a> {
     m: &'a mut Module,
     sel: Signal,
     seen: Vec<i128>,
-    hits: Vec<Signal>,
+    arms: Vec<(NodeId, BTreeMap<usize, NodeId>)>,
+    default: Option<BTreeMap<usize, NodeId>>,
 }
 
 impl Switch<'_> {
@@ -456,27 +532,32 @@ impl Switch<'_> {
     #[track_caller]
     pub fn case(&mut self, value: i128, body: impl FnOnce(&mut Module)) {
         assert!(
-            !self.seen.contains(&value),
-            "ir: module {}: switch on {:?}: the value {value} has two arms",
+            !self.seen.contains(&value) && self.default.is_none(),
+            "ir: module {}: switch on {:?}: the value {value} has two arms, or follows the \
+             default",
             self.m.g.borrow().kind,
             self.sel
         );
         self.seen.push(value);
         let hit = self.sel.is(value);
-        self.m.when(&hit, body);
-        self.hits.push(hit);
+        let g = self.m.g.clone();
+        let s = Graph::branch(&g, hit.id, self.m, body);
+        self.arms.push((hit.id, s));
     }
 
     /// Runs `body` when no arm matches.
     #[track_caller]
     pub fn default(&mut self, body: impl FnOnce(&mut Module)) {
-        match self.hits.split_first() {
-            None => body(self.m),
-            Some((first, rest)) => {
-                let any = rest.iter().fold(first.clone(), |a, h| a.or(h));
-                self.m.when(&any.not(), body);
-            }
-        }
+        assert!(self.default.is_none(), "ir: switch: two defaults");
+        let g = self.m.g.clone();
+        let miss = self
+            .arms
+            .iter()
+            .map(|(h, _)| *h)
+            .reduce(|a, h| g.borrow_mut().add(Op::Bin(Bin::Or, a, h), 1, false))
+            .map(|any| g.borrow_mut().add(Op::Not(any), 1, false))
+            .unwrap_or_else(|| g.borrow_mut().constant(1, 1, false));
+        self.default = Some(Graph::branch(&g, miss, self.m, body));
     }
 }
 
@@ -494,7 +575,7 @@ impl Module {
                 regs: vec![],
                 mems: vec![],
                 clock: None,
-                guards: vec![],
+                scopes: vec![],
                 names: HashSet::new(),
                 consts: HashMap::new(),
             })),
@@ -594,6 +675,7 @@ impl Module {
                 enable: None,
                 keep: false,
                 assigned: false,
+                note: None,
             });
             if out {
                 g.ports.push(Port {
@@ -720,20 +802,15 @@ impl Module {
         self.sig(id)
     }
 
-    /// Runs `body` with assignments to registers conditioned on `cond` (1 bit), within the
-    /// conditions of the enclosing `when`s.
+    /// Runs `body` with its register assignments (and memory writes) conditioned on `cond`
+    /// (1 bit), within the conditions of the enclosing `when`s.
     #[track_caller]
     pub fn when(&mut self, cond: &Signal, body: impl FnOnce(&mut Module)) {
         self.same_module(cond);
         cond.check_bit("when");
-        let outer = self.g.borrow().guard();
-        let gid = match outer {
-            Some(o) => self.sig(o).and(cond).id,
-            None => cond.id,
-        };
-        self.g.borrow_mut().guards.push(gid);
-        body(self);
-        self.g.borrow_mut().guards.pop();
+        let g = self.g.clone();
+        let s = Graph::branch(&g, cond.id, self, body);
+        g.borrow_mut().merge(vec![(cond.id, s)], BTreeMap::new());
     }
 
     /// [`Module::when`] with an else branch.
@@ -744,12 +821,17 @@ impl Module {
         then: impl FnOnce(&mut Module),
         otherwise: impl FnOnce(&mut Module),
     ) {
-        self.when(cond, then);
-        self.when(&cond.not(), otherwise);
+        self.same_module(cond);
+        cond.check_bit("when_else");
+        let g = self.g.clone();
+        let st = Graph::branch(&g, cond.id, self, then);
+        let not = cond.not();
+        let se = Graph::branch(&g, not.id, self, otherwise);
+        g.borrow_mut().merge(vec![(cond.id, st)], se);
     }
 
     /// A case statement on `sel`: `arms` adds the arms with [`Switch::case`] (distinct values)
-    /// and [`Switch::default`] (when no arm matches).
+    /// and at most one [`Switch::default`] (when no arm matches).
     #[track_caller]
     pub fn switch(&mut self, sel: &Signal, arms: impl FnOnce(&mut Switch<'_>)) {
         self.same_module(sel);
@@ -757,10 +839,16 @@ impl Module {
             m: self,
             sel: sel.clone(),
             seen: vec![],
-            hits: vec![],
+            arms: vec![],
+            default: None,
         };
         arms(&mut sw);
+        let Switch {
+            m, arms, default, ..
+        } = sw;
+        m.g.borrow_mut().merge(arms, default.unwrap_or_default());
     }
+
     #[track_caller]
     fn same_module(&self, s: &Signal) {
         assert!(
@@ -1212,31 +1300,7 @@ impl Reg {
     #[track_caller]
     pub fn set(&self, value: &Signal) {
         self.q.same("register assignment", value);
-        let (guard, d) = {
-            let g = self.q.g.borrow();
-            (g.guard(), g.regs[self.idx].d)
-        };
-        let nd = match guard {
-            None => value.id,
-            Some(c) => {
-                let c = Signal {
-                    g: self.q.g.clone(),
-                    id: c,
-                    width: 1,
-                    signed: false,
-                };
-                let old = Signal {
-                    g: self.q.g.clone(),
-                    id: d,
-                    width: self.width,
-                    signed: self.signed,
-                };
-                c.mux(value, &old).id
-            }
-        };
-        let mut g = self.q.g.borrow_mut();
-        g.regs[self.idx].d = nd;
-        g.regs[self.idx].assigned = true;
+        self.q.g.borrow_mut().put_d(self.idx, value.id);
     }
 
     /// A synchronous reset: while `rst` (1 bit) is high at an edge, the register takes
@@ -1266,6 +1330,12 @@ impl Reg {
     /// Marks the flip-flop `keep`: synthesis keeps it apart from equal ones.
     pub fn keep(self) -> Reg {
         self.q.g.borrow_mut().regs[self.idx].keep = true;
+        self
+    }
+
+    /// A comment for the Verilog, written above the register's declaration.
+    pub fn note(self, text: &str) -> Reg {
+        self.q.g.borrow_mut().regs[self.idx].note = Some(text.into());
         self
     }
 
@@ -1303,7 +1373,11 @@ impl Mem {
                 g.type_of(data.id)
             );
         }
-        g.mems[self.idx].writes.push((we.id, addr.id, data.id));
+        let we = match g.conjunction() {
+            Some(c) => g.add(Op::Bin(Bin::And, c, we.id), 1, false),
+            None => we.id,
+        };
+        g.mems[self.idx].writes.push((we, addr.id, data.id));
     }
 
     /// Word width.

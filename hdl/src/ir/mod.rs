@@ -63,12 +63,7 @@ impl Circuit {
         let n = g.nodes.len();
         let mut live = vec![false; n];
         let mut mem_live = vec![false; g.mems.len()];
-        let mut stack: Vec<NodeId> = g
-            .ports
-            .iter()
-            .filter(|p| p.dir == PortDir::Out)
-            .filter_map(|p| p.node)
-            .collect();
+        let mut stack: Vec<NodeId> = g.output_drivers();
         while let Some(id) = stack.pop() {
             if live[id] {
                 continue;

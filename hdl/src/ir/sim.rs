@@ -45,6 +45,102 @@ enum Ins {
     Index(Slot, Slot, Slot),
 }
 
+/// Runs `prog` over the values `v`.
+#[inline]
+fn run(prog: &[Ins], v: &mut [u128], mems: &[Vec<u128>]) {
+    debug_assert!(prog
+        .iter()
+        .all(|i| i.slots().iter().all(|&s| (s as usize) < v.len())));
+    let v = v.as_mut_ptr();
+    // SAFETY (both): every slot is below `v.len()`, checked by `Sim::new` for every
+    // instruction; reads and writes go through the raw pointer, so no references alias.
+    macro_rules! r {
+        ($s:expr) => {
+            unsafe { *v.add($s as usize) }
+        };
+    }
+    macro_rules! w {
+        ($d:expr, $e:expr) => {{
+            let x = $e;
+            unsafe { *v.add($d as usize) = x }
+        }};
+    }
+    for ins in prog {
+        match *ins {
+            Ins::Copy(d, a) => w!(d, r!(a)),
+            Ins::Not(d, a, m) => w!(d, !r!(a) & m),
+            Ins::And(d, a, b) => w!(d, r!(a) & r!(b)),
+            Ins::Or(d, a, b) => w!(d, r!(a) | r!(b)),
+            Ins::Xor(d, a, b) => w!(d, r!(a) ^ r!(b)),
+            Ins::Add(d, a, b, m) => w!(d, r!(a).wrapping_add(r!(b)) & m),
+            Ins::Sub(d, a, b, m) => w!(d, r!(a).wrapping_sub(r!(b)) & m),
+            Ins::Mul(d, a, b, sa, sb, m) => {
+                let x = if sa > 0 {
+                    sext(r!(a), sa) as u128
+                } else {
+                    r!(a)
+                };
+                let y = if sb > 0 {
+                    sext(r!(b), sb) as u128
+                } else {
+                    r!(b)
+                };
+                w!(d, x.wrapping_mul(y) & m);
+            }
+            Ins::Eq(d, a, b) => w!(d, (r!(a) == r!(b)) as u128),
+            Ins::Ne(d, a, b) => w!(d, (r!(a) != r!(b)) as u128),
+            Ins::Ltu(d, a, b) => w!(d, (r!(a) < r!(b)) as u128),
+            Ins::Leu(d, a, b) => w!(d, (r!(a) <= r!(b)) as u128),
+            Ins::Lts(d, a, b, sh) => {
+                w!(d, (sext(r!(a), sh) < sext(r!(b), sh)) as u128)
+            }
+            Ins::Les(d, a, b, sh) => {
+                w!(d, (sext(r!(a), sh) <= sext(r!(b), sh)) as u128)
+            }
+            Ins::Any(d, a) => w!(d, (r!(a) != 0) as u128),
+            Ins::All(d, a, m) => w!(d, (r!(a) == m) as u128),
+            Ins::Parity(d, a) => w!(d, (r!(a).count_ones() & 1) as u128),
+            Ins::Mux(d, c, a, b) => w!(d, if r!(c) != 0 { r!(a) } else { r!(b) }),
+            Ins::ShlOr(d, a, b, sh) => w!(d, (r!(a) << sh) | r!(b)),
+            Ins::Slice(d, a, lo, m) => w!(d, (r!(a) >> lo) & m),
+            Ins::Sext(d, a, sh, m) => w!(d, (sext(r!(a), sh) as u128) & m),
+            Ins::MemRead(d, k, a) => w!(d, mems[k as usize][r!(a) as usize]),
+            Ins::Index(d, a, i) => w!(d, (r!(a) >> r!(i)) & 1),
+        }
+    }
+}
+
+impl Ins {
+    /// The slots the instruction reads and writes.
+    fn slots(&self) -> Vec<Slot> {
+        match *self {
+            Ins::Copy(d, a)
+            | Ins::Not(d, a, _)
+            | Ins::Any(d, a)
+            | Ins::All(d, a, _)
+            | Ins::Parity(d, a)
+            | Ins::Slice(d, a, _, _)
+            | Ins::Sext(d, a, _, _)
+            | Ins::MemRead(d, _, a) => vec![d, a],
+            Ins::And(d, a, b)
+            | Ins::Or(d, a, b)
+            | Ins::Xor(d, a, b)
+            | Ins::Add(d, a, b, _)
+            | Ins::Sub(d, a, b, _)
+            | Ins::Mul(d, a, b, _, _, _)
+            | Ins::Eq(d, a, b)
+            | Ins::Ne(d, a, b)
+            | Ins::Ltu(d, a, b)
+            | Ins::Lts(d, a, b, _)
+            | Ins::Leu(d, a, b)
+            | Ins::Les(d, a, b, _)
+            | Ins::ShlOr(d, a, b, _)
+            | Ins::Index(d, a, b) => vec![d, a, b],
+            Ins::Mux(d, c, a, b) => vec![d, c, a, b],
+        }
+    }
+}
+
 /// A register at the edge: q takes next (reset, enable folded in).
 #[derive(Clone, Copy, Debug)]
 struct RegIns {
@@ -57,7 +153,13 @@ struct RegIns {
 /// A compiled circuit and its state.
 #[derive(Clone, Debug)]
 pub struct Sim {
+    /// Instructions of the nodes the outputs depend on (run at every settle).
     prog: Vec<Ins>,
+    /// Instructions of the other live nodes: registers' next values, memory writes, named
+    /// signals (run once before each edge, after `prog`).
+    prog_state: Vec<Ins>,
+    /// Whether `prog` / `prog_state` must run before the values are current.
+    stale_state: bool,
     vals: Vec<u128>,
     regs: Vec<RegIns>,
     next: Vec<u128>,
@@ -91,7 +193,18 @@ impl Sim {
         let mut slot: Vec<Slot> = vec![u32::MAX; n];
         let mut nslots: u32 = 0;
         let mut vals_init: Vec<u128> = vec![];
+        // the output cone: nodes an output depends on within the cycle
+        let mut out_cone = vec![false; n];
+        let mut stack: Vec<NodeId> = g.output_drivers();
+        while let Some(id) = stack.pop() {
+            if !std::mem::replace(&mut out_cone[id], true) {
+                if !matches!(g.nodes[id].op, Op::Reg(_)) {
+                    stack.extend(g.nodes[id].op.args());
+                }
+            }
+        }
         let mut prog = vec![];
+        let mut prog_state = vec![];
         let mut fresh = |init: u128, vals_init: &mut Vec<u128>| {
             nslots += 1;
             vals_init.push(init);
@@ -116,6 +229,11 @@ impl Sim {
                     continue;
                 }
                 _ => fresh(0, &mut vals_init),
+            };
+            let prog = if out_cone[id] {
+                &mut prog
+            } else {
+                &mut prog_state
             };
             let ins = match &node.op {
                 Op::Not(a) => Ins::Not(d, s(*a), m),
@@ -240,9 +358,15 @@ impl Sim {
             let id = p.node.unwrap();
             names.insert(p.name.clone(), (slot[id], p.width, p.signed));
         }
+        // what makes `run`'s unchecked accesses sound
+        for ins in prog.iter().chain(&prog_state) {
+            assert!(ins.slots().iter().all(|&s| (s as usize) < vals_init.len()));
+        }
         let nregs = regs.len();
         Sim {
             prog,
+            prog_state,
+            stale_state: true,
             vals: vals_init,
             regs,
             next: vec![0; nregs],
@@ -259,73 +383,29 @@ impl Sim {
         }
     }
 
-    /// Evaluates the combinational logic from the inputs and registers.
+    /// Evaluates the combinational logic the outputs depend on, from the inputs and
+    /// registers.
     pub fn eval(&mut self) {
-        let v = &mut self.vals;
-        for ins in &self.prog {
-            match *ins {
-                Ins::Copy(d, a) => v[d as usize] = v[a as usize],
-                Ins::Not(d, a, m) => v[d as usize] = !v[a as usize] & m,
-                Ins::And(d, a, b) => v[d as usize] = v[a as usize] & v[b as usize],
-                Ins::Or(d, a, b) => v[d as usize] = v[a as usize] | v[b as usize],
-                Ins::Xor(d, a, b) => v[d as usize] = v[a as usize] ^ v[b as usize],
-                Ins::Add(d, a, b, m) => {
-                    v[d as usize] = v[a as usize].wrapping_add(v[b as usize]) & m
-                }
-                Ins::Sub(d, a, b, m) => {
-                    v[d as usize] = v[a as usize].wrapping_sub(v[b as usize]) & m
-                }
-                Ins::Mul(d, a, b, sa, sb, m) => {
-                    let x = if sa > 0 {
-                        sext(v[a as usize], sa) as u128
-                    } else {
-                        v[a as usize]
-                    };
-                    let y = if sb > 0 {
-                        sext(v[b as usize], sb) as u128
-                    } else {
-                        v[b as usize]
-                    };
-                    v[d as usize] = x.wrapping_mul(y) & m;
-                }
-                Ins::Eq(d, a, b) => v[d as usize] = (v[a as usize] == v[b as usize]) as u128,
-                Ins::Ne(d, a, b) => v[d as usize] = (v[a as usize] != v[b as usize]) as u128,
-                Ins::Ltu(d, a, b) => v[d as usize] = (v[a as usize] < v[b as usize]) as u128,
-                Ins::Leu(d, a, b) => v[d as usize] = (v[a as usize] <= v[b as usize]) as u128,
-                Ins::Lts(d, a, b, sh) => {
-                    v[d as usize] = (sext(v[a as usize], sh) < sext(v[b as usize], sh)) as u128
-                }
-                Ins::Les(d, a, b, sh) => {
-                    v[d as usize] = (sext(v[a as usize], sh) <= sext(v[b as usize], sh)) as u128
-                }
-                Ins::Any(d, a) => v[d as usize] = (v[a as usize] != 0) as u128,
-                Ins::All(d, a, m) => v[d as usize] = (v[a as usize] == m) as u128,
-                Ins::Parity(d, a) => v[d as usize] = (v[a as usize].count_ones() & 1) as u128,
-                Ins::Mux(d, c, a, b) => {
-                    v[d as usize] = if v[c as usize] != 0 {
-                        v[a as usize]
-                    } else {
-                        v[b as usize]
-                    }
-                }
-                Ins::ShlOr(d, a, b, sh) => v[d as usize] = (v[a as usize] << sh) | v[b as usize],
-                Ins::Slice(d, a, lo, m) => v[d as usize] = (v[a as usize] >> lo) & m,
-                Ins::Sext(d, a, sh, m) => v[d as usize] = (sext(v[a as usize], sh) as u128) & m,
-                Ins::MemRead(d, k, a) => {
-                    v[d as usize] = self.mems[k as usize][v[a as usize] as usize]
-                }
-                Ins::Index(d, a, i) => v[d as usize] = (v[a as usize] >> v[i as usize]) & 1,
-            }
-        }
+        run(&self.prog, &mut self.vals, &self.mems);
         self.dirty = false;
+        self.stale_state = true;
+    }
+
+    /// Evaluates every live node (outputs, registers' next values, named signals).
+    pub fn eval_all(&mut self) {
+        if self.dirty {
+            self.eval();
+        }
+        if self.stale_state {
+            run(&self.prog_state, &mut self.vals, &self.mems);
+            self.stale_state = false;
+        }
     }
 
     /// The clock edge: registers take their next values and memories their writes, all
     /// computed from the values before the edge.
     pub fn tick(&mut self) {
-        if self.dirty {
-            self.eval();
-        }
+        self.eval_all();
         let v = &self.vals;
         for (k, r) in self.regs.iter().enumerate() {
             self.next[k] = match (r.rst, r.en) {
@@ -343,6 +423,7 @@ impl Sim {
             self.vals[r.q as usize] = self.next[k];
         }
         self.dirty = true;
+        self.stale_state = true;
         self.cycle += 1;
     }
 
@@ -433,7 +514,7 @@ impl Sim {
 
     /// The value of port or named signal `name`, sign-extended if it is signed.
     pub fn get(&mut self, name: &str) -> i128 {
-        self.settle();
+        self.eval_all();
         let (s, w, sg) = *self
             .names
             .get(name)
@@ -455,7 +536,8 @@ impl Sim {
         self.mems[k][a]
     }
 
-    /// The current value of a named signal without settling (a register's output).
+    /// The current value of a named signal as last evaluated (a register's output is always
+    /// current).
     pub fn peek(&self, name: &str) -> u128 {
         let (s, _, _) = self.names[name];
         self.vals[s as usize]
@@ -473,6 +555,6 @@ impl Sim {
 
     /// Number of instructions of one evaluation.
     pub fn instructions(&self) -> usize {
-        self.prog.len()
+        self.prog.len() + self.prog_state.len()
     }
 }

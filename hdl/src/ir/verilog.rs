@@ -276,16 +276,20 @@ impl Ctx<'_> {
         matches!(self.form[d], Form::Inline) && self.c.uses[d] == 1
     }
 
-    fn stmt(&self, r: NodeId, d: NodeId) -> Stmt {
+    /// The statement of register `r` for next value `d`; `in_chain`: `d` is a branch of an
+    /// unfolded select, whose own selects unfold too.
+    fn stmt(&self, r: NodeId, d: NodeId, in_chain: bool) -> Stmt {
         if d == r {
             return Stmt::Hold;
         }
         if let Op::Mux(s, a, b) = self.node(d).op {
-            if self.spine(d) && (self.holds(r, a) || self.holds(r, b)) {
+            let chain = |x: NodeId| matches!(self.node(x).op, Op::Mux(..)) && self.spine(x);
+            let unfold = in_chain || self.holds(r, a) || self.holds(r, b) || chain(a) || chain(b);
+            if self.spine(d) && unfold {
                 return Stmt::If(
                     self.ex(s).text,
-                    Box::new(self.stmt(r, a)),
-                    Box::new(self.stmt(r, b)),
+                    Box::new(self.stmt(r, a, true)),
+                    Box::new(self.stmt(r, b, true)),
                 );
             }
         }
@@ -501,7 +505,10 @@ fn body_lines(c: &Circuit) -> Vec<String> {
     let reg_is_port = |id: NodeId| g.ports.iter().any(|p| p.is_reg && p.node == Some(id));
     for &id in &c.order {
         let node = &g.nodes[id];
-        if let Op::Reg(_) = node.op {
+        if let Op::Reg(r) = node.op {
+            if let Some(note) = &g.regs[r].note {
+                out.extend(note.lines().map(|l| format!("// {l}")));
+            }
             if !reg_is_port(id) {
                 let s = if node.signed { "signed " } else { "" };
                 let line = format!(
@@ -547,7 +554,19 @@ fn body_lines(c: &Circuit) -> Vec<String> {
         };
         let ri = &g.regs[r];
         let name = g.nodes[id].name.as_deref().unwrap();
-        let mut s = cx.stmt(id, ri.d);
+        // the next value counts only while the reset is low, so a select on the reset itself
+        // (`when(!rst)` around the logic) is decided
+        let mut d = ri.d;
+        if let Some((rst, _)) = ri.reset {
+            while let Op::Mux(c, a, b) = g.nodes[d].op {
+                match g.nodes[c].op {
+                    Op::Not(x) if x == rst && cx.spine(d) => d = a,
+                    _ if c == rst && cx.spine(d) => d = b,
+                    _ => break,
+                }
+            }
+        }
+        let mut s = cx.stmt(id, d, false);
         if let Some(en) = ri.enable {
             s = Stmt::If(cx.ex(en).text, Box::new(s), Box::new(Stmt::Hold));
         }
