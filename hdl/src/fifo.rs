@@ -8,164 +8,144 @@
 //! Latency: a word written at an edge is visible on the output after that edge.
 
 use crate::config::ubits;
-use crate::kit::{Component, Sig};
-use crate::leaf_ports;
-use rust_hdl::core::prelude::*;
+use crate::ir::{cat, Circuit, Module};
+use crate::ir_leaf;
 
-/// A `width` x `depth` FIFO (depth a power of two).
-#[derive(LogicBlock)]
-pub struct Fifo {
-    pub clock: Sig,
-    pub rst: Sig,
-    pub s_data: Sig,
-    pub s_last: Sig,
-    pub s_valid: Sig,
-    pub s_ready: Sig,
-    pub m_data: Sig,
-    pub m_last: Sig,
-    pub m_valid: Sig,
-    pub m_ready: Sig,
-    pub free: Sig,
-    _mem: Vec<i128>,
-    _w: usize,
-    _r: usize,
-    _depth: usize,
-    _live: bool,
+ir_leaf! {
+    /// A `width` x `depth` FIFO (depth a power of two), simulated and emitted from
+    /// [`describe`].
+    pub struct Fifo {
+        clock, rst, s_data, s_last, s_valid, s_ready, m_data, m_last, m_valid, m_ready, free
+    }
 }
 
 impl Fifo {
+    /// A `width` x `depth` FIFO; `depth` a power of two, at least 2.
     pub fn new(width: u32, depth: usize) -> Fifo {
-        assert!(depth.is_power_of_two() && depth >= 2);
-        Fifo {
-            clock: Sig::input(1),
-            rst: Sig::input(1),
-            s_data: Sig::input(width),
-            s_last: Sig::input(1),
-            s_valid: Sig::input(1),
-            s_ready: Sig::output(1),
-            m_data: Sig::output(width),
-            m_last: Sig::output(1),
-            m_valid: Sig::output(1),
-            m_ready: Sig::input(1),
-            free: Sig::output(ubits(depth as u128)),
-            _mem: vec![0; depth],
-            _w: 0,
-            _r: 0,
-            _depth: depth,
-            _live: false,
-        }
-    }
-    fn count(&self) -> usize {
-        (self._w + 2 * self._depth - self._r) % (2 * self._depth)
+        Fifo::from_circuit(describe(width, depth))
     }
 }
 
-impl Logic for Fifo {
-    fn update(&mut self) {
-        let n = self.count();
-        self.m_valid.set_bool(n > 0);
-        self.s_ready.set_bool(self._live && n < self._depth);
-        let head = self._mem[self._r % self._depth];
-        self.m_data.set(head & ((1i128 << self.s_data.width()) - 1));
-        self.m_last.set(head >> self.s_data.width());
-        self.free.set((self._depth - n) as i128);
-    }
-    fn connect(&mut self) {
-        self.claim_outputs();
-    }
-    fn hdl(&self) -> Verilog {
-        let w = self.s_data.width();
-        let ab = ubits(self._depth as u128 - 1);
-        let fb = self.free.width();
-        Verilog::Custom(format!(
-            r#"// @leaf fifo
-reg [{w}:0] mem [0:{dm}];
-reg [{ab}:0] wp;
-reg [{ab}:0] rp;
-// the free count (depth - (wp - rp)) and the empty/full flags are kept in registers
-reg [{fbm}:0] free_r;
-reg nonempty;
-reg notfull;
-wire push = s_valid && notfull;
-wire pop = m_ready && nonempty;
-always @(*) begin
-    m_valid = nonempty;
-    s_ready = notfull;
-    {{m_last, m_data}} = mem[rp[{abm}:0]];
-    free = free_r;
-end
-always @(posedge clock) begin
-    if (rst) begin
-        wp <= {ab1}'d0;
-        rp <= {ab1}'d0;
-        free_r <= {depth_w}'d{depth};
-        nonempty <= 1'b0;
-        notfull <= 1'b0;
-    end else begin
-        if (push) begin
-            mem[wp[{abm}:0]] <= {{s_last, s_data}};
-            wp <= wp + {ab1}'d1;
-        end
-        if (pop) rp <= rp + {ab1}'d1;
-        if (push && !pop) begin
-            free_r <= free_r - {depth_w}'d1;
-            nonempty <= 1'b1;
-            notfull <= free_r != {depth_w}'d1;
-        end else if (pop && !push) begin
-            free_r <= free_r + {depth_w}'d1;
-            nonempty <= free_r != {depth_w}'d{depthm1};
-            notfull <= 1'b1;
-        end else begin
-            notfull <= free_r != {depth_w}'d0;
-        end
-    end
-end
-"#,
-            w = w,
-            dm = self._depth - 1,
-            abm = ab - 1,
-            ab1 = ab + 1,
-            depth = self._depth,
-            depth_w = fb,
-            fbm = fb - 1,
-            depthm1 = self._depth - 1,
-        ))
-    }
-}
-
-impl Component for Fifo {
-    fn kind(&self) -> String {
-        "fifo".into()
-    }
-    leaf_ports!(
-        clock, rst, s_data, s_last, s_valid, s_ready, m_data, m_last, m_valid, m_ready, free
+/// The FIFO described once (see the module doc): `width` x `depth`, depth a power of two.
+pub fn describe(width: u32, depth: usize) -> Circuit {
+    assert!(
+        depth.is_power_of_two() && depth >= 2,
+        "fifo depth {depth}: a power of two, at least 2"
     );
-    fn tick(&mut self) {
-        if self.rst.on() {
-            self._w = 0;
-            self._r = 0;
-            self._live = false;
-            return;
-        }
-        let live = std::mem::replace(&mut self._live, true);
-        let n = self.count();
-        let (w0, r0) = (self._w, self._r);
-        if live && self.s_valid.on() && n < self._depth {
-            self._mem[w0 % self._depth] =
-                self.s_data.get() | ((self.s_last.get() & 1) << self.s_data.width());
-            self._w = (w0 + 1) % (2 * self._depth);
-        }
-        if self.m_ready.on() && n > 0 {
-            self._r = (r0 + 1) % (2 * self._depth);
-        }
-    }
+    let ab = depth.trailing_zeros(); // address bits
+    let fb = ubits(depth as u128); // the free count, 0..=depth
+    let mut m = Module::new("fifo", "");
+    m.clock("clock");
+    let rst = m.input("rst", 1);
+    let s_data = m.input("s_data", width);
+    let s_last = m.input("s_last", 1);
+    let s_valid = m.input("s_valid", 1);
+    let mem = m.memory("mem", width + 1, depth);
+    // write and read pointers count modulo 2 * depth; the low bits address the memory
+    let wp = m.reg("wp", ab + 1).reset(&rst, 0);
+    let rp = m.reg("rp", ab + 1).reset(&rst, 0);
+    let free_r = m
+        .reg("free_r", fb)
+        .reset(&rst, depth as i128)
+        .note("the free count (depth - (wp - rp)) and the empty/full flags are kept in registers");
+    let nonempty = m.reg("nonempty", 1).reset(&rst, 0);
+    let notfull = m.reg("notfull", 1).reset(&rst, 0);
+    m.output("s_ready", &notfull);
+    let head = mem.read(&rp.slice(ab - 1, 0)).named("head");
+    m.output("m_data", &head.slice(width - 1, 0));
+    m.output("m_last", &head.bit(width));
+    m.output("m_valid", &nonempty);
+    let m_ready = m.input("m_ready", 1);
+    m.output("free", &free_r);
+
+    let push = s_valid.and(&notfull).named("push");
+    let pop = m_ready.and(&nonempty).named("pop");
+    mem.write(
+        &push.and(&rst.not()),
+        &wp.slice(ab - 1, 0),
+        &cat(&[&s_last, &s_data]),
+    );
+    m.when(&push, |_| wp.set(&wp.add_wrap(&wp.lit(1))));
+    m.when(&pop, |_| rp.set(&rp.add_wrap(&rp.lit(1))));
+    let one = nonempty.lit(1);
+    m.when_else(
+        &push.and(&pop.not()),
+        |_| {
+            free_r.set(&free_r.sub_wrap(&free_r.lit(1)));
+            nonempty.set(&one);
+            notfull.set(&free_r.ne(&free_r.lit(1)));
+        },
+        |m| {
+            m.when_else(
+                &pop.and(&push.not()),
+                |_| {
+                    free_r.set(&free_r.add_wrap(&free_r.lit(1)));
+                    nonempty.set(&free_r.ne(&free_r.lit(depth as i128 - 1)));
+                    notfull.set(&one);
+                },
+                |_| notfull.set(&free_r.ne(&free_r.lit(0))),
+            )
+        },
+    );
+    m.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kit::cosim::{check_verilog, cosim, vectors};
+    use crate::kit::RtlSim;
     use rand::{Rng, SeedableRng};
+    use std::collections::VecDeque;
+
+    #[test]
+    fn delivers_every_word_in_order_and_counts_free_slots() {
+        for (width, depth) in [(65, 16), (64, 2), (8, 4)] {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(depth as u64);
+            let mut sim = RtlSim::new(Fifo::new(width, depth));
+            let mut queue: VecDeque<(i128, i128)> = VecDeque::new();
+            let (mut sent, mut got) = (0, 0);
+            for c in 0..4000 {
+                let rst = c < 2;
+                let valid = rng.gen_bool(0.6);
+                let ready = rng.gen_bool(0.5);
+                let data = vectors::random(&mut rng, width, false);
+                let last = rng.gen_bool(0.3) as i128;
+                sim.set("rst", rst as i128);
+                sim.set("s_valid", valid as i128);
+                sim.set("s_data", data);
+                sim.set("s_last", last);
+                sim.set("m_ready", ready as i128);
+                sim.settle();
+                // s_ready is low during reset and the cycle after
+                if c <= 2 {
+                    assert_eq!(sim.get("s_ready"), 0, "cycle {c}");
+                } else {
+                    assert_eq!(sim.get("s_ready"), (queue.len() < depth) as i128);
+                }
+                if c >= 1 {
+                    // registers hold their reset values from the first edge on
+                    assert_eq!(sim.get("free"), (depth - queue.len()) as i128);
+                }
+                assert_eq!(sim.get("m_valid"), !queue.is_empty() as i128);
+                let (push, pop) = (
+                    valid && sim.get("s_ready") == 1,
+                    ready && sim.get("m_valid") == 1,
+                );
+                if pop {
+                    let (d, l) = queue.pop_front().unwrap();
+                    assert_eq!((sim.get("m_data"), sim.get("m_last")), (d, l), "cycle {c}");
+                    got += 1;
+                }
+                if push {
+                    queue.push_back((data, last));
+                    sent += 1;
+                }
+                sim.step();
+            }
+            assert!(sent > 1000 && got > 1000, "{sent} sent, {got} received");
+        }
+    }
 
     #[test]
     fn fifo_matches_verilog() {

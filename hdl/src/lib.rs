@@ -13,6 +13,7 @@ pub mod controller;
 pub mod datapath;
 pub mod fifo;
 pub mod host_link;
+pub mod ir;
 pub mod kit;
 pub mod lanes;
 pub mod numerics;

@@ -1,50 +1,27 @@
 //! `ram`: simple dual-port RAM in the form yosys infers as block RAM: one write port, one read
 //! port with a registered output (read latency 1 cycle; a read of the address being written
 //! returns the old value). Depth is rounded up to a power of two. (rust-hdl's RAM widget has
-//! compile-time widths, so this is a kit leaf.)
+//! compile-time widths, so the RAM is described in [`crate::ir`].)
 
 use crate::config::ubits;
-use crate::kit::{Component, Sig};
-use crate::leaf_ports;
-use rust_hdl::core::prelude::*;
+use crate::ir::{Circuit, Module};
+use crate::ir_leaf;
 
-/// A `width` x `depth` RAM.
-#[derive(LogicBlock)]
-pub struct Ram {
-    pub clock: Sig,
-    pub we: Sig,
-    pub waddr: Sig,
-    pub wdata: Sig,
-    pub raddr: Sig,
-    pub rdata: Sig,
-    _mem: Vec<i128>,
-    _rdata: i128,
+ir_leaf! {
+    /// A `width` x `depth` RAM, simulated and emitted from [`describe`].
+    pub struct Ram { clock, we, waddr, wdata, raddr, rdata }
 }
 
 impl Ram {
     /// A RAM of at least `depth` words of `width` bits (`signed` words sign-extend on read).
     pub fn new(width: u32, depth: usize, signed: bool) -> Ram {
-        let ab = Self::addr_bits(depth);
-        let (wd, rd) = if signed {
-            (Sig::input_s(width), Sig::output_s(width))
-        } else {
-            (Sig::input(width), Sig::output(width))
-        };
-        Ram {
-            clock: Sig::input(1),
-            we: Sig::input(1),
-            waddr: Sig::input(ab),
-            wdata: wd,
-            raddr: Sig::input(ab),
-            rdata: rd,
-            _mem: vec![0; 1 << ab],
-            _rdata: 0,
-        }
+        Ram::from_circuit(describe(width, depth, signed))
     }
 
-    /// Word `a` of the memory (for tests).
+    /// Word `a` of the memory (for tests), sign-extended for a signed RAM.
     pub fn word(&self, a: usize) -> i128 {
-        self._mem[a]
+        let bits = self.ir_sim().mem_word("mem", a);
+        crate::kit::sig::wrap(bits as i128, self.wdata.width(), self.wdata.signed())
     }
 
     /// Address width for `depth` words.
@@ -53,47 +30,69 @@ impl Ram {
     }
 }
 
-impl Logic for Ram {
-    fn update(&mut self) {
-        self.rdata.set(self._rdata);
+/// The RAM described once: `width` x `depth` rounded up to a power of two, read latency 1.
+pub fn describe(width: u32, depth: usize, signed: bool) -> Circuit {
+    let ab = Ram::addr_bits(depth);
+    let mut m = Module::new("ram", "");
+    m.clock("clock");
+    let we = m.input("we", 1);
+    let waddr = m.input("waddr", ab);
+    let wdata = if signed {
+        m.input_s("wdata", width)
+    } else {
+        m.input("wdata", width)
+    };
+    let raddr = m.input("raddr", ab);
+    let mem = m.memory("mem", width, 1 << ab);
+    mem.write(&we, &waddr, &wdata.as_unsigned());
+    let word = mem.read(&raddr);
+    if signed {
+        m.output_reg_s("rdata", width).set(&word.as_signed());
+    } else {
+        m.output_reg("rdata", width).set(&word);
     }
-    fn connect(&mut self) {
-        self.claim_outputs();
-    }
-    fn hdl(&self) -> Verilog {
-        let w = self.wdata.width();
-        let ab = self.waddr.width();
-        Verilog::Custom(format!(
-            "// @leaf ram\n\
-             reg [{wm}:0] mem [0:{dm}];\n\
-             always @(posedge clock) begin\n    \
-                 if (we) mem[waddr] <= wdata;\n    \
-                 rdata <= mem[raddr];\n\
-             end\n",
-            wm = w - 1,
-            dm = (1u64 << ab) - 1
-        ))
-    }
-}
-
-impl Component for Ram {
-    fn kind(&self) -> String {
-        "ram".into()
-    }
-    leaf_ports!(clock, we, waddr, wdata, raddr, rdata);
-    fn tick(&mut self) {
-        self._rdata = self._mem[self.raddr.bits() as usize];
-        if self.we.on() {
-            self._mem[self.waddr.bits() as usize] = self.wdata.get();
-        }
-    }
+    m.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kit::cosim::{check_verilog, cosim, vectors};
+    use crate::kit::RtlSim;
     use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn reads_what_was_written_a_cycle_later() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let (w, d) = (41, 128);
+        let mut sim = RtlSim::new(Ram::new(w, d, true));
+        let mut mem = vec![0i128; d];
+        for _ in 0..3000 {
+            let (we, wa, wd) = (
+                rng.gen_bool(0.5),
+                rng.gen_range(0..d),
+                vectors::random(&mut rng, w, true),
+            );
+            // reads hit the written address often
+            let ra = if rng.gen_bool(0.3) {
+                wa
+            } else {
+                rng.gen_range(0..d)
+            };
+            sim.set("we", we as i128);
+            sim.set("waddr", wa as i128);
+            sim.set("wdata", wd);
+            sim.set("raddr", ra as i128);
+            // a read at the edge of a write to the same word returns the old word
+            let expect = mem[ra];
+            if we {
+                mem[wa] = wd;
+            }
+            sim.step();
+            assert_eq!(sim.get("rdata"), expect);
+            assert_eq!(sim.uut.word(wa), mem[wa]);
+        }
+    }
 
     #[test]
     fn verilog_matches_model_and_is_clean() {

@@ -5,27 +5,19 @@
 //! register. The register is marked `keep` so that synthesis does not merge the copies back
 //! into one. Latency: 1 cycle (`rst` follows `rst_in` a cycle later).
 
-use crate::kit::{Component, End, Sig, Structure};
-use crate::leaf_ports;
-use rust_hdl::core::prelude::*;
+use crate::ir::{Circuit, Module};
+use crate::ir_leaf;
+use crate::kit::{End, Structure};
 
-/// A registered copy of a reset.
-#[derive(LogicBlock)]
-pub struct ResetReg {
-    pub clock: Sig,
-    pub rst_in: Sig,
-    pub rst: Sig,
-    _q: bool,
+ir_leaf! {
+    /// A registered copy of a reset.
+    pub struct ResetReg { clock, rst_in, rst }
 }
 
 impl ResetReg {
+    /// One flip-flop of the reset tree (latency 1).
     pub fn new() -> ResetReg {
-        ResetReg {
-            clock: Sig::input(1),
-            rst_in: Sig::input(1),
-            rst: Sig::output(1),
-            _q: false,
-        }
+        ResetReg::from_circuit(describe())
     }
 }
 
@@ -35,31 +27,13 @@ impl Default for ResetReg {
     }
 }
 
-impl Logic for ResetReg {
-    fn update(&mut self) {
-        self.rst.set_bool(self._q);
-    }
-    fn connect(&mut self) {
-        self.claim_outputs();
-    }
-    fn hdl(&self) -> Verilog {
-        Verilog::Custom(
-            r#"// @leaf reset_reg
-(* keep *) always @(posedge clock) rst <= rst_in;
-"#
-            .into(),
-        )
-    }
-}
-
-impl Component for ResetReg {
-    fn kind(&self) -> String {
-        "reset_reg".into()
-    }
-    leaf_ports!(clock, rst_in, rst);
-    fn tick(&mut self) {
-        self._q = self.rst_in.on();
-    }
+/// The reset register described once: `rst` is `rst_in` a cycle later, kept by synthesis.
+pub fn describe() -> Circuit {
+    let mut m = Module::new("reset_reg", "");
+    m.clock("clock");
+    let rst_in = m.input("rst_in", 1);
+    m.output_reg("rst", 1).keep().set(&rst_in);
+    m.finish()
 }
 
 /// Adds a `reset_reg` named `{child}_rst` to `s`, clocked by `clock` and fed by `rst`, and
@@ -80,6 +54,30 @@ pub fn local_reset(s: &mut Structure, block: usize, clock: End, rst: End) {
 mod tests {
     use super::*;
     use crate::kit::cosim::{check_verilog, cosim};
+
+    #[test]
+    fn follows_its_input_a_cycle_later() {
+        let mut sim = crate::kit::RtlSim::new(ResetReg::new());
+        let mut prev = 0;
+        for c in 0..64 {
+            let v = ((c * 7) % 5 == 0) as i128;
+            sim.set("rst_in", v);
+            sim.settle();
+            assert_eq!(
+                sim.get("rst"),
+                prev,
+                "cycle {c}: before the edge, the old value"
+            );
+            sim.step();
+            assert_eq!(sim.get("rst"), v, "cycle {c}: after the edge, the input");
+            prev = v;
+        }
+        let text = crate::kit::emit::emit_verilog(&ResetReg::new(), "dut", "");
+        assert!(
+            text.contains("(* keep *) always @(posedge clock) rst <= rst_in;"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn reset_reg_matches_verilog() {
