@@ -72,7 +72,6 @@ run: deps
 test: deps
 	$(CARGO) test --workspace --release
 
-<<<<<<< HEAD
 # A long random-stream campaign (tb/tests/fuzz.rs): FUZZ_CASES cases of 2..8 jobs each in
 # Verilator, FUZZ_RUSTHDL_CASES through rust-hdl and Verilator both; prints the counts. A
 # failure shrinks to a minimal stream, saved in tb/proptest-regressions/fuzz.txt.
@@ -81,13 +80,12 @@ FUZZ_RUSTHDL_CASES ?= 200
 fuzz: deps
 	FUSEMAX_FUZZ_CASES=$(FUZZ_CASES) FUSEMAX_FUZZ_RUSTHDL_CASES=$(FUZZ_RUSTHDL_CASES) \
 	  $(CARGO) test --release -p fusemax-tb --test fuzz -- --nocapture --test-threads 2
-=======
+
 # Blocks ported to the description layer (hdl/src/ir, issue 12) against the hand-written
 # Verilog they replace: yosys formal equivalence per block and width config (also part of
 # `make test`; this runs it alone, with the proof summaries).
 equiv: deps
 	$(CARGO) test --release -p fusemax-hdl --test equiv -- --nocapture --test-threads 1
->>>>>>> wip-ir
 
 bench: bench-accuracy bench-rtl
 
