@@ -88,13 +88,19 @@ pub(crate) enum Op {
     MemRead(usize, NodeId),
     /// Bit `idx` of the operand (its width a power of two, `idx` exactly wide enough).
     Index(NodeId, NodeId),
+    /// Output port `p` (child port index) of instance `i`.
+    InstOut(usize, usize),
+    /// `a >> amt`, zeros shifted in, the width of `a` (unsigned operands).
+    Shr(NodeId, NodeId),
 }
 
 impl Op {
     /// The operands, in order.
     pub(crate) fn args(&self) -> Vec<NodeId> {
         match self {
-            Op::Input(_) | Op::Const(_) | Op::Reg(_) | Op::Wire(None) => vec![],
+            Op::Input(_) | Op::Const(_) | Op::Reg(_) | Op::Wire(None) | Op::InstOut(..) => {
+                vec![]
+            }
             Op::Wire(Some(a))
             | Op::Not(a)
             | Op::ReduceOr(a)
@@ -104,7 +110,11 @@ impl Op {
             | Op::Ext(a)
             | Op::Cast(a)
             | Op::MemRead(_, a) => vec![*a],
-            Op::Bin(_, a, b) | Op::Mul(a, b) | Op::Cmp(_, a, b) | Op::Index(a, b) => vec![*a, *b],
+            Op::Bin(_, a, b)
+            | Op::Mul(a, b)
+            | Op::Cmp(_, a, b)
+            | Op::Index(a, b)
+            | Op::Shr(a, b) => vec![*a, *b],
             Op::Mux(s, a, b) => vec![*s, *a, *b],
             Op::Cat(v) => v.clone(),
         }
@@ -155,6 +165,19 @@ pub(crate) struct RegInfo {
     pub note: Option<String>,
 }
 
+/// An instance of another circuit inside a module.
+#[derive(Clone, Debug)]
+pub(crate) struct InstInfo {
+    /// The instance name (the Verilog instance's name).
+    pub name: String,
+    pub child: Rc<super::Circuit>,
+    /// Per child port: the driver of an input (the parent's clock for the child's clock);
+    /// `None` for outputs and for inputs not connected yet.
+    pub inputs: Vec<Option<NodeId>>,
+    /// Per child port: the `InstOut` node of an output, once read.
+    pub outs: Vec<Option<NodeId>>,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct MemInfo {
     pub name: String,
@@ -173,6 +196,10 @@ pub(crate) struct Graph {
     pub ports: Vec<Port>,
     pub regs: Vec<RegInfo>,
     pub mems: Vec<MemInfo>,
+    pub insts: Vec<InstInfo>,
+    /// Verilog text used instead of the description's when a macro is defined (a vendor
+    /// primitive for one flow): (macro, text). The simulation is the description's.
+    pub vendor: Option<(String, String)>,
     /// Port index of the clock.
     pub clock: Option<usize>,
     /// The enclosing `when`s: each level's condition and the registers' next values assigned
@@ -380,6 +407,12 @@ impl Graph {
             Op::Cast(a) => format!("cast({})", d(*a)),
             Op::MemRead(m, a) => format!("{}[{}]", self.mems[*m].name, d(*a)),
             Op::Index(a, i) => format!("{}[{}]", d(*a), d(*i)),
+            Op::Shr(a, i) => format!("({} >> {})", d(*a), d(*i)),
+            Op::InstOut(i, p) => format!(
+                "`{}.{}`",
+                self.insts[*i].name,
+                self.insts[*i].child.g.ports[*p].name
+            ),
         }
     }
 
@@ -518,6 +551,14 @@ pub struct Mem {
     addr_bits: u32,
 }
 
+/// An instance of a child circuit in a module (see [`Module::instance`]): its inputs are
+/// driven by [`Inst::set`], its outputs read by [`Inst::out`].
+#[derive(Clone)]
+pub struct Inst {
+    g: Rc<RefCell<Graph>>,
+    idx: usize,
+}
+
 /// The arms of a [`Module::switch`].
 pub struct Switch<'a> {
     m: &'a mut Module,
@@ -574,6 +615,8 @@ impl Module {
                 ports: vec![],
                 regs: vec![],
                 mems: vec![],
+                insts: vec![],
+                vendor: None,
                 clock: None,
                 scopes: vec![],
                 names: HashSet::new(),
@@ -777,6 +820,41 @@ impl Module {
             width,
             addr_bits,
         }
+    }
+
+    /// An instance `name` of the circuit `child` (emitted as a Verilog instance of the
+    /// child's module, simulated inlined). The child's clock is this module's clock; its other
+    /// inputs must each be driven once with [`Inst::set`] before [`Module::finish`].
+    #[track_caller]
+    pub fn instance(&mut self, name: &str, child: &super::Circuit) -> Inst {
+        let child = Rc::new(child.clone());
+        if child.g.clock.is_some() {
+            self.require_clock(&format!("instance `{name}`"));
+        }
+        let mut g = self.g.borrow_mut();
+        g.claim_name(name);
+        let np = child.g.ports.len();
+        let mut inputs = vec![None; np];
+        if let (Some(cp), Some(pp)) = (child.g.clock, g.clock) {
+            inputs[cp] = g.ports[pp].node;
+        }
+        g.insts.push(InstInfo {
+            name: name.into(),
+            child,
+            inputs,
+            outs: vec![None; np],
+        });
+        Inst {
+            g: self.g.clone(),
+            idx: g.insts.len() - 1,
+        }
+    }
+
+    /// Emits `text` instead of the described logic when the Verilog macro `define` is set (a
+    /// vendor primitive for one flow, e.g. an ECP5 DSP). The text must behave as the
+    /// description does; the simulation and every other flow use the description.
+    pub fn vendor_text(&mut self, define: &str, text: &str) {
+        self.g.borrow_mut().vendor = Some((define.into(), text.into()));
     }
 
     /// An unsigned constant of `width` bits; `value` must fit.
@@ -1243,6 +1321,19 @@ impl Signal {
             r
         }
     }
+    /// Shifted right by the unsigned amount `amt` (zeros in), same width; `self` unsigned.
+    #[track_caller]
+    pub fn shr_by(&self, amt: &Signal) -> Signal {
+        self.same_graph(amt);
+        assert!(
+            !self.signed && !amt.signed,
+            "ir: shr_by: {:?} by {:?}: both unsigned",
+            self,
+            amt
+        );
+        self.mk(Op::Shr(self.id, amt.id), self.width, false)
+    }
+
     /// Shifted right by a constant `k`, same width: sign bits in for a signed value, zeros
     /// otherwise.
     #[track_caller]
@@ -1342,6 +1433,84 @@ impl Reg {
     /// The register's output as a plain signal.
     pub fn q(&self) -> Signal {
         self.q.clone()
+    }
+}
+
+impl Inst {
+    fn port(&self, name: &str) -> (usize, PortDir, u32, bool) {
+        let g = self.g.borrow();
+        let inst = &g.insts[self.idx];
+        let (i, p) = inst
+            .child
+            .g
+            .ports
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.name == name)
+            .unwrap_or_else(|| {
+                panic!(
+                    "ir: module {}: instance `{}` ({}) has no port `{name}`",
+                    g.kind,
+                    inst.name,
+                    inst.child.g.kind
+                )
+            });
+        (i, p.dir, p.width, p.signed)
+    }
+
+    /// Drives input `port` of the instance with `value` (same width and signedness; once).
+    #[track_caller]
+    pub fn set(&self, port: &str, value: &Signal) {
+        assert!(
+            Rc::ptr_eq(&self.g, &value.g),
+            "ir: instance input `{port}`: {value:?} belongs to another module"
+        );
+        let (i, dir, w, sg) = self.port(port);
+        let mut g = self.g.borrow_mut();
+        let kind = g.kind.clone();
+        let iname = g.insts[self.idx].name.clone();
+        assert!(
+            dir == PortDir::In && Some(i) != g.insts[self.idx].child.g.clock,
+            "ir: module {kind}: `{iname}.{port}` is not an input to drive"
+        );
+        assert!(
+            g.insts[self.idx].inputs[i].is_none(),
+            "ir: module {kind}: `{iname}.{port}` is driven twice"
+        );
+        assert!(
+            value.width == w && value.signed == sg,
+            "ir: module {kind}: `{iname}.{port}` ({w} bits {}) cannot take {}",
+            if sg { "signed" } else { "unsigned" },
+            g.type_of(value.id)
+        );
+        g.insts[self.idx].inputs[i] = Some(value.id);
+    }
+
+    /// Output `port` of the instance.
+    #[track_caller]
+    pub fn out(&self, port: &str) -> Signal {
+        let (i, dir, w, sg) = self.port(port);
+        let mut g = self.g.borrow_mut();
+        assert!(
+            dir == PortDir::Out,
+            "ir: module {}: `{}.{port}` is an input",
+            g.kind,
+            g.insts[self.idx].name
+        );
+        let id = match g.insts[self.idx].outs[i] {
+            Some(id) => id,
+            None => {
+                let id = g.add(Op::InstOut(self.idx, i), w, sg);
+                g.insts[self.idx].outs[i] = Some(id);
+                id
+            }
+        };
+        Signal {
+            g: self.g.clone(),
+            id,
+            width: w,
+            signed: sg,
+        }
     }
 }
 

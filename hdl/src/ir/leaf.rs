@@ -16,9 +16,11 @@ use rust_hdl::core::logic::Logic;
 use rust_hdl::core::probe::Probe;
 
 /// The simulation and Verilog of a circuit, for a kit leaf.
-#[derive(Clone, Debug)]
 pub struct Leaf {
     sim: Sim,
+    /// The circuit's instances as kit leaves, for the Verilog only (rust-hdl declares their
+    /// ports and instantiates their modules); the simulation has them inlined.
+    children: Vec<(&'static str, IrBlock)>,
     text: String,
     kind: String,
     ports: Vec<(String, PortDir, u32, bool)>,
@@ -67,7 +69,19 @@ impl Leaf {
                 }
             }
         }
+        let children = c
+            .g
+            .insts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| c.inst_live[*i])
+            .map(|(_, inst)| {
+                let name: &'static str = Box::leak(inst.name.clone().into_boxed_str());
+                (name, IrBlock::new((*inst.child).clone()))
+            })
+            .collect();
         Leaf {
+            children,
             text: verilog::body(&c),
             kind: c.kind().to_string(),
             sim,
@@ -131,30 +145,46 @@ impl Leaf {
     pub fn sim(&self) -> &Sim {
         &self.sim
     }
+
+    /// Visits the instances (for rust-hdl's Verilog of the enclosing leaf).
+    pub fn accept_children(&self, probe: &mut dyn Probe) {
+        for (n, c) in &self.children {
+            c.accept(n, probe);
+        }
+    }
 }
 
 /// Implements a kit leaf for a block described by the layer: the struct with one `pub Sig`
 /// field per port (in the circuit's port order) and a private `_ir` core, its rust-hdl
 /// `Block` and `Logic`, and the kit's `Component`. The block then writes
-/// `fn new(..) -> Self { Self::from_circuit(describe(..)) }`.
+/// `fn new(..) -> Self { Self::from_circuit(describe(..)) }`. A block that keeps facts beside
+/// its ports (a config's constants) lists them after the ports: `extra { _n: Numerics }`, and
+/// passes them to `from_circuit` after the circuit.
 #[macro_export]
 macro_rules! ir_leaf {
     ($(#[$m:meta])* pub struct $ty:ident { $($p:ident),* $(,)? }) => {
+        $crate::ir_leaf! { $(#[$m])* pub struct $ty { $($p),* } extra {} }
+    };
+    ($(#[$m:meta])* pub struct $ty:ident { $($p:ident),* $(,)? }
+        extra { $($f:ident : $t:ty),* $(,)? }) => {
         $(#[$m])*
         pub struct $ty {
             $(
                 #[doc = concat!("Port `", stringify!($p), "`.")]
                 pub $p: $crate::kit::Sig,
             )*
+            $($f: $t,)*
             _ir: $crate::ir::leaf::Leaf,
         }
 
         impl $ty {
-            /// The leaf of a circuit whose ports are this struct's fields, in order.
-            fn from_circuit(c: $crate::ir::Circuit) -> $ty {
+            /// The leaf of a circuit whose ports are this struct's fields, in order (and the
+            /// block's extra facts, if it has any).
+            fn from_circuit(c: $crate::ir::Circuit $(, $f: $t)*) -> $ty {
                 let ir = $crate::ir::leaf::Leaf::new(c, &[$(stringify!($p)),*]);
                 $ty {
                     $($p: ir.port_sig(stringify!($p)),)*
+                    $($f,)*
                     _ir: ir,
                 }
             }
@@ -193,6 +223,7 @@ macro_rules! ir_leaf {
             fn accept(&self, name: &str, probe: &mut dyn ::rust_hdl::core::probe::Probe) {
                 probe.visit_start_scope(name, self);
                 $(::rust_hdl::core::block::Block::accept(&self.$p, stringify!($p), probe);)*
+                self._ir.accept_children(probe);
                 probe.visit_end_scope(name, self);
             }
         }
@@ -267,6 +298,7 @@ impl Block for IrBlock {
         for (n, p) in self.names.iter().zip(&self.ports) {
             p.accept(n, probe);
         }
+        self.leaf.accept_children(probe);
         probe.visit_end_scope(name, self);
     }
 }

@@ -21,7 +21,7 @@ pub mod leaf;
 pub mod sim;
 pub mod verilog;
 
-pub use graph::{case, cat, select, Mem, Module, PortDir, Reg, Signal, Switch, MAX_WIDTH};
+pub use graph::{case, cat, select, Inst, Mem, Module, PortDir, Reg, Signal, Switch, MAX_WIDTH};
 pub use leaf::IrBlock;
 pub use sim::Sim;
 
@@ -34,8 +34,14 @@ pub struct Circuit {
     pub(crate) g: Graph,
     /// Live nodes, each after its combinational operands (registers and inputs are sources).
     pub(crate) order: Vec<NodeId>,
-    /// How many times each live node is read (by live nodes, outputs, registers, memories).
+    /// How many times each live node is read (by live nodes, outputs, registers, memories,
+    /// instances).
     pub(crate) uses: Vec<u32>,
+    /// Per port: for an output, the input ports it depends on within a cycle (through
+    /// combinational logic only); empty for inputs.
+    pub(crate) comb_in: Vec<Vec<usize>>,
+    /// Per instance: whether any of its outputs is read by live logic.
+    pub(crate) inst_live: Vec<bool>,
 }
 
 impl Circuit {
@@ -59,10 +65,21 @@ impl Circuit {
             g.ports.iter().any(|p| p.dir == PortDir::Out),
             "ir: module {kind} has no output"
         );
+        for inst in &g.insts {
+            for (i, p) in inst.child.g.ports.iter().enumerate() {
+                if p.dir == PortDir::In && inst.inputs[i].is_none() {
+                    panic!(
+                        "ir: module {kind}: input `{}.{}` of instance `{}` ({}) is never driven",
+                        inst.name, p.name, inst.name, inst.child.g.kind
+                    );
+                }
+            }
+        }
         // Liveness: from the outputs, through registers' next values and memories' writes.
         let n = g.nodes.len();
         let mut live = vec![false; n];
         let mut mem_live = vec![false; g.mems.len()];
+        let mut inst_live = vec![false; g.insts.len()];
         let mut stack: Vec<NodeId> = g.output_drivers();
         while let Some(id) = stack.pop() {
             if live[id] {
@@ -81,6 +98,10 @@ impl Circuit {
                     if let Some(en) = ri.enable {
                         stack.push(en);
                     }
+                }
+                Op::InstOut(i, _) if !inst_live[i] => {
+                    inst_live[i] = true;
+                    stack.extend(g.insts[i].inputs.iter().flatten());
                 }
                 Op::MemRead(m, _) if !mem_live[m] => {
                     mem_live[m] = true;
@@ -160,10 +181,55 @@ impl Circuit {
                 }
             }
         }
+        for (i, inst) in g.insts.iter().enumerate() {
+            if inst_live[i] {
+                for &a in inst.inputs.iter().flatten() {
+                    uses[a] += 1;
+                }
+            }
+        }
         for p in g.ports.iter().filter(|p| p.dir == PortDir::Out) {
             uses[p.node.unwrap()] += 1;
         }
-        Circuit { g, order, uses }
+        // Combinational dependencies of the outputs on the inputs.
+        let mut comb_in = vec![vec![]; g.ports.len()];
+        for (pi, p) in g.ports.iter().enumerate() {
+            if p.dir != PortDir::Out {
+                continue;
+            }
+            let mut seen = vec![false; n];
+            let mut stack = vec![p.node.unwrap()];
+            let mut deps = vec![];
+            while let Some(id) = stack.pop() {
+                if std::mem::replace(&mut seen[id], true) {
+                    continue;
+                }
+                if let Op::Input(k) = g.nodes[id].op {
+                    if Some(k) != g.clock {
+                        deps.push(k);
+                    }
+                }
+                stack.extend(comb_args(&g, id));
+            }
+            deps.sort_unstable();
+            comb_in[pi] = deps;
+        }
+        Circuit {
+            g,
+            order,
+            uses,
+            comb_in,
+            inst_live,
+        }
+    }
+
+    /// The circuit with every instance inlined (names prefixed `<instance>.`): what the
+    /// simulation compiles.
+    pub(crate) fn flat(&self) -> Circuit {
+        if self.g.insts.is_empty() {
+            return self.clone();
+        }
+        Circuit::new(flatten(&self.g))
     }
 
     /// The module kind (the base of its Verilog module name).
@@ -208,6 +274,16 @@ impl Circuit {
         for m in &self.g.mems {
             h.update(format!("{m:?}\n"));
         }
+        for i in &self.g.insts {
+            h.update(format!(
+                "inst {} {} {:?} {:?}\n",
+                i.name,
+                i.child.key(),
+                i.inputs,
+                i.outs
+            ));
+        }
+        h.update(format!("{:?}\n", self.g.vendor));
         h.finalize()[..16]
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -220,8 +296,86 @@ impl Circuit {
 fn comb_args(g: &Graph, id: NodeId) -> Vec<NodeId> {
     match g.nodes[id].op {
         Op::Reg(_) => vec![],
+        Op::InstOut(i, p) => {
+            let inst = &g.insts[i];
+            inst.child.comb_in[p]
+                .iter()
+                .filter_map(|&k| inst.inputs[k])
+                .collect()
+        }
         _ => g.nodes[id].op.args(),
     }
+}
+
+/// `g` with its instances inlined, recursively: each child's nodes, registers and memories
+/// appended (named `<instance>.<name>`), its inputs wires from their drivers, the parent's
+/// reads of its outputs wires from the child's output drivers.
+fn flatten(g: &Graph) -> Graph {
+    let mut f = g.clone();
+    f.insts.clear();
+    f.vendor = None;
+    for inst in &g.insts {
+        let cg = if inst.child.g.insts.is_empty() {
+            inst.child.g.clone()
+        } else {
+            flatten(&inst.child.g)
+        };
+        let (nb, rb, mb) = (f.nodes.len(), f.regs.len(), f.mems.len());
+        let r = |x: NodeId| x + nb;
+        for node in &cg.nodes {
+            let op = match &node.op {
+                Op::Input(p) => Op::Wire(Some(inst.inputs[*p].expect("checked: driven"))),
+                Op::Reg(k) => Op::Reg(k + rb),
+                Op::MemRead(m, a) => Op::MemRead(m + mb, r(*a)),
+                Op::Wire(d) => Op::Wire(d.map(r)),
+                Op::Not(a) => Op::Not(r(*a)),
+                Op::Bin(b, x, y) => Op::Bin(*b, r(*x), r(*y)),
+                Op::Mul(x, y) => Op::Mul(r(*x), r(*y)),
+                Op::Cmp(c, x, y) => Op::Cmp(*c, r(*x), r(*y)),
+                Op::ReduceOr(a) => Op::ReduceOr(r(*a)),
+                Op::ReduceAnd(a) => Op::ReduceAnd(r(*a)),
+                Op::ReduceXor(a) => Op::ReduceXor(r(*a)),
+                Op::Mux(s, a, b) => Op::Mux(r(*s), r(*a), r(*b)),
+                Op::Cat(v) => Op::Cat(v.iter().map(|&x| r(x)).collect()),
+                Op::Slice(a, lo) => Op::Slice(r(*a), *lo),
+                Op::Ext(a) => Op::Ext(r(*a)),
+                Op::Cast(a) => Op::Cast(r(*a)),
+                Op::Index(a, i) => Op::Index(r(*a), r(*i)),
+                Op::Shr(a, i) => Op::Shr(r(*a), r(*i)),
+                Op::Const(v) => Op::Const(*v),
+                Op::InstOut(..) => unreachable!("flattened"),
+            };
+            let mut node = node.clone();
+            node.op = op;
+            node.name = node.name.map(|n| format!("{}.{n}", inst.name));
+            f.nodes.push(node);
+        }
+        for ri in &cg.regs {
+            let mut ri = ri.clone();
+            ri.node = r(ri.node);
+            ri.d = r(ri.d);
+            ri.reset = ri.reset.map(|(x, v)| (r(x), v));
+            ri.enable = ri.enable.map(r);
+            f.regs.push(ri);
+        }
+        for mi in &cg.mems {
+            let mut mi = mi.clone();
+            mi.name = format!("{}.{}", inst.name, mi.name);
+            mi.writes = mi
+                .writes
+                .iter()
+                .map(|&(we, a, d)| (r(we), r(a), r(d)))
+                .collect();
+            f.mems.push(mi);
+        }
+        // the parent's reads of the outputs
+        for (p, o) in inst.outs.iter().enumerate() {
+            if let Some(o) = o {
+                f.nodes[*o].op = Op::Wire(Some(r(cg.ports[p].node.expect("outputs are driven"))));
+            }
+        }
+    }
+    f
 }
 
 #[cfg(test)]

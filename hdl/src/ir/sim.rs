@@ -43,6 +43,8 @@ enum Ins {
     Sext(Slot, Slot, u32, u128),
     MemRead(Slot, u32, Slot),
     Index(Slot, Slot, Slot),
+    /// d = a >> b (0 from 128 on).
+    Shr(Slot, Slot, Slot),
 }
 
 /// Runs `prog` over the values `v`.
@@ -106,6 +108,7 @@ fn run(prog: &[Ins], v: &mut [u128], mems: &[Vec<u128>]) {
             Ins::Sext(d, a, sh, m) => w!(d, (sext(r!(a), sh) as u128) & m),
             Ins::MemRead(d, k, a) => w!(d, mems[k as usize][r!(a) as usize]),
             Ins::Index(d, a, i) => w!(d, (r!(a) >> r!(i)) & 1),
+            Ins::Shr(d, a, b) => w!(d, r!(a).checked_shr(r!(b).min(128) as u32).unwrap_or(0)),
         }
     }
 }
@@ -135,7 +138,8 @@ impl Ins {
             | Ins::Leu(d, a, b)
             | Ins::Les(d, a, b, _)
             | Ins::ShlOr(d, a, b, _)
-            | Ins::Index(d, a, b) => vec![d, a, b],
+            | Ins::Index(d, a, b)
+            | Ins::Shr(d, a, b) => vec![d, a, b],
             Ins::Mux(d, c, a, b) => vec![d, c, a, b],
         }
     }
@@ -188,6 +192,8 @@ fn sext(v: u128, sh: u32) -> i128 {
 impl Sim {
     /// Compiles `c`. Registers and memories start at zero (as Verilator starts them).
     pub fn new(c: &Circuit) -> Sim {
+        let flat = c.flat();
+        let c = &flat;
         let g = &c.g;
         let n = g.nodes.len();
         let mut slot: Vec<Slot> = vec![u32::MAX; n];
@@ -294,9 +300,13 @@ impl Sim {
                 }
                 Op::MemRead(k, a) => Ins::MemRead(d, *k as u32, s(*a)),
                 Op::Index(a, i) => Ins::Index(d, s(*a), s(*i)),
-                Op::Input(_) | Op::Reg(_) | Op::Const(_) | Op::Wire(_) | Op::Cast(_) => {
-                    unreachable!()
-                }
+                Op::Shr(a, i) => Ins::Shr(d, s(*a), s(*i)),
+                Op::Input(_)
+                | Op::Reg(_)
+                | Op::Const(_)
+                | Op::Wire(_)
+                | Op::Cast(_)
+                | Op::InstOut(..) => unreachable!(),
             };
             prog.push(ins);
             slot[id] = d;

@@ -401,3 +401,142 @@ fn unused_bits_and_inputs_are_waived_exactly() {
     );
     check_verilog(&IrBlock::new(c)).unwrap();
 }
+
+/// A comb child: `s = a + b` exactly.
+fn adder(w: u32) -> Circuit {
+    let mut m = Module::new("adder", "");
+    let a = m.input("a", w);
+    let b = m.input("b", w);
+    m.output("s", &a.add(&b));
+    m.output("big", &a.gt(&b));
+    m.finish()
+}
+
+/// Two counters and an adder of their counts: instances, a child read combinationally and
+/// an output left unread.
+fn pair() -> Circuit {
+    let mut m = Module::new("pair", "two counters and their sum");
+    m.clock("clock");
+    let rst = m.input("rst", 1);
+    let en = m.input("en", 1);
+    let c0 = m.instance("c0", &counter(4));
+    c0.set("rst", &rst);
+    c0.set("en", &en);
+    let c1 = m.instance("c1", &counter(4));
+    c1.set("rst", &rst);
+    c1.set("en", &en.not());
+    let add = m.instance("add", &adder(4));
+    add.set("a", &c0.out("n"));
+    add.set("b", &c1.out("n"));
+    let s = m.output_reg("s", 5).reset(&rst, 0);
+    s.set(&add.out("s"));
+    m.output("now", &add.out("s"));
+    m.finish()
+}
+
+#[test]
+fn instances_simulate_inlined_and_emit_one_module_per_distinct_child() {
+    let c = pair();
+    let mut sim = Sim::new(&c);
+    sim.set("rst", 1);
+    sim.step();
+    sim.set("rst", 0);
+    let (mut n0, mut n1, mut s) = (0i128, 0i128, 0i128);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    for _ in 0..200 {
+        let en = rng.gen_bool(0.7);
+        sim.set("en", en as i128);
+        sim.settle();
+        assert_eq!(sim.get("now"), n0 + n1);
+        assert_eq!(sim.get("s"), s);
+        // the children's registers by their hierarchical names
+        assert_eq!(sim.peek("c0.n") as i128, n0);
+        sim.step();
+        s = n0 + n1;
+        if en {
+            n0 = (n0 + 1) % 16;
+        } else {
+            n1 = (n1 + 1) % 16;
+        }
+    }
+    // a stand-alone file: the counter once (two instances), the adder, then the parent
+    let v = verilog::module(&c, "pair");
+    assert_eq!(v.matches("module counter(").count(), 1, "{v}");
+    assert_eq!(v.matches("module adder(").count(), 1, "{v}");
+    assert!(v.contains("counter c1 (.clock(clock), .rst(rst), .en(!en), .n(c1_n));"), "{v}");
+    crate::kit::cosim::lint(&v, "pair").unwrap();
+    // inside the kit: rust-hdl declares the instances' ports; the simulation against Verilator
+    let uut = IrBlock::new(c.clone());
+    check_verilog(&uut).unwrap();
+    let rows = random_rows(&uut, &mut rng, 5000);
+    assert_eq!(cosim(uut, &rows).unwrap(), 5000);
+}
+
+#[test]
+fn a_loop_through_a_combinational_child_is_caught_and_a_registered_one_is_not() {
+    // through the adder: a loop
+    let r = std::panic::catch_unwind(|| {
+        let mut m = Module::new("t", "");
+        let a = m.input("a", 4);
+        let w = m.wire("w", 5, false);
+        let add = m.instance("add", &adder(4));
+        add.set("a", &a);
+        add.set("b", &w.trunc(4));
+        m.assign(&w, &add.out("s"));
+        m.output("o", &w);
+        m.finish()
+    });
+    let e = r.unwrap_err();
+    let msg = e.downcast_ref::<String>().unwrap();
+    assert!(msg.contains("combinational loop"), "{msg}");
+    // through a counter (its output a register): no loop
+    let mut m = Module::new("t", "");
+    m.clock("clock");
+    let cnt = m.instance("cnt", &counter(4));
+    let n = cnt.out("n");
+    cnt.set("rst", &n.is(9));
+    cnt.set("en", &n.lit(1).trunc(1).not().not());
+    m.output("o", &n);
+    let c = m.finish();
+    let mut s = Sim::new(&c);
+    for _ in 0..30 {
+        s.step();
+    }
+    assert!(s.get("o") <= 9);
+}
+
+#[test]
+fn an_undriven_instance_input_is_named() {
+    let r = std::panic::catch_unwind(|| {
+        let mut m = Module::new("t", "");
+        let a = m.input("a", 4);
+        let add = m.instance("add", &adder(4));
+        add.set("a", &a);
+        m.output("o", &add.out("s"));
+        m.finish()
+    });
+    let e = r.unwrap_err();
+    let msg = e.downcast_ref::<String>().unwrap();
+    assert!(msg.contains("`add.b`"), "{msg}");
+}
+
+#[test]
+fn vendor_text_replaces_the_logic_under_its_macro_only() {
+    let mut m = Module::new("t", "");
+    m.clock("clock");
+    let a = m.input("a", 4);
+    let r = m.output_reg("q", 4);
+    r.set(&a);
+    m.vendor_text("FLOW_X", "VENDOR_CELL u (.D(a), .Q(q));");
+    let c = m.finish();
+    let v = verilog::module(&c, "t");
+    assert!(
+        v.contains("`ifdef FLOW_X\n    VENDOR_CELL u (.D(a), .Q(q));\n    `else\n"),
+        "{v}"
+    );
+    assert!(v.contains("`endif // FLOW_X"), "{v}");
+    let mut s = Sim::new(&c);
+    s.set("a", 5);
+    s.step();
+    assert_eq!(s.get("q"), 5);
+}

@@ -155,7 +155,7 @@ impl Ctx<'_> {
             atom: true,
         };
         match &n.op {
-            Op::Input(_) | Op::Reg(_) | Op::Const(_) | Op::Wire(None) => {
+            Op::Input(_) | Op::Reg(_) | Op::Const(_) | Op::Wire(None) | Op::InstOut(..) => {
                 unreachable!("ir: sources are identifiers or literals")
             }
             Op::Wire(Some(d)) => self.ex(*d),
@@ -242,6 +242,7 @@ impl Ctx<'_> {
                 }
             }
             Op::Index(a, i) => atom(format!("{}[{}]", self.ident(*a), self.ex(*i).text), false),
+            Op::Shr(a, i) => compound(format!("{} >> {}", self.arg(*a), self.arg(*i)), false),
             Op::Ext(a) => atom(self.extended(*a, w), false),
             Op::Cast(a) => self.ex(*a),
             Op::MemRead(m, a) => atom(
@@ -336,17 +337,70 @@ fn print_stmt(out: &mut Vec<String>, s: &Stmt, lhs: &str, ind: usize, lead: &str
 
 /// The Verilog module body (without header) of `c`, as the kit's leaves carry it: a
 /// `// @leaf <kind>` marker line first.
+/// Instances are written the kit's way: rust-hdl declares each child port as `<inst>$<port>`
+/// and instantiates the child; the body drives the inputs (`always @(*)`) and reads the
+/// outputs under those names.
 pub fn body(c: &Circuit) -> String {
     let mut t = format!("// @leaf {}\n", c.g.kind);
-    for l in body_lines(c) {
+    for l in body_lines(c, &Insts::Kit) {
         t.push_str(&l);
         t.push('\n');
     }
     t
 }
 
-/// A whole module named `name`: header (ports as `input wire` / `output reg`) and body.
+/// How instances are written.
+enum Insts {
+    /// Inside a kit leaf (see [`body`]).
+    Kit,
+    /// In a stand-alone file: output wires `<inst>_<port>` and an instance statement of the
+    /// child module, named by its structural key.
+    File(std::collections::HashMap<String, String>),
+}
+
+/// A whole module named `name`, after the modules of its instances (each distinct child
+/// circuit once, named after its kind: `<kind>`, `<kind>_1`, ...): headers (ports as
+/// `input wire` / `output reg`) and bodies.
 pub fn module(c: &Circuit, name: &str) -> String {
+    let mut names = std::collections::HashMap::new();
+    let mut taken = std::collections::HashSet::new();
+    taken.insert(name.to_string());
+    let mut t = String::new();
+    children_first(c, &mut names, &mut taken, &mut t);
+    t.push_str(&one_module(c, name, &Insts::File(names)));
+    t
+}
+
+fn children_first(
+    c: &Circuit,
+    names: &mut std::collections::HashMap<String, String>,
+    taken: &mut std::collections::HashSet<String>,
+    t: &mut String,
+) {
+    for (i, inst) in c.g.insts.iter().enumerate() {
+        if !c.inst_live[i] {
+            continue;
+        }
+        let key = inst.child.key();
+        if names.contains_key(&key) {
+            continue;
+        }
+        children_first(&inst.child, names, taken, t);
+        let kind = &inst.child.g.kind;
+        let mut n = kind.clone();
+        let mut k = 1;
+        while taken.contains(&n) {
+            n = format!("{kind}_{k}");
+            k += 1;
+        }
+        taken.insert(n.clone());
+        let inner = std::collections::HashMap::clone(names);
+        t.push_str(&one_module(&inst.child, &n, &Insts::File(inner)));
+        names.insert(key, n);
+    }
+}
+
+fn one_module(c: &Circuit, name: &str, insts: &Insts) -> String {
     let g = &c.g;
     let mut t = String::new();
     let names: Vec<&str> = g.ports.iter().map(|p| p.name.as_str()).collect();
@@ -359,14 +413,29 @@ pub fn module(c: &Circuit, name: &str) -> String {
         let s = if p.signed { "signed " } else { "" };
         let _ = writeln!(t, "    {dir} {s}{}{};", range(p.width), p.name);
     }
-    for l in body_lines(c) {
+    for l in body_lines(c, insts) {
         let _ = writeln!(t, "    {l}");
     }
     let _ = writeln!(t, "endmodule // {name}");
     t
 }
 
-fn body_lines(c: &Circuit) -> Vec<String> {
+fn body_lines(c: &Circuit, insts: &Insts) -> Vec<String> {
+    let lines = logic_lines(c, insts);
+    match &c.g.vendor {
+        None => lines,
+        Some((define, text)) => {
+            let mut out = vec![format!("`ifdef {define}")];
+            out.extend(text.lines().map(|l| l.to_string()));
+            out.push("`else".into());
+            out.extend(lines);
+            out.push(format!("`endif // {define}"));
+            out
+        }
+    }
+}
+
+fn logic_lines(c: &Circuit, insts: &Insts) -> Vec<String> {
     let g = &c.g;
     let n = g.nodes.len();
     // Which nodes must be identifiers: named ones, operands of part selects and of sign
@@ -388,6 +457,17 @@ fn body_lines(c: &Circuit) -> Vec<String> {
     let mut auto = 0;
     for &id in &c.order {
         let node = &g.nodes[id];
+        if let Op::InstOut(i, p) = node.op {
+            let sep = match insts {
+                Insts::Kit => "$",
+                Insts::File(_) => "_",
+            };
+            form[id] = Form::Ident(format!(
+                "{}{sep}{}",
+                g.insts[i].name, g.insts[i].child.g.ports[p].name
+            ));
+            continue;
+        }
         let named = match node.op {
             Op::Input(_) | Op::Reg(_) | Op::Wire(_) => true,
             _ => node.name.is_some(),
@@ -449,11 +529,18 @@ fn body_lines(c: &Circuit) -> Vec<String> {
         let x = p.node.unwrap();
         used[x] |= mask_of(g.nodes[x].width);
     }
+    let live_insts: Vec<usize> = (0..g.insts.len()).filter(|&i| c.inst_live[i]).collect();
+    for &i in &live_insts {
+        for &x in g.insts[i].inputs.iter().flatten() {
+            used[x] |= mask_of(g.nodes[x].width);
+        }
+    }
     let sequential = c
         .order
         .iter()
         .any(|&id| matches!(g.nodes[id].op, Op::Reg(_)))
-        || !live_mems.is_empty();
+        || !live_mems.is_empty()
+        || live_insts.iter().any(|&i| g.insts[i].child.g.clock.is_some());
     let partly = |id: NodeId| used[id] != mask_of(g.nodes[id].width);
 
     let mut out = vec![];
@@ -520,9 +607,25 @@ fn body_lines(c: &Circuit) -> Vec<String> {
             }
         }
     }
+    // Outputs of the instances (every one, so none is left unconnected).
+    if let Insts::File(_) = insts {
+        for &i in &live_insts {
+            let inst = &g.insts[i];
+            let cp = &inst.child.g.ports;
+            for k in (0..cp.len()).filter(|&k| cp[k].dir == PortDir::Out) {
+                let s = if cp[k].signed { "signed " } else { "" };
+                let line = format!("wire {s}{}{}_{};", range(cp[k].width), inst.name, cp[k].name);
+                let partial = match inst.outs[k] {
+                    Some(o) => partly(o),
+                    None => true,
+                };
+                waived(&mut out, line, partial);
+            }
+        }
+    }
     for &id in &c.order {
         let node = &g.nodes[id];
-        if matches!(node.op, Op::Input(_) | Op::Reg(_)) {
+        if matches!(node.op, Op::Input(_) | Op::Reg(_) | Op::InstOut(..)) {
             continue;
         }
         if let Form::Ident(name) = &cx.form[id] {
@@ -533,6 +636,49 @@ fn body_lines(c: &Circuit) -> Vec<String> {
             };
             let line = format!("wire {s}{}{name} = {rhs};", range(node.width));
             waived(&mut out, line, partly(id));
+        }
+    }
+    // Instances: their inputs.
+    for &i in &live_insts {
+        let inst = &g.insts[i];
+        let cp = &inst.child.g.ports;
+        let read = |k: usize| inst.outs[k].is_some_and(|o| used[o] != 0);
+        let outs: Vec<usize> = (0..cp.len()).filter(|&k| cp[k].dir == PortDir::Out).collect();
+        match insts {
+            Insts::Kit => {
+                let unread: Vec<String> = outs
+                    .iter()
+                    .filter(|&&k| !read(k))
+                    .map(|&k| format!("{}${}", inst.name, cp[k].name))
+                    .collect();
+                if !unread.is_empty() {
+                    out.push(format!("// @unused {}", unread.join(" ")));
+                }
+                for (k, d) in inst.inputs.iter().enumerate() {
+                    if let Some(d) = d {
+                        out.push(format!(
+                            "always @(*) {}${} = {};",
+                            inst.name,
+                            cp[k].name,
+                            cx.ex(*d).text
+                        ));
+                    }
+                }
+            }
+            Insts::File(names) => {
+                let conns: Vec<String> = (0..cp.len())
+                    .map(|k| match inst.inputs[k] {
+                        Some(d) => format!(".{}({})", cp[k].name, cx.ex(d).text),
+                        None => format!(".{}({}_{})", cp[k].name, inst.name, cp[k].name),
+                    })
+                    .collect();
+                out.push(format!(
+                    "{} {} ({});",
+                    names[&inst.child.key()],
+                    inst.name,
+                    conns.join(", ")
+                ));
+            }
         }
     }
     // Combinational outputs.
