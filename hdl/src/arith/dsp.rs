@@ -101,17 +101,24 @@ pub fn registered_product(
         return generic;
     }
     format!(
-        "`ifdef {ECP5_DEFINE}\n\
-         wire [17:0] {tag}_a = {ax};\n\
+        "`ifdef {ECP5_DEFINE}\n{}`else\n{generic}`endif\n",
+        ecp5_product(tag, a, b, p, in_regs)
+    )
+}
+
+/// The ECP5 form of [`registered_product`] (operands of at most 18 bits): one MULT18X18D
+/// holding the registers, its product driving `p` (`always @(*)`).
+pub fn ecp5_product(tag: &str, a: (&str, u32), b: (&str, u32), p: &str, in_regs: bool) -> String {
+    let ((an, wa), (bn, wb)) = (a, b);
+    assert!(wa <= MULT18_BITS && wb <= MULT18_BITS);
+    format!(
+        "wire [17:0] {tag}_a = {ax};\n\
          wire [17:0] {tag}_b = {bx};\n\
          /* verilator lint_off UNUSEDSIGNAL */\n\
          wire [35:0] {tag}_p;\n\
          /* verilator lint_on UNUSEDSIGNAL */\n\
          {inst}\
-         always @(*) {p} = {tag}_p[{wm}:0];\n\
-         `else\n\
-         {generic}\
-         `endif\n",
+         always @(*) {p} = {tag}_p[{wm}:0];\n",
         ax = sresize(an, wa, 18),
         bx = sresize(bn, wb, 18),
         inst = ecp5_mult18(

@@ -13,31 +13,16 @@
 //! `p_first` is the leading coefficient a[degree] (the Horner start). Combinational (latency 0).
 
 use crate::config::Config;
-use crate::kit::{Component, Sig};
-use crate::leaf_ports;
-use crate::numerics::{self, Numerics};
-use rust_hdl::core::prelude::*;
+use crate::ir::{case, cat, Circuit, Module, Signal};
+use crate::ir_leaf;
+use crate::numerics::Numerics;
 
-/// The exp step functions of one config.
-#[derive(LogicBlock)]
-pub struct ExpStep {
-    pub d: Sig,
-    pub sc_shift: Sig,
-    pub w_pre: Sig,
-    pub pre: Sig,
-    pub dn: Sig,
-    pub prod: Sig,
-    pub z: Sig,
-    pub k: Sig,
-    pub p_next: Sig,
-    pub p_first: Sig,
-    pub p: Sig,
-    pub zi: Sig,
-    pub w_sh: Sig,
-    pub sh: Sig,
-    pub sln: Sig,
-    _n: Numerics,
-    _mul_bits: u32,
+ir_leaf! {
+    /// The exp step functions of one config, simulated and emitted from [`describe`].
+    pub struct ExpStep {
+        d, sc_shift, w_pre, pre, dn, prod, z, k, p_next, p_first, p, zi, w_sh, sh, sln
+    }
+    extra { _n: Numerics, _mul_bits: u32 }
 }
 
 /// Width of the coefficient index of an exp_step for `degree` (the width of the sequencers'
@@ -53,170 +38,122 @@ pub fn pre_bits(cfg: &Config) -> u32 {
 }
 
 impl ExpStep {
+    /// The exp step of `cfg`.
     pub fn new(cfg: &Config) -> ExpStep {
-        let d = cfg.derived();
-        let n = Numerics::from_derived(cfg, &d);
-        let mb = cfg.mul_bits;
-        ExpStep {
-            d: Sig::input(d.diff_bits),
-            sc_shift: Sig::input(d.scale_shift_bits),
-            w_pre: Sig::output(pre_bits(cfg)),
-            pre: Sig::input(pre_bits(cfg)),
-            dn: Sig::output(d.scale_mant_bits),
-            prod: Sig::input_s(2 * mb),
-            z: Sig::output(d.z_bits),
-            k: Sig::input(k_bits(cfg.exp_degree)),
-            p_next: Sig::output_s(mb),
-            p_first: Sig::output_s(mb),
-            p: Sig::input_s(mb),
-            zi: Sig::input(d.z_bits - d.z_frac_bits),
-            w_sh: Sig::output(n.exp_frac + 2),
-            sh: Sig::input(n.exp_frac + 2),
-            sln: Sig::output(d.exp_bits),
-            _n: n,
-            _mul_bits: mb,
-        }
+        let n = Numerics::new(cfg);
+        ExpStep::from_circuit(describe(cfg), n, cfg.mul_bits)
     }
 }
 
-impl Logic for ExpStep {
-    fn update(&mut self) {
-        let n = &self._n;
-        let shift = self.sc_shift.bits() as u32;
-        self.w_pre
-            .set(numerics::prescale_coarse(self.d.bits(), shift, n) as i128);
-        let (lo, ovf) = numerics::prescale_fine(self.pre.bits(), shift, n);
-        self.dn.set(numerics::prescale_round(lo, ovf, n) as i128);
-        self.z.set(numerics::z_round(self.prod.bits(), n) as i128);
-        let k = (self.k.bits() as usize).min(n.coeffs.len() - 1);
-        self.p_next
-            .set((numerics::horner_round(self.prod.get(), n) + n.coeffs[k]) as i128);
-        self.p_first.set(n.coeffs[n.coeffs.len() - 1] as i128);
-        self.w_sh
-            .set(numerics::exp_shift(self.p.get() as i64, self.zi.bits() as u32, n) as i128);
-        self.sln
-            .set(numerics::exp_round(self.sh.bits() as u64) as i128);
+/// The exp step described once (see the module doc): combinational, widths from `cfg`.
+pub fn describe(cfg: &Config) -> Circuit {
+    let dv = cfg.derived();
+    let n = Numerics::from_derived(cfg, &dv);
+    let mb = cfg.mul_bits;
+    let l = n.scale_left;
+    let mant = n.mant_bits;
+    let (zb, zw, zf, fx) = (dv.z_bits, n.z_window, n.z_frac, n.exp_frac);
+    let pb = 2 * mb;
+    let ssb = dv.scale_shift_bits;
+    let pw = dv.diff_bits + l + 1; // prescale working width
+    let deg = n.coeffs.len() - 1;
+    let mut m = Module::new(
+        "exp_step",
+        &format!(
+            "dn = sat(round(d * 2^({l} - sc_shift))), z = sat(round(prod / 2^{zw})),\n\
+             p_next = round(prod / 2^{zf}) + a[k], sln = round(clamp(p, 0, 1) / 2^zi)."
+        ),
+    );
+    let d = m.input("d", dv.diff_bits);
+    let sc_shift = m.input("sc_shift", ssb);
+    // the prescale, coarse: by the multiple of 4 in sc_shift
+    let wide = cat(&[&d, &m.lit(l + 1, 0)]);
+    let w_pre = if ssb > 2 {
+        wide.shr_by(&cat(&[&sc_shift.slice(ssb - 1, 2), &m.lit(2, 0)]))
+    } else {
+        wide
+    };
+    m.output("w_pre", &w_pre);
+    // fine: the rest of the shift, then round and saturate to the mantissa width
+    let pre = m.input("pre", pw);
+    let fine = if ssb >= 2 {
+        sc_shift.slice(1, 0)
+    } else {
+        sc_shift.clone()
+    };
+    let pre_w = pre.shr_by(&fine).named("pre_w");
+    let (lo, ovf) = if pw > mant + 1 {
+        (
+            pre_w.slice(mant, 0),
+            pre_w.slice(pw - 1, mant + 1).any(),
+        )
+    } else {
+        (pre_w.ext(mant + 1), m.lit(1, 0))
+    };
+    let lo = lo.named("lo");
+    let ovf = ovf.named("ovf");
+    let lo_inc = lo.add_wrap(&lo.lit(1)).named("lo_inc");
+    let dn_max = m.lit(mant, (1u128 << mant) - 1);
+    m.output(
+        "dn",
+        &ovf.or(&lo.is((1i128 << (mant + 1)) - 1))
+            .mux(&dn_max, &lo_inc.slice(mant, 1)),
+    );
+    // z = sat(round(prod / 2^zw)); saturation decided on prod itself
+    let prod = m.input_s("prod", pb);
+    let pu = prod.as_unsigned();
+    let z_r = cat(&[&m.lit(1, 0), &pu])
+        .add_wrap(&m.lit(pb + 1, 1u128 << (zw - 1)))
+        .shr(zw)
+        .named("z_r");
+    let lim = ((n.z_sat as u128 + 1) << zw) - (1u128 << (zw - 1));
+    let z_big = if lim >> pb != 0 {
+        m.lit(1, 0)
+    } else {
+        pu.ge(&m.lit(pb, lim))
     }
-    fn connect(&mut self) {
-        self.claim_outputs();
-    }
-    fn hdl(&self) -> Verilog {
-        let n = &self._n;
-        let mb = self._mul_bits;
-        let dw = self.d.width();
-        let l = n.scale_left;
-        let pw = dw + l + 1; // prescale working width
-        let mant = n.mant_bits;
-        let zb = self.z.width();
-        let zw = n.z_window;
-        let zf = n.z_frac;
-        let fx = n.exp_frac;
-        let pb = 2 * mb;
-        let kb = self.k.width();
-        let deg = n.coeffs.len() - 1;
-        let mut coef_case = String::new();
-        for (i, a) in n.coeffs.iter().enumerate() {
-            coef_case.push_str(&format!(
-                "        {kb}'d{i}: a_k = {};\n",
-                slit(mb, *a as i128)
-            ));
-        }
-        let text = format!(
-            r#"// @leaf exp_step
-// dn = sat(round(d * 2^({l} - sc_shift))), z = sat(round(prod / 2^{zw})),
-// p_next = round(prod / 2^{zf}) + a[k], sln = round(clamp(p, 0, 1) / 2^zi).
-localparam [{mm}:0] DN_MAX = {mant}'h{dnmax:x};
-localparam [{zm}:0] Z_SAT = {zb}'h{zsat:x};
-localparam signed [{mbm}:0] ONE = {one};
-always @(*) w_pre = {{d, {l1}'d0}} >> {coarse};
-wire [{pwm}:0] pre_w = pre >> {fine};
-wire [{mant}:0] lo = {w_lo_expr};
-wire ovf = {w_ovf_expr};
-/* verilator lint_off UNUSEDSIGNAL */ // (lo + 1) / 2 keeps bits {mant}:1
-wire [{mant}:0] lo_inc = lo + {mant1}'d1;
-/* verilator lint_on UNUSEDSIGNAL */
-always @(*) dn = (ovf || lo == {mant1}'h{all:x}) ? DN_MAX : lo_inc[{mant}:1];
-/* verilator lint_off UNUSEDSIGNAL */ // z_r's high bits matter only below saturation
-wire [{pb}:0] z_r = ({{1'b0, prod}} + {pb1}'h{zhalf:x}) >> {zw};
-/* verilator lint_on UNUSEDSIGNAL */
-// z_r > Z_SAT, decided on prod itself (a compare beside the rounding adder, not after it)
-wire z_big = {z_big};
-always @(*) z = z_big ? Z_SAT : z_r[{zm}:0];
-/* verilator lint_off UNUSEDSIGNAL */ // the rounded product keeps its low {mb} bits
-wire signed [{pb}:0] h_r = ($signed({{prod[{pbm}], prod}}) + {pb1}'sh{hhalf:x}) >>> {zf};
-/* verilator lint_on UNUSEDSIGNAL */
-reg signed [{mbm}:0] a_k;
-always @(*) begin
-    case (k)
-{coef_case}        default: a_k = {adeg};
-    endcase
-end
-always @(*) p_next = $signed(h_r[{mbm}:0]) + a_k;
-always @(*) p_first = {adeg};
-// clamp p to [0, ONE]: p > ONE decided on bit groups (no comparator chain)
-wire p_gt_one = !p[{mbm}] && ({p_hi_nz} || (p[{fx}] && |p[{fxm}:0]));
-wire [{fx}:0] p_c = p[{mbm}] ? {fx1}'d0 : p_gt_one ? ONE[{fx}:0] : p[{fx}:0];
-always @(*) w_sh = {{p_c, 1'b0}} >> zi;
-/* verilator lint_off UNUSEDSIGNAL */ // the top bit of s2 is always 0
-wire [{fx1}:0] s2 = (sh + {fx2}'d1) >> 1;
-/* verilator lint_on UNUSEDSIGNAL */
-always @(*) sln = s2[{fx}:0];
-"#,
-            mm = mant - 1,
-            dnmax = (1u128 << mant) - 1,
-            zm = zb - 1,
-            zsat = n.z_sat,
-            mbm = mb - 1,
-            one = slit(mb, 1i128 << fx),
-            pwm = pw - 1,
-            l1 = l + 1,
-            coarse = if self.sc_shift.width() > 2 {
-                format!("{{sc_shift[{}:2], 2'b00}}", self.sc_shift.width() - 1)
-            } else {
-                "0".to_string()
-            },
-            fine = if self.sc_shift.width() >= 2 {
-                "sc_shift[1:0]".to_string()
-            } else {
-                "sc_shift".to_string()
-            },
-            w_lo_expr = if pw > mant + 1 {
-                format!("pre_w[{mant}:0]")
-            } else {
-                crate::kit::zext("pre_w", pw, mant + 1)
-            },
-            w_ovf_expr = if pw > mant + 1 {
-                format!("|pre_w[{}:{}]", pw - 1, mant + 1)
-            } else {
-                "1'b0".to_string()
-            },
-            mant1 = mant + 1,
-            all = (1u128 << (mant + 1)) - 1,
-            pbm = pb - 1,
-            zhalf = 1u128 << (zw - 1),
-            z_big = {
-                // round(prod / 2^zw) > z_sat  <=>  prod >= (z_sat + 1) * 2^zw - 2^(zw - 1)
-                let lim = ((n.z_sat as u128 + 1) << zw) - (1u128 << (zw - 1));
-                if lim >> pb != 0 {
-                    "1'b0".to_string()
-                } else {
-                    format!("prod >= {pb}'h{lim:x}")
-                }
-            },
-            pb1 = pb + 1,
-            hhalf = 1u128 << (zf - 1),
-            adeg = slit(mb, n.coeffs[deg] as i128),
-            fx1 = fx + 1,
-            fx2 = fx + 2,
-            fxm = fx - 1,
-            p_hi_nz = if mb >= fx + 3 {
-                format!("|p[{}:{}]", mb - 2, fx + 1)
-            } else {
-                "1'b0".to_string()
-            },
-        );
-        Verilog::Custom(text)
-    }
+    .named("z_big");
+    m.output(
+        "z",
+        &z_big.mux(&m.lit(zb, n.z_sat as u128), &z_r.slice(zb - 1, 0)),
+    );
+    // one Horner step: round(prod / 2^zf) + a[k]
+    let k = m.input("k", k_bits(cfg.exp_degree));
+    let h_r = prod
+        .ext(pb + 1)
+        .add_wrap(&m.lit_s(pb + 1, 1i128 << (zf - 1)))
+        .shr(zf)
+        .named("h_r");
+    let coef: Vec<Signal> = n.coeffs.iter().map(|&a| m.lit_s(mb, a as i128)).collect();
+    let arms: Vec<(i128, &Signal)> = coef.iter().enumerate().map(|(i, c)| (i as i128, c)).collect();
+    let a_k = case(&k, &arms, &coef[deg]).named("a_k");
+    m.output("p_next", &h_r.slice(mb - 1, 0).as_signed().add_wrap(&a_k));
+    m.output("p_first", &coef[deg]);
+    // sln = round(clamp(p, 0, 1) / 2^zi), in two halves
+    let p = m.input_s("p", mb);
+    let zi = m.input("zi", zb - dv.z_frac_bits);
+    let neg = p.msb();
+    let hi_nz = if mb >= fx + 3 {
+        p.slice(mb - 2, fx + 1).any()
+    } else {
+        m.lit(1, 0)
+    };
+    let p_gt_one = neg
+        .not()
+        .and(&hi_nz.or(&p.bit(fx).and(&p.slice(fx - 1, 0).any())))
+        .named("p_gt_one");
+    let p_c = neg
+        .mux(
+            &m.lit(fx + 1, 0),
+            &p_gt_one.mux(&m.lit(fx + 1, 1u128 << fx), &p.slice(fx, 0)),
+        )
+        .named("p_c");
+    m.output("w_sh", &cat(&[&p_c, &m.lit(1, 0)]).shr_by(&zi));
+    let sh = m.input("sh", fx + 2);
+    let s2 = sh.add_wrap(&sh.lit(1)).shr(1).named("s2");
+    assert_eq!(dv.exp_bits, fx + 1, "exp_step: sln has exp_frac + 1 bits");
+    m.output("sln", &s2.slice(fx, 0));
+    m.finish()
 }
 
 /// Sequencer states of an [`ExpSeq`].
@@ -503,19 +440,12 @@ pub fn slit(width: u32, v: i128) -> String {
     }
 }
 
-impl Component for ExpStep {
-    fn kind(&self) -> String {
-        "exp_step".into()
-    }
-    leaf_ports!(d, sc_shift, w_pre, pre, dn, prod, z, k, p_next, p_first, p, zi, w_sh, sh, sln);
-    fn tick(&mut self) {}
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kit::cosim::{cosim, io_ports, vectors};
-    use crate::kit::RtlSim;
+    use crate::kit::{Component, RtlSim};
+    use crate::numerics;
     use crate::numerics::ScaleConst;
     use rand::{Rng, SeedableRng};
 
@@ -567,6 +497,77 @@ mod tests {
             rows.push(row);
         }
         rows
+    }
+
+    /// Each function of the step, simulated from the description, against the golden
+    /// arithmetic of `numerics` on the stimulus (corners and random inputs).
+    #[test]
+    fn each_function_is_the_golden_arithmetic() {
+        for (i, cfg) in configs().iter().enumerate() {
+            let n = Numerics::new(cfg);
+            let mut sim = RtlSim::new(ExpStep::new(cfg));
+            let leaf = ExpStep::new(cfg);
+            let (ins, _) = io_ports(&leaf);
+            for row in stimulus(cfg, 20 + i as u64) {
+                for (&(_, name), v) in ins.iter().zip(&row) {
+                    sim.set(name, *v);
+                }
+                sim.settle();
+                let g = |sim: &mut RtlSim<ExpStep>, k: &str| sim.get(k);
+                let bits = |sim: &mut RtlSim<ExpStep>, k: &str, w: u32| {
+                    (g(sim, k) as u128 & ((1u128 << w) - 1)) as u64
+                };
+                let shift = g(&mut sim, "sc_shift") as u32;
+                let dw = cfg.derived().diff_bits;
+                let d = bits(&mut sim, "d", dw) as u128;
+                assert_eq!(
+                    g(&mut sim, "w_pre") as u128,
+                    numerics::prescale_coarse(d, shift, &n),
+                    "w_pre"
+                );
+                let pre = g(&mut sim, "pre") as u128;
+                let (lo, ovf) = numerics::prescale_fine(pre, shift, &n);
+                assert_eq!(
+                    g(&mut sim, "dn") as u64,
+                    numerics::prescale_round(lo, ovf, &n),
+                    "dn"
+                );
+                let pb = 2 * cfg.mul_bits;
+                let prod = g(&mut sim, "prod");
+                let prod_bits = (prod as u128) & ((1u128 << pb) - 1);
+                assert_eq!(
+                    g(&mut sim, "z") as u64,
+                    numerics::z_round(prod_bits, &n),
+                    "z"
+                );
+                let k = (g(&mut sim, "k") as usize).min(n.coeffs.len() - 1);
+                assert_eq!(
+                    g(&mut sim, "p_next"),
+                    crate::kit::sig::wrap(
+                        (numerics::horner_round(prod, &n) + n.coeffs[k]) as i128,
+                        cfg.mul_bits,
+                        true
+                    ),
+                    "p_next"
+                );
+                assert_eq!(g(&mut sim, "p_first"), n.coeffs[n.coeffs.len() - 1] as i128);
+                let p = g(&mut sim, "p") as i64;
+                let zi = g(&mut sim, "zi") as u32;
+                assert_eq!(
+                    g(&mut sim, "w_sh") as u64,
+                    numerics::exp_shift(p, zi, &n),
+                    "w_sh"
+                );
+                let sh = g(&mut sim, "sh") as u64;
+                // (sh + 1) / 2 kept to the port's width, as the old model's port kept it
+                let sln_mask = (1u64 << cfg.derived().exp_bits) - 1;
+                assert_eq!(
+                    g(&mut sim, "sln") as u64,
+                    numerics::exp_round(sh) & sln_mask,
+                    "sln"
+                );
+            }
+        }
     }
 
     #[test]

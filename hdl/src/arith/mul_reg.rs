@@ -5,71 +5,49 @@
 //! Latency: p holds a * b two edges after a and b.
 
 use super::dsp;
-use crate::kit::{Component, Sig};
-use crate::leaf_ports;
-use rust_hdl::core::prelude::*;
+use crate::ir::{Circuit, Module};
+use crate::ir_leaf;
 
-/// Registered signed multiplier.
-#[derive(LogicBlock)]
-pub struct MulReg {
-    pub clock: Sig,
-    pub a: Sig,
-    pub b: Sig,
-    pub p: Sig,
-    _a: i128,
-    _b: i128,
-    _p: i128,
+ir_leaf! {
+    /// Registered signed multiplier, simulated and emitted from [`describe`].
+    pub struct MulReg { clock, a, b, p }
 }
 
 impl MulReg {
     /// A `wa` x `wb` signed multiplier, two cycles of latency.
     pub fn new(wa: u32, wb: u32) -> MulReg {
-        assert!(wa + wb <= 126);
-        MulReg {
-            clock: Sig::input(1),
-            a: Sig::input_s(wa),
-            b: Sig::input_s(wb),
-            p: Sig::output_s(wa + wb),
-            _a: 0,
-            _b: 0,
-            _p: 0,
-        }
+        MulReg::from_circuit(describe(wa, wb))
     }
-}
 
-impl MulReg {
     /// The registered product (what `p` shows this cycle).
     pub fn product(&self) -> i128 {
-        self._p
+        let w = self.p.width();
+        crate::kit::sig::wrap(self.ir_sim().peek("p") as i128, w, true)
     }
 }
 
-impl Logic for MulReg {
-    fn update(&mut self) {
-        self.p.set(self._p);
+/// The multiplier described once: operands registered (`m_aq`, `m_bq`), their exact product
+/// registered (`p`); on ECP5 (operands of at most 18 bits) one MULT18X18D holds the three
+/// registers.
+pub fn describe(wa: u32, wb: u32) -> Circuit {
+    assert!(wa + wb <= 126, "mul_reg: {wa} x {wb} bits is too wide");
+    let mut m = Module::new("mul_reg", "");
+    m.clock("clock");
+    let a = m.input_s("a", wa);
+    let b = m.input_s("b", wb);
+    let aq = m.reg_s("m_aq", wa);
+    aq.set(&a);
+    let bq = m.reg_s("m_bq", wb);
+    bq.set(&b);
+    let p = m.output_reg_s("p", wa + wb);
+    p.set(&aq.mul(&bq));
+    if wa <= dsp::MULT18_BITS && wb <= dsp::MULT18_BITS {
+        m.vendor_text(
+            dsp::ECP5_DEFINE,
+            &dsp::ecp5_product("m", ("a", wa), ("b", wb), "p", true),
+        );
     }
-    fn connect(&mut self) {
-        self.claim_outputs();
-    }
-    fn hdl(&self) -> Verilog {
-        let (wa, wb) = (self.a.width(), self.b.width());
-        Verilog::Custom(format!(
-            "// @leaf mul_reg\n{}",
-            dsp::registered_product("m", ("a", wa), ("b", wb), "p", true)
-        ))
-    }
-}
-
-impl Component for MulReg {
-    fn kind(&self) -> String {
-        "mul_reg".into()
-    }
-    leaf_ports!(clock, a, b, p);
-    fn tick(&mut self) {
-        self._p = self._a * self._b;
-        self._a = self.a.get();
-        self._b = self.b.get();
-    }
+    m.finish()
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 //! once the whole port (issue 12) is complete.
 
 use fusemax_hdl::kit::{Component, Sig};
+use fusemax_hdl::numerics::Numerics;
+use fusemax_hdl::Config;
 use rust_hdl::core::ast::Verilog;
 use rust_hdl::core::block::Block;
 use rust_hdl::core::logic::Logic;
@@ -201,6 +203,220 @@ pub fn ram(width: u32, depth: usize, signed: bool) -> Legacy {
         ],
         text,
     )
+}
+
+/// `sresize` of the kit at c8cf6ad: the signed Verilog identifier `e` resized.
+fn sresize(e: &str, from: u32, to: u32) -> String {
+    if to == from {
+        e.to_string()
+    } else if to > from {
+        format!("{{{{{}{{{e}[{}]}}}}, {e}}}", to - from, from - 1)
+    } else {
+        format!("{e}[{}:0]", to - 1)
+    }
+}
+
+/// `mul_reg` at c8cf6ad (hdl/src/arith/mul_reg.rs with `dsp::registered_product`): the
+/// generic branch verbatim; the ECP5 branch is `dsp::ecp5_product`, moved unchanged out of
+/// `registered_product` by the port (its text is the same function's).
+pub fn mul_reg(wa: u32, wb: u32) -> Legacy {
+    let prod = format!(
+        "$signed({}) * $signed({})",
+        sresize("m_aq", wa, wa + wb),
+        sresize("m_bq", wb, wa + wb)
+    );
+    let generic = format!(
+        "reg signed [{wam}:0] m_aq;\n\
+         reg signed [{wbm}:0] m_bq;\n\
+         always @(posedge clock) begin\n    \
+         m_aq <= a;\n    \
+         m_bq <= b;\n    \
+         p <= {prod};\n\
+         end\n",
+        wam = wa - 1,
+        wbm = wb - 1,
+    );
+    let body = if wa > 18 || wb > 18 {
+        generic
+    } else {
+        format!(
+            "`ifdef FUSEMAX_ECP5\n{}`else\n{generic}`endif\n",
+            fusemax_hdl::arith::dsp::ecp5_product("m", ("a", wa), ("b", wb), "p", true)
+        )
+    };
+    Legacy::new(
+        "mul_reg",
+        vec![
+            ("clock", Sig::input(1)),
+            ("a", Sig::input_s(wa)),
+            ("b", Sig::input_s(wb)),
+            ("p", Sig::output_s(wa + wb)),
+        ],
+        format!("// @leaf mul_reg\n{body}"),
+    )
+}
+
+
+/// `kit::zext` at c8cf6ad.
+fn zext(e: &str, from: u32, to: u32) -> String {
+    if to == from {
+        e.to_string()
+    } else {
+        format!("{{{}'d0, {e}}}", to - from)
+    }
+}
+
+/// `exp_step::slit` at c8cf6ad.
+fn slit(width: u32, v: i128) -> String {
+    if v < 0 {
+        format!("-{width}'sd{}", -v)
+    } else {
+        format!("{width}'sd{v}")
+    }
+}
+
+fn kbits(degree: u32) -> u32 {
+    ubits(degree as u128 + 2)
+}
+
+/// `exp_step` at c8cf6ad (hdl/src/arith/exp_step.rs).
+pub fn exp_step(cfg: &Config) -> Legacy {
+    let dv = cfg.derived();
+    let n = &Numerics::from_derived(cfg, &dv);
+    let mb = cfg.mul_bits;
+    let pw = dv.diff_bits + n.scale_left + 1;
+    let ports = vec![
+        ("d", Sig::input(dv.diff_bits)),
+        ("sc_shift", Sig::input(dv.scale_shift_bits)),
+        ("w_pre", Sig::output(pw)),
+        ("pre", Sig::input(pw)),
+        ("dn", Sig::output(dv.scale_mant_bits)),
+        ("prod", Sig::input_s(2 * mb)),
+        ("z", Sig::output(dv.z_bits)),
+        ("k", Sig::input(kbits(cfg.exp_degree))),
+        ("p_next", Sig::output_s(mb)),
+        ("p_first", Sig::output_s(mb)),
+        ("p", Sig::input_s(mb)),
+        ("zi", Sig::input(dv.z_bits - dv.z_frac_bits)),
+        ("w_sh", Sig::output(n.exp_frac + 2)),
+        ("sh", Sig::input(n.exp_frac + 2)),
+        ("sln", Sig::output(dv.exp_bits)),
+    ];
+        
+        let mb = cfg.mul_bits;
+        let dw = dv.diff_bits;
+        let l = n.scale_left;
+        let pw = dw + l + 1; // prescale working width
+        let mant = n.mant_bits;
+        let zb = dv.z_bits;
+        let zw = n.z_window;
+        let zf = n.z_frac;
+        let fx = n.exp_frac;
+        let pb = 2 * mb;
+        let kb = kbits(cfg.exp_degree);
+        let deg = n.coeffs.len() - 1;
+        let mut coef_case = String::new();
+        for (i, a) in n.coeffs.iter().enumerate() {
+            coef_case.push_str(&format!(
+                "        {kb}'d{i}: a_k = {};\n",
+                slit(mb, *a as i128)
+            ));
+        }
+        let text = format!(
+            r#"// @leaf exp_step
+// dn = sat(round(d * 2^({l} - sc_shift))), z = sat(round(prod / 2^{zw})),
+// p_next = round(prod / 2^{zf}) + a[k], sln = round(clamp(p, 0, 1) / 2^zi).
+localparam [{mm}:0] DN_MAX = {mant}'h{dnmax:x};
+localparam [{zm}:0] Z_SAT = {zb}'h{zsat:x};
+localparam signed [{mbm}:0] ONE = {one};
+always @(*) w_pre = {{d, {l1}'d0}} >> {coarse};
+wire [{pwm}:0] pre_w = pre >> {fine};
+wire [{mant}:0] lo = {w_lo_expr};
+wire ovf = {w_ovf_expr};
+/* verilator lint_off UNUSEDSIGNAL */ // (lo + 1) / 2 keeps bits {mant}:1
+wire [{mant}:0] lo_inc = lo + {mant1}'d1;
+/* verilator lint_on UNUSEDSIGNAL */
+always @(*) dn = (ovf || lo == {mant1}'h{all:x}) ? DN_MAX : lo_inc[{mant}:1];
+/* verilator lint_off UNUSEDSIGNAL */ // z_r's high bits matter only below saturation
+wire [{pb}:0] z_r = ({{1'b0, prod}} + {pb1}'h{zhalf:x}) >> {zw};
+/* verilator lint_on UNUSEDSIGNAL */
+// z_r > Z_SAT, decided on prod itself (a compare beside the rounding adder, not after it)
+wire z_big = {z_big};
+always @(*) z = z_big ? Z_SAT : z_r[{zm}:0];
+/* verilator lint_off UNUSEDSIGNAL */ // the rounded product keeps its low {mb} bits
+wire signed [{pb}:0] h_r = ($signed({{prod[{pbm}], prod}}) + {pb1}'sh{hhalf:x}) >>> {zf};
+/* verilator lint_on UNUSEDSIGNAL */
+reg signed [{mbm}:0] a_k;
+always @(*) begin
+    case (k)
+{coef_case}        default: a_k = {adeg};
+    endcase
+end
+always @(*) p_next = $signed(h_r[{mbm}:0]) + a_k;
+always @(*) p_first = {adeg};
+// clamp p to [0, ONE]: p > ONE decided on bit groups (no comparator chain)
+wire p_gt_one = !p[{mbm}] && ({p_hi_nz} || (p[{fx}] && |p[{fxm}:0]));
+wire [{fx}:0] p_c = p[{mbm}] ? {fx1}'d0 : p_gt_one ? ONE[{fx}:0] : p[{fx}:0];
+always @(*) w_sh = {{p_c, 1'b0}} >> zi;
+/* verilator lint_off UNUSEDSIGNAL */ // the top bit of s2 is always 0
+wire [{fx1}:0] s2 = (sh + {fx2}'d1) >> 1;
+/* verilator lint_on UNUSEDSIGNAL */
+always @(*) sln = s2[{fx}:0];
+"#,
+            mm = mant - 1,
+            dnmax = (1u128 << mant) - 1,
+            zm = zb - 1,
+            zsat = n.z_sat,
+            mbm = mb - 1,
+            one = slit(mb, 1i128 << fx),
+            pwm = pw - 1,
+            l1 = l + 1,
+            coarse = if dv.scale_shift_bits > 2 {
+                format!("{{sc_shift[{}:2], 2'b00}}", dv.scale_shift_bits - 1)
+            } else {
+                "0".to_string()
+            },
+            fine = if dv.scale_shift_bits >= 2 {
+                "sc_shift[1:0]".to_string()
+            } else {
+                "sc_shift".to_string()
+            },
+            w_lo_expr = if pw > mant + 1 {
+                format!("pre_w[{mant}:0]")
+            } else {
+                zext("pre_w", pw, mant + 1)
+            },
+            w_ovf_expr = if pw > mant + 1 {
+                format!("|pre_w[{}:{}]", pw - 1, mant + 1)
+            } else {
+                "1'b0".to_string()
+            },
+            mant1 = mant + 1,
+            all = (1u128 << (mant + 1)) - 1,
+            pbm = pb - 1,
+            zhalf = 1u128 << (zw - 1),
+            z_big = {
+                // round(prod / 2^zw) > z_sat  <=>  prod >= (z_sat + 1) * 2^zw - 2^(zw - 1)
+                let lim = ((n.z_sat as u128 + 1) << zw) - (1u128 << (zw - 1));
+                if lim >> pb != 0 {
+                    "1'b0".to_string()
+                } else {
+                    format!("prod >= {pb}'h{lim:x}")
+                }
+            },
+            pb1 = pb + 1,
+            hhalf = 1u128 << (zf - 1),
+            adeg = slit(mb, n.coeffs[deg] as i128),
+            fx1 = fx + 1,
+            fx2 = fx + 2,
+            fxm = fx - 1,
+            p_hi_nz = if mb >= fx + 3 {
+                format!("|p[{}:{}]", mb - 2, fx + 1)
+            } else {
+                "1'b0".to_string()
+            },
+        );
+            Legacy::new("exp_step", ports, text)
 }
 
 impl Legacy {
