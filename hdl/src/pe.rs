@@ -21,12 +21,11 @@
 //! int(z)) (0 for an invalid row): `exp_latency` = 3 * exp_degree + 8 cycles. Latency: links 1
 //! cycle; `ps_out` 3 cycles after its op arrives.
 
-use crate::arith::exp_step::{scale_unpack, seq_bits, ExpSeq, ExpStep};
-use crate::arith::MulReg;
+use crate::arith::exp_step::{describe_seq, seq_bits};
+use crate::arith::mul_reg;
 use crate::config::Config;
-use crate::kit::{sresize, zext, Component, Sig};
-use crate::leaf_ports;
-use rust_hdl::core::prelude::*;
+use crate::ir::{case, select, Circuit, Module};
+use crate::ir_leaf;
 
 /// Operation codes travelling with `x`.
 pub mod op {
@@ -89,334 +88,136 @@ impl PeWidths {
     }
 }
 
-#[derive(Default, Clone, Debug)]
-struct State {
-    /// The job's scale constant, registered here and passed on to the next PE.
-    sc: i128,
-    acc: i128,
-    row_valid: bool,
-    op_d: i128,
-    vld_d: bool,
-    op_d2: i128,
-    vld_d2: bool,
-    seq: ExpSeq,
-    q_out: i128,
-    x_out: i128,
-    op_out: i128,
-    vld_out: bool,
-    ps_out: i128,
-    tag_out: i128,
-    rm_out: i128,
-    rm_vout: bool,
-}
-
-/// The processing element.
-#[derive(LogicBlock)]
-pub struct Pe {
-    pub clock: Sig,
-    pub rst: Sig,
-    pub scale_in: Sig,
-    pub scale_out: Sig,
-    pub q_in: Sig,
-    pub q_out: Sig,
-    pub x_in: Sig,
-    pub op_in: Sig,
-    pub vld_in: Sig,
-    pub x_out: Sig,
-    pub op_out: Sig,
-    pub vld_out: Sig,
-    pub ps_in: Sig,
-    pub ps_out: Sig,
-    pub tag_out: Sig,
-    pub rm_in: Sig,
-    pub rm_vin: Sig,
-    pub rm_out: Sig,
-    pub rm_vout: Sig,
-    pub mul: MulReg,
-    pub xs: ExpStep,
-    _w: PeWidths,
-    _s: State,
+ir_leaf! {
+    /// The processing element, simulated and emitted from [`describe`].
+    pub struct Pe {
+        clock, rst, scale_in, scale_out, q_in, q_out, x_in, op_in, vld_in, x_out, op_out,
+        vld_out, ps_in, ps_out, tag_out, rm_in, rm_vin, rm_out, rm_vout
+    }
+    extra { _w: PeWidths }
 }
 
 impl Pe {
+    /// The PE of `cfg`.
     pub fn new(cfg: &Config) -> Pe {
-        let w = PeWidths::new(cfg);
-        let xs = ExpStep::new(cfg);
-        Pe {
-            clock: Sig::input(1),
-            rst: Sig::input(1),
-            scale_in: Sig::input(xs.scale_bits()),
-            scale_out: Sig::output(xs.scale_bits()),
-            q_in: Sig::input_s(w.data),
-            q_out: Sig::output_s(w.data),
-            x_in: Sig::input_s(w.data),
-            op_in: Sig::input(op::BITS),
-            vld_in: Sig::input(1),
-            x_out: Sig::output_s(w.data),
-            op_out: Sig::output(op::BITS),
-            vld_out: Sig::output(1),
-            ps_in: Sig::input_s(w.psum),
-            ps_out: Sig::output_s(w.psum),
-            tag_out: Sig::output(tag::BITS),
-            rm_in: Sig::input_s(w.score),
-            rm_vin: Sig::input(1),
-            rm_out: Sig::output_s(w.score),
-            rm_vout: Sig::output(1),
-            mul: MulReg::new(w.mul, w.mul),
-            xs,
-            _w: w,
-            _s: State::default(),
-        }
-    }
-
-    /// The multiplier operands chosen this cycle (registered at the edge): the exp
-    /// sequence's, SLN and V for SLNV, Q and K otherwise.
-    fn operand_mux(&self) -> (i128, i128) {
-        let s = &self._s;
-        let mant = scale_unpack(s.sc, self._w.shift).0;
-        if let Some(ab) = s.seq.operands(mant, &self.xs) {
-            ab
-        } else if self.op_in.get() == op::SLNV {
-            (s.acc & ((1 << self._w.exp) - 1), self.x_in.get())
-        } else {
-            (self.q_in.get(), self.x_in.get())
-        }
+        Pe::from_circuit(describe(cfg), PeWidths::new(cfg))
     }
 
     /// The accumulator: the score after BQK, SLN after the exp sequence (for tests).
     pub fn acc(&self) -> i128 {
-        self._s.acc
-    }
-
-    fn wrap(v: i128, w: u32, signed: bool) -> i128 {
-        crate::kit::sig::wrap(v, w, signed)
+        crate::kit::sig::wrap(self.ir_sim().peek("acc") as i128, self._w.acc, true)
     }
 }
 
-impl Logic for Pe {
-    fn update(&mut self) {
-        let s = &self._s;
-        self.q_out.set(s.q_out);
-        self.x_out.set(s.x_out);
-        self.op_out.set(s.op_out);
-        self.vld_out.set_bool(s.vld_out);
-        self.ps_out.set(s.ps_out);
-        self.tag_out.set(s.tag_out);
-        self.rm_out.set(s.rm_out);
-        self.rm_vout.set_bool(s.rm_vout);
-        self.scale_out.set(s.sc);
-        self.xs.sc_shift.set(scale_unpack(s.sc, self._w.shift).1);
-        self.xs.prod.set(self.mul.product());
-        s.seq.drive(&mut self.xs);
-        let (ma, mb) = self.operand_mux();
-        self.mul.a.set(ma);
-        self.mul.b.set(mb);
-    }
+/// The PE described once (see the module doc): the `mul` instance of `mul_reg`, the exp
+/// sequence with its `xs` instance of `exp_step`, the accumulator and the links.
+pub fn describe(cfg: &Config) -> Circuit {
+    let w = PeWidths::new(cfg);
+    let mb = w.mul;
+    let scale_bits = w.mant + w.shift;
+    let mut m = Module::new("pe", "");
+    m.clock("clock");
+    let rst = m.input("rst", 1);
+    let scale_in = m.input("scale_in", scale_bits);
+    // kept: PEs on one anti-diagonal hold equal scale registers, and merged into one they
+    // would drive the whole diagonal across the chip (sc_loc is the PE's own copy)
+    let scale_out = m.output_reg("scale_out", scale_bits).keep();
+    let q_in = m.input_s("q_in", w.data);
+    let q_out = m.output_reg_s("q_out", w.data);
+    let x_in = m.input_s("x_in", w.data);
+    let op_in = m.input("op_in", op::BITS);
+    let vld_in = m.input("vld_in", 1);
+    let x_out = m.output_reg_s("x_out", w.data);
+    let op_out = m.output_reg("op_out", op::BITS).reset(&rst, 0);
+    let vld_out = m.output_reg("vld_out", 1).reset(&rst, 0);
+    let ps_in = m.input_s("ps_in", w.psum);
+    let ps_out = m.output_reg_s("ps_out", w.psum);
+    let tag_out = m.output_reg("tag_out", tag::BITS).reset(&rst, 0);
+    let rm_in = m.input_s("rm_in", w.score);
+    let rm_vin = m.input("rm_vin", 1);
+    let rm_out = m.output_reg_s("rm_out", w.score);
+    let rm_vout = m.output_reg("rm_vout", 1).reset(&rst, 0);
 
-    fn connect(&mut self) {
-        self.claim_outputs();
-        self.mul.claim_inputs();
-        self.xs.claim_inputs();
-    }
-
-    fn hdl(&self) -> Verilog {
-        let w = self._w;
-        let mb = w.mul;
-        let pm = 2 * mb;
-        let esb = w.es;
-        let ops = self.xs.seq_operands();
-        let sln_acc = format!("$signed({})", zext("xs$sln", w.exp, w.acc));
-        let text = format!(
-            r#"// @leaf pe
-localparam [2:0] OP_MAC0 = 3'd{mac0};
-localparam [2:0] OP_MAC = 3'd{mac};
-localparam [2:0] OP_LM = 3'd{lm};
-localparam [2:0] OP_SLD = 3'd{sld};
-localparam [2:0] OP_SLNV = 3'd{slnv};
-reg signed [{accm}:0] acc;
-reg row_valid;
-reg signed [{mbm}:0] mux_a;
-reg signed [{mbm}:0] mux_b;
-wire signed [{pmm}:0] prod_q = mul$p; // the product of the operands of two edges ago
-reg [2:0] op_d;
-reg vld_d;
-reg [2:0] op_d2;
-reg vld_d2;
-{seq_decls}{scale_wires}wire signed [{accm}:0] acc_ext_ps = acc;
-wire signed [{psm}:0] acc_ps = {acc_to_ps};
-wire [{expm}:0] sln = acc[{expm}:0];
-/* verilator lint_off UNUSEDSIGNAL */ // D = RM - S fits its low {diff} bits
-wire signed [{acc}:0] d_sub = {rm_ext} - {acc_ext};
-/* verilator lint_on UNUSEDSIGNAL */
-always @(*) begin
-    if ({op1c}) begin
-        mux_a = {op1a};
-        mux_b = {op1b};
-    end else if ({op2c}) begin
-        mux_a = {op2a};
-        mux_b = {op2b};
-    end else if (op_in == OP_SLNV) begin
-        mux_a = {sln_ext};
-        mux_b = {x_ext};
-    end else begin
-        mux_a = {q_ext};
-        mux_b = {x_ext};
-    end
-    xs$sc_shift = sc_shift;
-    mul$clock = clock;
-    mul$a = mux_a;
-    mul$b = mux_b;
-    xs$prod = prod_q;
-{seq_wiring}end
-// kept: PEs on one anti-diagonal hold equal scale registers, and merged into one they would
-// drive the whole diagonal across the chip (sc_loc is the PE's own copy)
-(* keep *) always @(posedge clock) scale_out <= scale_in;
-always @(posedge clock) begin
-    q_out <= q_in;
-    x_out <= x_in;
-    rm_out <= rm_in;
-    vld_d <= vld_in;
-    vld_d2 <= vld_d;
-    if (rst) begin
-        op_out <= 3'd0;
-        op_d <= 3'd0;
-        op_d2 <= 3'd0;
-        vld_out <= 1'b0;
-        tag_out <= 2'd0;
-        rm_vout <= 1'b0;
-        es <= {esb}'d0;
-    end else begin
-        op_out <= op_in;
-        op_d <= op_in;
-        op_d2 <= op_d;
-        vld_out <= vld_in;
-        rm_vout <= rm_vin;
-        case (op_d2)
-            OP_MAC0: begin
-                acc <= {prod_acc};
-                row_valid <= vld_d2;
-            end
-            OP_MAC: acc <= acc + {prod_acc};
-            OP_LM: ps_out <= (row_valid && acc_ps > ps_in) ? acc_ps : ps_in;
-            OP_SLD: ps_out <= ps_in + {sln_ps};
-            OP_SLNV: ps_out <= ps_in + {prod_ps};
-            default: ;
-        endcase
-        tag_out <= (op_d2 == OP_LM) ? 2'd1 : (op_d2 == OP_SLD) ? 2'd2 : (op_d2 == OP_SLNV) ? 2'd3 : 2'd0;
-{seq_step}    end
-end
-"#,
-            mac0 = op::MAC0,
-            mac = op::MAC,
-            lm = op::LM,
-            sld = op::SLD,
-            slnv = op::SLNV,
-            acc = w.acc,
-            accm = w.acc - 1,
-            psm = w.psum - 1,
-            expm = w.exp - 1,
-            diff = w.diff,
-            acc_to_ps = sresize("acc_ext_ps", w.acc, w.psum),
-            rm_ext = format!("$signed({})", sresize("rm_in", w.score, w.acc + 1)),
-            acc_ext = format!("$signed({})", sresize("acc", w.acc, w.acc + 1)),
-            sln_ext = format!("$signed({})", zext("sln", w.exp, mb)),
-            x_ext = format!("$signed({})", sresize("x_in", w.data, mb)),
-            q_ext = format!("$signed({})", sresize("q_in", w.data, mb)),
-            prod_acc = format!("$signed({})", sresize("prod_q", pm, w.acc)),
-            sln_ps = format!("$signed({})", zext("sln", w.exp, w.psum)),
-            prod_ps = format!("$signed({})", sresize("prod_q", pm, w.psum)),
-            seq_decls = self.xs.seq_decls(),
-            seq_wiring = self.xs.seq_wiring(),
-            seq_step = self.xs.seq_step(
-                "rm_vin",
-                &format!("d_sub[{}:0]", w.diff - 1),
-                &format!("acc <= row_valid ? {sln_acc} : {}'sd0;", w.acc),
-            ),
-            mbm = mb - 1,
-            pmm = pm - 1,
-            op1c = ops[0].0,
-            op1a = ops[0].1,
-            op1b = ops[0].2,
-            op2c = ops[1].0,
-            op2a = ops[1].1,
-            op2b = ops[1].2,
-            scale_wires = self.xs.scale_wires("scale_in"),
-        );
-        Verilog::Custom(text)
-    }
-}
-
-impl Component for Pe {
-    fn kind(&self) -> String {
-        "pe".into()
-    }
-    leaf_ports!(
-        clock, rst, scale_in, scale_out, q_in, q_out, x_in, op_in, vld_in, x_out, op_out, vld_out,
-        ps_in, ps_out, tag_out, rm_in, rm_vin, rm_out, rm_vout
+    let acc = m.reg_s("acc", w.acc);
+    let row_valid = m.reg("row_valid", 1);
+    let op_d = m.reg("op_d", op::BITS).reset(&rst, 0);
+    let vld_d = m.reg("vld_d", 1);
+    let op_d2 = m.reg("op_d2", op::BITS).reset(&rst, 0);
+    let vld_d2 = m.reg("vld_d2", 1);
+    // the job's scale, registered beside the exp logic
+    let sc_loc = m.reg("sc_loc", scale_bits).keep();
+    sc_loc.set(&scale_in);
+    let sc_mant = sc_loc.slice(scale_bits - 1, w.shift).named("sc_mant");
+    let sc_shift = sc_loc.slice(w.shift - 1, 0).named("sc_shift");
+    let acc_ps = acc.resize(w.psum).named("acc_ps");
+    let sln = acc.slice(w.exp - 1, 0).named("sln");
+    // D = RM - S fits its low `diff` bits
+    let d_sub = rm_in
+        .resize(w.acc + 1)
+        .sub_wrap(&acc.ext(w.acc + 1))
+        .named("d_sub");
+    let mul = m.instance("mul", &mul_reg::describe(mb, mb));
+    let prod_q = mul.out("p").named("prod_q"); // the product of the operands of two edges ago
+    let seq = describe_seq(
+        &mut m,
+        cfg,
+        &rst,
+        &rm_vin,
+        &d_sub.slice(w.diff - 1, 0),
+        &sc_shift,
+        &prod_q,
     );
-    fn tick(&mut self) {
-        let w = self._w;
-        let prod_q = self.mul.product();
-        self.mul.tick();
-        let s = &mut self._s;
-        let o = s.clone();
-        s.sc = self.scale_in.get();
-        s.q_out = self.q_in.get();
-        s.x_out = self.x_in.get();
-        s.rm_out = self.rm_in.get();
-        s.vld_d = self.vld_in.on();
-        s.vld_d2 = o.vld_d;
-        if self.rst.on() {
-            s.op_out = 0;
-            s.op_d = 0;
-            s.op_d2 = 0;
-            s.vld_out = false;
-            s.tag_out = 0;
-            s.rm_vout = false;
-            s.seq.es = 0;
-            return;
-        }
-        s.op_out = self.op_in.get();
-        s.op_d = self.op_in.get();
-        s.op_d2 = o.op_d;
-        s.vld_out = self.vld_in.on();
-        s.rm_vout = self.rm_vin.on();
-        // Stage 2: the op of the previous cycle, with its registered product and today's ps_in.
-        let ps_in = self.ps_in.get();
-        let prod = prod_q;
-        match o.op_d2 {
-            op::MAC0 => {
-                s.acc = Pe::wrap(prod, w.acc, true);
-                s.row_valid = o.vld_d2;
-            }
-            op::MAC => s.acc = Pe::wrap(o.acc + prod, w.acc, true),
-            op::LM => {
-                s.ps_out = if o.row_valid && o.acc > ps_in {
-                    o.acc
-                } else {
-                    ps_in
-                };
-            }
-            op::SLD => s.ps_out = Pe::wrap(ps_in + (o.acc & ((1 << w.exp) - 1)), w.psum, true),
-            op::SLNV => s.ps_out = Pe::wrap(ps_in + prod, w.psum, true),
-            _ => {}
-        }
-        s.tag_out = match o.op_d2 {
-            op::LM => tag::LM,
-            op::SLD => tag::SLD,
-            op::SLNV => tag::SLNV,
-            _ => tag::NONE,
-        };
-        // Non-blocking semantics: every right-hand side reads the state before this edge (`o`);
-        // the exp sequence's finish overrides an op's write of acc, as in the Verilog.
-        let (seq, done) = o
-            .seq
-            .next(self.rm_vin.on(), self.rm_in.get() - o.acc, &self.xs);
-        s.seq = seq;
-        if let Some(v) = done {
-            s.acc = if o.row_valid { v } else { 0 };
-        }
-    }
+    let is_slnv = op_in.is(op::SLNV);
+    let x_op = x_in.resize(mb);
+    let mux_a = select(
+        &[(&seq.zop, &seq.dn_op), (&seq.hop, &seq.p_op), (&is_slnv, &sln.ext(mb).as_signed())],
+        &q_in.resize(mb),
+    )
+    .named("mux_a");
+    let mant_op = sc_mant.ext(mb).as_signed();
+    let mux_b = select(&[(&seq.zop, &mant_op), (&seq.hop, &seq.f_op)], &x_op).named("mux_b");
+    mul.set("a", &mux_a);
+    mul.set("b", &mux_b);
+
+    scale_out.set(&scale_in);
+    q_out.set(&q_in);
+    x_out.set(&x_in);
+    rm_out.set(&rm_in);
+    vld_d.set(&vld_in);
+    vld_d2.set(&vld_d);
+    op_out.set(&op_in);
+    op_d.set(&op_in);
+    op_d2.set(&op_d);
+    vld_out.set(&vld_in);
+    rm_vout.set(&rm_vin);
+    let prod_acc = prod_q.resize(w.acc);
+    m.when(&rst.not(), |m| {
+        m.switch(&op_d2, |sw| {
+            sw.case(op::MAC0, |_| {
+                acc.set(&prod_acc);
+                row_valid.set(&vld_d2);
+            });
+            sw.case(op::MAC, |_| acc.set(&acc.add_wrap(&prod_acc)));
+            sw.case(op::LM, |_| {
+                ps_out.set(&row_valid.and(&acc_ps.gt(&ps_in)).mux(&acc_ps, &ps_in))
+            });
+            sw.case(op::SLD, |_| {
+                ps_out.set(&ps_in.add_wrap(&sln.ext(w.psum).as_signed()))
+            });
+            sw.case(op::SLNV, |_| ps_out.set(&ps_in.add_wrap(&prod_q.resize(w.psum))));
+        });
+        let t = |v: i128| tag_out.lit(v);
+        tag_out.set(&case(
+            &op_d2,
+            &[(op::LM, &t(tag::LM)), (op::SLD, &t(tag::SLD)), (op::SLNV, &t(tag::SLNV))],
+            &t(tag::NONE),
+        ));
+        // the exp sequence's finish overrides an op's write of acc
+        m.when(&seq.fin, |_| {
+            acc.set(&row_valid.mux(&seq.sln.ext(w.acc).as_signed(), &acc.lit(0)))
+        });
+    });
+    m.finish()
 }
 
 #[cfg(test)]
@@ -424,6 +225,7 @@ mod tests {
     use super::*;
     use crate::arith::exp_step::scale_pack;
     use crate::kit::cosim::{check_verilog, cosim, io_ports, vectors};
+    use crate::kit::Component;
     use rand::{Rng, SeedableRng};
 
     fn configs() -> Vec<Config> {

@@ -391,6 +391,120 @@ impl ExpStep {
     }
 }
 
+/// The exp sequence described in its owner's module (the PE's; see [`ExpSeq`] for the steps
+/// and their timing): the `xs` instance of [`describe`] and the sequence's registers (`es`,
+/// `hk`, `dq`, `pre_q`, `dn`, `z`, `p`, `sh`), stepped at every edge where `rst` is low;
+/// `start` (with the difference `diff`) begins it, `rst` returns it to idle.
+pub struct SeqIr {
+    /// In ZOP the owner's multiplier takes (dn, mant); in HOP (p, f).
+    pub zop: Signal,
+    pub hop: Signal,
+    /// dn, zero-extended to a signed multiplier operand.
+    pub dn_op: Signal,
+    /// p, a signed multiplier operand.
+    pub p_op: Signal,
+    /// f (the fraction of z), zero-extended to a signed multiplier operand.
+    pub f_op: Signal,
+    /// The finish step (and no start at it): the result `sln` is written at this edge.
+    pub fin: Signal,
+    /// The result exp value (xs.sln), valid in the finish step.
+    pub sln: Signal,
+}
+
+/// Describes the exp sequence in module `m` (see [`SeqIr`]): `sc_shift` is the scale's
+/// shift, `prod` the owner's registered product.
+pub fn describe_seq(
+    m: &mut Module,
+    cfg: &Config,
+    rst: &Signal,
+    start: &Signal,
+    diff: &Signal,
+    sc_shift: &Signal,
+    prod: &Signal,
+) -> SeqIr {
+    let dv = cfg.derived();
+    let n = Numerics::from_derived(cfg, &dv);
+    let mb = cfg.mul_bits;
+    let kb = k_bits(cfg.exp_degree);
+    let xs = m.instance("xs", &describe(cfg));
+    let es = m.reg("es", seq_bits(cfg.exp_degree)).reset(rst, 0);
+    let hk = m.reg("hk", kb);
+    let dq = m.reg("dq", dv.diff_bits);
+    let pre_q = m.reg("pre_q", pre_bits(cfg));
+    let dn = m.reg("dn", dv.scale_mant_bits);
+    let z = m.reg("z", dv.z_bits);
+    let p = m.reg_s("p", mb);
+    let sh = m.reg("sh", n.exp_frac + 2);
+    xs.set("d", &dq);
+    xs.set("sc_shift", sc_shift);
+    xs.set("pre", &pre_q);
+    xs.set("prod", prod);
+    xs.set("k", &hk);
+    xs.set("p", &p);
+    xs.set("zi", &z.slice(dv.z_bits - 1, n.z_frac));
+    xs.set("sh", &sh);
+    let (w_pre, x_dn, x_z) = (xs.out("w_pre"), xs.out("dn"), xs.out("z"));
+    let (p_first, p_next, w_sh) = (xs.out("p_first"), xs.out("p_next"), xs.out("w_sh"));
+    let st = |v: u32| es.lit(v as i128);
+    m.when(&rst.not(), |m| {
+        m.when_else(
+            start,
+            |_| {
+                dq.set(diff);
+                es.set(&st(es::SHIFT));
+            },
+            |m| {
+                m.switch(&es, |sw| {
+                    sw.case(es::SHIFT as i128, |_| {
+                        pre_q.set(&w_pre);
+                        es.set(&st(es::ROUND));
+                    });
+                    sw.case(es::ROUND as i128, |_| {
+                        dn.set(&x_dn);
+                        es.set(&st(es::ZOP));
+                    });
+                    sw.case(es::ZOP as i128, |_| es.set(&st(es::ZWAIT)));
+                    sw.case(es::ZWAIT as i128, |_| es.set(&st(es::Z)));
+                    sw.case(es::Z as i128, |_| {
+                        z.set(&x_z);
+                        p.set(&p_first);
+                        hk.set(&hk.lit(cfg.exp_degree as i128 - 1));
+                        es.set(&st(es::HOP));
+                    });
+                    sw.case(es::HOP as i128, |_| es.set(&st(es::HWAIT)));
+                    sw.case(es::HWAIT as i128, |_| es.set(&st(es::HUPD)));
+                    sw.case(es::HUPD as i128, |m| {
+                        p.set(&p_next);
+                        m.when_else(
+                            &hk.is(0),
+                            |_| es.set(&st(es::SHF)),
+                            |_| {
+                                hk.set(&hk.sub_wrap(&hk.lit(1)));
+                                es.set(&st(es::HOP));
+                            },
+                        );
+                    });
+                    sw.case(es::SHF as i128, |_| {
+                        sh.set(&w_sh);
+                        es.set(&st(es::FIN));
+                    });
+                    sw.case(es::FIN as i128, |_| es.set(&st(es::IDLE)));
+                });
+            },
+        );
+    });
+    SeqIr {
+        zop: es.is(es::ZOP as i128),
+        hop: es.is(es::HOP as i128),
+        dn_op: dn.ext(mb).as_signed(),
+        p_op: p.q(),
+        f_op: z.slice(n.z_frac - 1, 0).ext(mb).as_signed(),
+        // a start in the finish step starts over and writes no result
+        fin: es.is(es::FIN as i128).and(&start.not()),
+        sln: xs.out("sln"),
+    }
+}
+
 /// The job's scale constant as it travels on a `scale` bus (controller -> PEs and units, a
 /// register per hop): {mantissa, shift}, the shift in the low `shift_bits`.
 pub fn scale_pack(mant: i128, shift: i128, shift_bits: u32) -> i128 {

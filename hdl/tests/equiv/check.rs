@@ -6,8 +6,8 @@ use fusemax_hdl::kit::Component;
 use std::process::Command;
 
 /// Proves with yosys that `gate` (the new Verilog) is equivalent to `gold` (the old): module
-/// `gold` and module `gate` read into one design, processes and memories mapped to
-/// flip-flops, signals paired by name (`equiv_make`), every pair proven by `equiv_simple`
+/// `gold` and module `gate` each read and flattened alone, then copied into one design,
+/// processes and memories mapped to flip-flops, signals paired by name (`equiv_make`), every pair proven by `equiv_simple`
 /// (first with cones cut at the other pairs, an induction step over all of them; then over
 /// two cycles) and, for what is left, `equiv_induct`. Returns yosys's summary, or the reason it failed (with "unproven" when
 /// yosys found signals it could not prove equal). Files under `build/equiv/<tag>/`.
@@ -18,11 +18,24 @@ pub fn formal<A: Component, B: Component>(tag: &str, gold: &A, gate: &B) -> Resu
         .map_err(|e| e.to_string())?;
     std::fs::write(dir.join("gate.v"), emit_verilog(gate, "gate", "// new\n"))
         .map_err(|e| e.to_string())?;
+    // Each side is read alone, flattened (its children inlined with hierarchical names) and
+    // stashed, since both texts define child modules of the same names.
     let script = "read_verilog gold.v\n\
-                  read_verilog gate.v\n\
+                  hierarchy -top gold\n\
                   proc\n\
+                  flatten\n\
                   memory\n\
                   opt_clean\n\
+                  design -stash gold\n\
+                  read_verilog gate.v\n\
+                  hierarchy -top gate\n\
+                  proc\n\
+                  flatten\n\
+                  memory\n\
+                  opt_clean\n\
+                  design -stash gate\n\
+                  design -copy-from gold -as gold gold\n\
+                  design -copy-from gate -as gate gate\n\
                   equiv_make gold gate equiv\n\
                   hierarchy -top equiv\n\
                   equiv_simple -short\n\

@@ -4,7 +4,9 @@
 //! once the whole port (issue 12) is complete.
 
 use fusemax_hdl::kit::{Component, Sig};
+use fusemax_hdl::arith::ExpStep;
 use fusemax_hdl::numerics::Numerics;
+use fusemax_hdl::pe::{op, tag, PeWidths};
 use fusemax_hdl::Config;
 use rust_hdl::core::ast::Verilog;
 use rust_hdl::core::block::Block;
@@ -17,6 +19,8 @@ pub struct Legacy {
     names: Vec<&'static str>,
     ports: Vec<Sig>,
     text: String,
+    /// Child leaves (rust-hdl declares their ports `<child>$<port>` in the text's module).
+    children: Vec<(&'static str, Legacy)>,
 }
 
 impl Legacy {
@@ -26,6 +30,7 @@ impl Legacy {
             names: ports.iter().map(|p| p.0).collect(),
             ports: ports.into_iter().map(|p| p.1).collect(),
             text,
+            children: vec![],
         }
     }
 }
@@ -52,6 +57,9 @@ impl Block for Legacy {
         probe.visit_start_scope(name, self);
         for (n, p) in self.names.iter().zip(&self.ports) {
             p.accept(n, probe);
+        }
+        for (n, c) in &self.children {
+            c.accept(n, probe);
         }
         probe.visit_end_scope(name, self);
     }
@@ -417,6 +425,160 @@ always @(*) sln = s2[{fx}:0];
             },
         );
             Legacy::new("exp_step", ports, text)
+}
+
+
+/// `pe` at c8cf6ad (hdl/src/pe.rs), with its children `mul` (mul_reg) and `xs` (exp_step)
+/// as they were; the exp sequence's text from `ExpStep`'s `seq_*` generators, which the
+/// 1D unit still uses unchanged.
+pub fn pe(cfg: &Config) -> Legacy {
+        let w = PeWidths::new(cfg);
+    let xs = ExpStep::new(cfg);
+        let mb = w.mul;
+        let pm = 2 * mb;
+        let esb = w.es;
+        let ops = xs.seq_operands();
+        let sln_acc = format!("$signed({})", zext("xs$sln", w.exp, w.acc));
+        let text = format!(
+            r#"// @leaf pe
+localparam [2:0] OP_MAC0 = 3'd{mac0};
+localparam [2:0] OP_MAC = 3'd{mac};
+localparam [2:0] OP_LM = 3'd{lm};
+localparam [2:0] OP_SLD = 3'd{sld};
+localparam [2:0] OP_SLNV = 3'd{slnv};
+reg signed [{accm}:0] acc;
+reg row_valid;
+reg signed [{mbm}:0] mux_a;
+reg signed [{mbm}:0] mux_b;
+wire signed [{pmm}:0] prod_q = mul$p; // the product of the operands of two edges ago
+reg [2:0] op_d;
+reg vld_d;
+reg [2:0] op_d2;
+reg vld_d2;
+{seq_decls}{scale_wires}wire signed [{accm}:0] acc_ext_ps = acc;
+wire signed [{psm}:0] acc_ps = {acc_to_ps};
+wire [{expm}:0] sln = acc[{expm}:0];
+/* verilator lint_off UNUSEDSIGNAL */ // D = RM - S fits its low {diff} bits
+wire signed [{acc}:0] d_sub = {rm_ext} - {acc_ext};
+/* verilator lint_on UNUSEDSIGNAL */
+always @(*) begin
+    if ({op1c}) begin
+        mux_a = {op1a};
+        mux_b = {op1b};
+    end else if ({op2c}) begin
+        mux_a = {op2a};
+        mux_b = {op2b};
+    end else if (op_in == OP_SLNV) begin
+        mux_a = {sln_ext};
+        mux_b = {x_ext};
+    end else begin
+        mux_a = {q_ext};
+        mux_b = {x_ext};
+    end
+    xs$sc_shift = sc_shift;
+    mul$clock = clock;
+    mul$a = mux_a;
+    mul$b = mux_b;
+    xs$prod = prod_q;
+{seq_wiring}end
+// kept: PEs on one anti-diagonal hold equal scale registers, and merged into one they would
+// drive the whole diagonal across the chip (sc_loc is the PE's own copy)
+(* keep *) always @(posedge clock) scale_out <= scale_in;
+always @(posedge clock) begin
+    q_out <= q_in;
+    x_out <= x_in;
+    rm_out <= rm_in;
+    vld_d <= vld_in;
+    vld_d2 <= vld_d;
+    if (rst) begin
+        op_out <= 3'd0;
+        op_d <= 3'd0;
+        op_d2 <= 3'd0;
+        vld_out <= 1'b0;
+        tag_out <= 2'd0;
+        rm_vout <= 1'b0;
+        es <= {esb}'d0;
+    end else begin
+        op_out <= op_in;
+        op_d <= op_in;
+        op_d2 <= op_d;
+        vld_out <= vld_in;
+        rm_vout <= rm_vin;
+        case (op_d2)
+            OP_MAC0: begin
+                acc <= {prod_acc};
+                row_valid <= vld_d2;
+            end
+            OP_MAC: acc <= acc + {prod_acc};
+            OP_LM: ps_out <= (row_valid && acc_ps > ps_in) ? acc_ps : ps_in;
+            OP_SLD: ps_out <= ps_in + {sln_ps};
+            OP_SLNV: ps_out <= ps_in + {prod_ps};
+            default: ;
+        endcase
+        tag_out <= (op_d2 == OP_LM) ? 2'd1 : (op_d2 == OP_SLD) ? 2'd2 : (op_d2 == OP_SLNV) ? 2'd3 : 2'd0;
+{seq_step}    end
+end
+"#,
+            mac0 = op::MAC0,
+            mac = op::MAC,
+            lm = op::LM,
+            sld = op::SLD,
+            slnv = op::SLNV,
+            acc = w.acc,
+            accm = w.acc - 1,
+            psm = w.psum - 1,
+            expm = w.exp - 1,
+            diff = w.diff,
+            acc_to_ps = sresize("acc_ext_ps", w.acc, w.psum),
+            rm_ext = format!("$signed({})", sresize("rm_in", w.score, w.acc + 1)),
+            acc_ext = format!("$signed({})", sresize("acc", w.acc, w.acc + 1)),
+            sln_ext = format!("$signed({})", zext("sln", w.exp, mb)),
+            x_ext = format!("$signed({})", sresize("x_in", w.data, mb)),
+            q_ext = format!("$signed({})", sresize("q_in", w.data, mb)),
+            prod_acc = format!("$signed({})", sresize("prod_q", pm, w.acc)),
+            sln_ps = format!("$signed({})", zext("sln", w.exp, w.psum)),
+            prod_ps = format!("$signed({})", sresize("prod_q", pm, w.psum)),
+            seq_decls = xs.seq_decls(),
+            seq_wiring = xs.seq_wiring(),
+            seq_step = xs.seq_step(
+                "rm_vin",
+                &format!("d_sub[{}:0]", w.diff - 1),
+                &format!("acc <= row_valid ? {sln_acc} : {}'sd0;", w.acc),
+            ),
+            mbm = mb - 1,
+            pmm = pm - 1,
+            op1c = ops[0].0,
+            op1a = ops[0].1,
+            op1b = ops[0].2,
+            op2c = ops[1].0,
+            op2a = ops[1].1,
+            op2b = ops[1].2,
+            scale_wires = xs.scale_wires("scale_in"),
+        );
+            let ports = vec![
+        ("clock", Sig::input(1)),
+        ("rst", Sig::input(1)),
+        ("scale_in", Sig::input(xs.scale_bits())),
+        ("scale_out", Sig::output(xs.scale_bits())),
+        ("q_in", Sig::input_s(w.data)),
+        ("q_out", Sig::output_s(w.data)),
+        ("x_in", Sig::input_s(w.data)),
+        ("op_in", Sig::input(op::BITS)),
+        ("vld_in", Sig::input(1)),
+        ("x_out", Sig::output_s(w.data)),
+        ("op_out", Sig::output(op::BITS)),
+        ("vld_out", Sig::output(1)),
+        ("ps_in", Sig::input_s(w.psum)),
+        ("ps_out", Sig::output_s(w.psum)),
+        ("tag_out", Sig::output(tag::BITS)),
+        ("rm_in", Sig::input_s(w.score)),
+        ("rm_vin", Sig::input(1)),
+        ("rm_out", Sig::output_s(w.score)),
+        ("rm_vout", Sig::output(1)),
+    ];
+    let mut l = Legacy::new("pe", ports, text);
+    l.children = vec![("mul", mul_reg(w.mul, w.mul)), ("xs", exp_step(cfg))];
+    l
 }
 
 impl Legacy {
