@@ -211,3 +211,124 @@ impl Legacy {
         self.text = self.text.replace(from, to);
     }
 }
+
+/// `uart_rx` at c8cf6ad (hdl/src/uart.rs).
+pub fn uart_rx(div: u64) -> Legacy {
+    let cw = ubits(div as u128);
+    let text = format!(
+        r#"// @leaf uart_rx
+reg s1;
+reg s2;
+reg [1:0] st;
+reg [{cwm}:0] cnt;
+reg [2:0] bitn;
+reg [7:0] sh;
+always @(posedge clock) begin
+    if (rst) begin
+        s1 <= 1'b1;
+        s2 <= 1'b1;
+        st <= 2'd0;
+        valid <= 1'b0;
+    end else begin
+        s1 <= rx;
+        s2 <= s1;
+        valid <= 1'b0;
+        case (st)
+            2'd0: if (!s2) begin
+                st <= 2'd1;
+                cnt <= {cw}'d{half};
+            end
+            2'd1: if (cnt == {cw}'d0) begin
+                if (!s2) begin
+                    st <= 2'd2;
+                    cnt <= {cw}'d{full};
+                    bitn <= 3'd0;
+                end else st <= 2'd0;
+            end else cnt <= cnt - {cw}'d1;
+            2'd2: if (cnt == {cw}'d0) begin
+                sh <= {{s2, sh[7:1]}};
+                cnt <= {cw}'d{full};
+                if (bitn == 3'd7) st <= 2'd3;
+                else bitn <= bitn + 3'd1;
+            end else cnt <= cnt - {cw}'d1;
+            default: if (cnt == {cw}'d0) begin
+                st <= 2'd0;
+                if (s2) begin
+                    data <= sh;
+                    valid <= 1'b1;
+                end
+            end else cnt <= cnt - {cw}'d1;
+        endcase
+    end
+end
+"#,
+        cwm = cw - 1,
+        half = div / 2 - 1,
+        full = div - 1,
+    );
+    Legacy::new(
+        "uart_rx",
+        vec![
+            ("clock", Sig::input(1)),
+            ("rst", Sig::input(1)),
+            ("rx", Sig::input(1)),
+            ("data", Sig::output(8)),
+            ("valid", Sig::output(1)),
+        ],
+        text,
+    )
+}
+
+/// `uart_tx` at c8cf6ad (hdl/src/uart.rs).
+pub fn uart_tx(div: u64) -> Legacy {
+    let cw = ubits(div as u128);
+    let text = format!(
+        r#"// @leaf uart_tx
+reg busy;
+reg [{cwm}:0] cnt;
+reg [3:0] nbits;
+reg [7:0] dq;
+reg tx_q;
+always @(*) begin
+    ready = !busy;
+    tx = tx_q;
+end
+always @(posedge clock) begin
+    if (rst) begin
+        busy <= 1'b0;
+        tx_q <= 1'b1;
+    end else if (!busy) begin
+        if (start) begin
+            dq <= data;
+            tx_q <= 1'b0;
+            cnt <= {cw}'d{full};
+            nbits <= 4'd0;
+            busy <= 1'b1;
+        end
+    end else if (cnt == {cw}'d0) begin
+        if (nbits == 4'd9) busy <= 1'b0;
+        else begin
+            // data bits 0..7, then the stop bit (1)
+            tx_q <= nbits[3] || dq[nbits[2:0]];
+            nbits <= nbits + 4'd1;
+            cnt <= {cw}'d{full};
+        end
+    end else cnt <= cnt - {cw}'d1;
+end
+"#,
+        cwm = cw - 1,
+        full = div - 1,
+    );
+    Legacy::new(
+        "uart_tx",
+        vec![
+            ("clock", Sig::input(1)),
+            ("rst", Sig::input(1)),
+            ("data", Sig::input(8)),
+            ("start", Sig::input(1)),
+            ("ready", Sig::output(1)),
+            ("tx", Sig::output(1)),
+        ],
+        text,
+    )
+}

@@ -7,6 +7,7 @@
 //! | reset_reg | yosys formal (equiv_make/equiv_simple/equiv_induct) | the one config |
 //! | fifo | yosys formal | 65 x 16, 64 x 2, 8 x 4 |
 //! | ram | yosys formal | 41 x 128 signed, 8 x 5 (8 words) unsigned, 18 x 16 signed |
+//! | uart_rx, uart_tx | yosys formal | divisors 868 (115,200 baud at 100 MHz), 347 (at 40 MHz), 4, 7 |
 //!
 //! Formal: both texts read into one yosys design, processes and memories mapped to
 //! flip-flops, `equiv_make` pairs the signals of the same name, `equiv_simple` and
@@ -16,7 +17,12 @@ mod check;
 mod legacy;
 
 use check::formal;
-use fusemax_hdl::{fifo::Fifo, ram::Ram, reset_reg::ResetReg};
+use fusemax_hdl::{
+    fifo::Fifo,
+    ram::Ram,
+    reset_reg::ResetReg,
+    uart::{UartRx, UartTx},
+};
 
 #[test]
 fn reset_reg_is_equivalent() {
@@ -44,6 +50,16 @@ fn ram_is_equivalent() {
             &Ram::new(w, d, s),
         )
         .unwrap();
+    }
+}
+
+#[test]
+fn uart_is_equivalent() {
+    // the divisors of 115,200 baud at 100 MHz (the default and ULX3S config) and at 40 MHz
+    // (the iCEBreaker preset), the smallest (4: half a bit is one cycle) and an odd one
+    for div in [868u64, 347, 4, 7] {
+        formal(&format!("uart_rx_{div}"), &legacy::uart_rx(div), &UartRx::new(div)).unwrap();
+        formal(&format!("uart_tx_{div}"), &legacy::uart_tx(div), &UartTx::new(div)).unwrap();
     }
 }
 
