@@ -3,7 +3,8 @@
 //! exactly the module the engine used to emit; it has no simulation. Delete a block's entry
 //! once the whole port (issue 12) is complete.
 
-use fusemax_hdl::kit::{Component, Sig};
+use fusemax_hdl::kit::{zext, Component, Sig};
+use fusemax_hdl::{Config, Numerics};
 use rust_hdl::core::ast::Verilog;
 use rust_hdl::core::block::Block;
 use rust_hdl::core::logic::Logic;
@@ -328,6 +329,140 @@ end
             ("start", Sig::input(1)),
             ("ready", Sig::output(1)),
             ("tx", Sig::output(1)),
+        ],
+        text,
+    )
+}
+
+/// `divider` at c8cf6ad (hdl/src/arith/divider.rs), for config `cfg`.
+pub fn divider(cfg: &Config) -> Legacy {
+    let d = cfg.derived();
+    let nb_num = d.rnv_bits;
+    let rdb = d.rd_bits;
+    let ob = d.out_bits;
+    let fo = Numerics::from_derived(cfg, &d).out_frac;
+    let qb = ob;
+    let nb = (nb_num + fo + 1).max(rdb) + 1;
+    let dvb = rdb + 1;
+    let rib = nb - qb; // width of the initial partial remainder
+    let cw = rib.max(dvb);
+    let cb = ubits(qb as u128);
+    let lint_r_init = if rib > dvb {
+        "/* verilator lint_off UNUSEDSIGNAL */ // r takes the low bits of r_init only when r_init < dv\n"
+    } else {
+        ""
+    };
+    let lint_r_init_end = if rib > dvb {
+        "/* verilator lint_on UNUSEDSIGNAL */\n"
+    } else {
+        ""
+    };
+    let r_init_lo = if rib < dvb {
+        format!("{{{}'d0, r_init}}", dvb - rib)
+    } else {
+        format!("r_init[{}:0]", dvb - 1)
+    };
+    let text = format!(
+        r#"// @leaf divider
+// Restoring division of n = |num| * 2^{fo1} + den by dv = 2 * den, {qb} quotient bits, after
+// three preparation stages (latch, magnitude, numerator), one carry chain per cycle.
+localparam [{obm}:0] Q_MAXP = {ob}'h{maxp:x};
+localparam [{obm}:0] Q_MINN = {ob}'h{minn:x};
+reg [2:0] st;
+reg [{cbm}:0] cnt;
+reg signed [{nbnm}:0] num_q;
+reg [{rdbm}:0] den_q;
+reg [{nbnm}:0] mag_q;
+reg [{nbm}:0] n_q;
+reg neg;
+reg ovf;
+reg zero;
+reg [{dvbm}:0] dv;
+reg [{dvbm}:0] r;
+reg [{qbm}:0] nl;
+reg [{qbm}:0] qa;
+wire [{nbnm}:0] mag_w = num_q[{nbnm}] ? (~num_q + {nb_num}'d1) : num_q;
+wire [{nbm}:0] n_w = {n_l} + {n_r};
+{lint_r_init}wire [{rim}:0] r_init = n_q[{nbm}:{qb}];
+{lint_r_init_end}wire [{dvb}:0] r2 = {{r, nl[{qbm}]}};
+wire ge = r2 >= {{1'b0, dv}};
+wire [{dvbm}:0] r_sub = r2[{dvbm}:0] - dv;
+always @(posedge clock) begin
+if (rst) begin
+    st <= 3'd0;
+    done <= 1'b0;
+end else begin
+    done <= 1'b0;
+    if (start) begin
+        num_q <= num;
+        den_q <= den;
+        st <= 3'd1;
+    end else case (st)
+        3'd1: begin
+            mag_q <= mag_w;
+            neg <= num_q[{nbnm}];
+            zero <= den_q == {rdb}'d0;
+            dv <= {{den_q, 1'b0}};
+            st <= 3'd2;
+        end
+        3'd2: begin
+            n_q <= n_w;
+            st <= 3'd3;
+        end
+        3'd3: begin
+            ovf <= {ovf_l} >= {ovf_r};
+            r <= {r_init_lo};
+            nl <= n_q[{qbm}:0];
+            qa <= {qb}'d0;
+            cnt <= {cb}'d{qb};
+            st <= 3'd4;
+        end
+        3'd4: begin
+            if (cnt != {cb}'d0) begin
+                cnt <= cnt - {cb}'d1;
+                r <= ge ? r_sub : r2[{dvbm}:0];
+                qa <= {{qa[{qbm2}:0], ge}};
+                nl <= {{nl[{qbm2}:0], 1'b0}};
+            end else begin
+                st <= 3'd0;
+                done <= 1'b1;
+                if (zero) q <= {ob}'sd0;
+                else if (!neg) q <= (ovf || qa > Q_MAXP) ? $signed(Q_MAXP) : $signed(qa);
+                else q <= (ovf || qa > Q_MINN) ? $signed(Q_MINN) : -$signed(qa);
+            end
+        end
+        default: ;
+    endcase
+end
+end
+"#,
+        fo1 = fo + 1,
+        obm = ob - 1,
+        maxp = (1u128 << (ob - 1)) - 1,
+        minn = 1u128 << (ob - 1),
+        cbm = cb - 1,
+        dvbm = dvb - 1,
+        qbm = qb - 1,
+        nbnm = nb_num - 1,
+        nbm = nb - 1,
+        rdbm = rdb - 1,
+        rim = rib - 1,
+        ovf_l = zext("r_init", rib, cw),
+        ovf_r = zext("dv", dvb, cw),
+        n_l = zext(&format!("{{mag_q, {}'d0}}", fo + 1), nb_num + fo + 1, nb),
+        n_r = zext("den_q", rdb, nb),
+        qbm2 = qb - 2,
+    );
+    Legacy::new(
+        "divider",
+        vec![
+            ("clock", Sig::input(1)),
+            ("rst", Sig::input(1)),
+            ("start", Sig::input(1)),
+            ("num", Sig::input_s(nb_num)),
+            ("den", Sig::input(rdb)),
+            ("q", Sig::output_s(ob)),
+            ("done", Sig::output(1)),
         ],
         text,
     )

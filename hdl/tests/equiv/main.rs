@@ -8,6 +8,7 @@
 //! | fifo | yosys formal | 65 x 16, 64 x 2, 8 x 4 |
 //! | ram | yosys formal | 41 x 128 signed, 8 x 5 (8 words) unsigned, 18 x 16 signed |
 //! | uart_rx, uart_tx | yosys formal | divisors 868 (115,200 baud at 100 MHz), 347 (at 40 MHz), 4, 7 |
+//! | divider | yosys formal | num x den -> q bits 41 x 33 -> 16 (default), 26 x 20 -> 10, 27 x 19 -> 14 (icebreaker) |
 //!
 //! Formal: both texts read into one yosys design, processes and memories mapped to
 //! flip-flops, `equiv_make` pairs the signals of the same name, `equiv_simple` and
@@ -18,10 +19,12 @@ mod legacy;
 
 use check::formal;
 use fusemax_hdl::{
+    arith::Divider,
     fifo::Fifo,
     ram::Ram,
     reset_reg::ResetReg,
     uart::{UartRx, UartTx},
+    Config,
 };
 
 #[test]
@@ -60,6 +63,34 @@ fn uart_is_equivalent() {
     for div in [868u64, 347, 4, 7] {
         formal(&format!("uart_rx_{div}"), &legacy::uart_rx(div), &UartRx::new(div)).unwrap();
         formal(&format!("uart_tx_{div}"), &legacy::uart_tx(div), &UartTx::new(div)).unwrap();
+    }
+}
+
+/// The configs of the divider's proofs: the default, and the narrow one of its tests (out
+/// bits, numerator and denominator all of other widths), and the iCEBreaker preset.
+fn divider_configs() -> Vec<(&'static str, Config)> {
+    let narrow = Config {
+        max_seq_kv: 1000,
+        out_frac_bits: 4,
+        exp_frac_bits: 10,
+        data_bits: 6,
+        mul_bits: 14,
+        ..Config::default()
+    };
+    let ice = Config::from_toml_str(include_str!("../../../configs/icebreaker.toml")).unwrap();
+    vec![("default", Config::default()), ("narrow", narrow), ("icebreaker", ice)]
+}
+
+#[test]
+fn divider_is_equivalent() {
+    for (name, cfg) in divider_configs() {
+        let d = cfg.derived();
+        formal(
+            &format!("divider_{name}_{}_{}_{}", d.rnv_bits, d.rd_bits, d.out_bits),
+            &legacy::divider(&cfg),
+            &Divider::new(&cfg),
+        )
+        .unwrap();
     }
 }
 
