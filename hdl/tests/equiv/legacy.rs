@@ -388,52 +388,52 @@ wire [{nbm}:0] n_w = {n_l} + {n_r};
 wire ge = r2 >= {{1'b0, dv}};
 wire [{dvbm}:0] r_sub = r2[{dvbm}:0] - dv;
 always @(posedge clock) begin
-if (rst) begin
-    st <= 3'd0;
-    done <= 1'b0;
-end else begin
-    done <= 1'b0;
-    if (start) begin
-        num_q <= num;
-        den_q <= den;
-        st <= 3'd1;
-    end else case (st)
-        3'd1: begin
-            mag_q <= mag_w;
-            neg <= num_q[{nbnm}];
-            zero <= den_q == {rdb}'d0;
-            dv <= {{den_q, 1'b0}};
-            st <= 3'd2;
-        end
-        3'd2: begin
-            n_q <= n_w;
-            st <= 3'd3;
-        end
-        3'd3: begin
-            ovf <= {ovf_l} >= {ovf_r};
-            r <= {r_init_lo};
-            nl <= n_q[{qbm}:0];
-            qa <= {qb}'d0;
-            cnt <= {cb}'d{qb};
-            st <= 3'd4;
-        end
-        3'd4: begin
-            if (cnt != {cb}'d0) begin
-                cnt <= cnt - {cb}'d1;
-                r <= ge ? r_sub : r2[{dvbm}:0];
-                qa <= {{qa[{qbm2}:0], ge}};
-                nl <= {{nl[{qbm2}:0], 1'b0}};
-            end else begin
-                st <= 3'd0;
-                done <= 1'b1;
-                if (zero) q <= {ob}'sd0;
-                else if (!neg) q <= (ovf || qa > Q_MAXP) ? $signed(Q_MAXP) : $signed(qa);
-                else q <= (ovf || qa > Q_MINN) ? $signed(Q_MINN) : -$signed(qa);
+    if (rst) begin
+        st <= 3'd0;
+        done <= 1'b0;
+    end else begin
+        done <= 1'b0;
+        if (start) begin
+            num_q <= num;
+            den_q <= den;
+            st <= 3'd1;
+        end else case (st)
+            3'd1: begin
+                mag_q <= mag_w;
+                neg <= num_q[{nbnm}];
+                zero <= den_q == {rdb}'d0;
+                dv <= {{den_q, 1'b0}};
+                st <= 3'd2;
             end
-        end
-        default: ;
-    endcase
-end
+            3'd2: begin
+                n_q <= n_w;
+                st <= 3'd3;
+            end
+            3'd3: begin
+                ovf <= {ovf_l} >= {ovf_r};
+                r <= {r_init_lo};
+                nl <= n_q[{qbm}:0];
+                qa <= {qb}'d0;
+                cnt <= {cb}'d{qb};
+                st <= 3'd4;
+            end
+            3'd4: begin
+                if (cnt != {cb}'d0) begin
+                    cnt <= cnt - {cb}'d1;
+                    r <= ge ? r_sub : r2[{dvbm}:0];
+                    qa <= {{qa[{qbm2}:0], ge}};
+                    nl <= {{nl[{qbm2}:0], 1'b0}};
+                end else begin
+                    st <= 3'd0;
+                    done <= 1'b1;
+                    if (zero) q <= {ob}'sd0;
+                    else if (!neg) q <= (ovf || qa > Q_MAXP) ? $signed(Q_MAXP) : $signed(qa);
+                    else q <= (ovf || qa > Q_MINN) ? $signed(Q_MINN) : -$signed(qa);
+                end
+            end
+            default: ;
+        endcase
+    end
 end
 "#,
         fo1 = fo + 1,
@@ -463,6 +463,100 @@ end
             ("den", Sig::input(rdb)),
             ("q", Sig::output_s(ob)),
             ("done", Sig::output(1)),
+        ],
+        text,
+    )
+}
+
+
+/// `reset_gen` at c8cf6ad (hdl/src/board.rs).
+pub fn reset_gen(active_low: bool) -> Legacy {
+    let text = format!(
+        r#"// @leaf reset_gen
+reg b1;
+reg b2;
+reg [3:0] cnt;
+always @(posedge clock) begin
+    rst <= cnt != 4'd15;
+    b1 <= {pressed};
+    b2 <= b1;
+    if (b2 || !locked) cnt <= 4'd0;
+    else if (cnt != 4'd15) cnt <= cnt + 4'd1;
+end
+"#,
+        pressed = if active_low { "!btn" } else { "btn" }
+    );
+    Legacy::new(
+        "reset_gen",
+        vec![
+            ("clock", Sig::input(1)),
+            ("btn", Sig::input(1)),
+            ("locked", Sig::input(1)),
+            ("rst", Sig::output(1)),
+        ],
+        text,
+    )
+}
+
+/// `leds` at c8cf6ad (hdl/src/board.rs).
+pub fn leds(n: usize, active_low: u32, clock_mhz: f64) -> Legacy {
+    // Heartbeat about 1 Hz, flashes about 50 ms.
+    let hb_bits = ubits((clock_mhz * 1e6) as u128).saturating_sub(1).max(2);
+    let flash = ubits((clock_mhz * 5e4) as u128).max(2);
+    let hb = hb_bits;
+    let fl = flash;
+    let status_bits = if n > 5 {
+        ", status[2:0]".to_string()
+    } else {
+        String::new()
+    };
+    let waive = if n > 5 {
+        ""
+    } else {
+        "/* verilator lint_off UNUSEDSIGNAL */ // status bits 7:3 shown only as \"error\"\nwire unused_status = |status;\n/* verilator lint_on UNUSEDSIGNAL */\n"
+    };
+    let text = format!(
+        r#"// @leaf leds
+// led[0] heartbeat, [1] busy, [2] error status, [3] frame accepted, [4] frame rejected{extra}
+{waive}reg [{hbm}:0] hb;
+reg [{flm}:0] okc;
+reg [{flm}:0] errc;
+wire [{nm}:0] logical = {{{status_bits_rev}errc != {fl}'d0, okc != {fl}'d0, status != 8'd0, busy, hb[{hbm}]}};
+always @(*) led = logical ^ {n}'d{low};
+always @(posedge clock) begin
+    hb <= hb + {hb}'d1;
+    if (rst) begin
+        okc <= {fl}'d0;
+        errc <= {fl}'d0;
+    end else begin
+        if (ok) okc <= {{{fl}{{1'b1}}}};
+        else if (okc != {fl}'d0) okc <= okc - {fl}'d1;
+        if (err) errc <= {{{fl}{{1'b1}}}};
+        else if (errc != {fl}'d0) errc <= errc - {fl}'d1;
+    end
+end
+"#,
+        extra = if n > 5 { ", [7:5] status[2:0]" } else { "" },
+        hbm = hb - 1,
+        flm = fl - 1,
+        nm = n - 1,
+        status_bits_rev = if n > 5 {
+            format!("{}, ", status_bits.trim_start_matches(", "))
+        } else {
+            String::new()
+        },
+        low = active_low,
+    );
+    Legacy::new(
+        "leds",
+        vec![
+            ("clock", Sig::input(1)),
+            ("rst", Sig::input(1)),
+            ("busy", Sig::input(1)),
+            ("status", Sig::input(8)),
+            ("ok", Sig::input(1)),
+            ("err", Sig::input(1)),
+            ("led", Sig::output(n as u32)),
         ],
         text,
     )

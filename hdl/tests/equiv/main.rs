@@ -8,6 +8,8 @@
 //! | fifo | yosys formal | 65 x 16, 64 x 2, 8 x 4 |
 //! | ram | yosys formal | 41 x 128 signed, 8 x 5 (8 words) unsigned, 18 x 16 signed |
 //! | uart_rx, uart_tx | yosys formal | divisors 868 (115,200 baud at 100 MHz), 347 (at 40 MHz), 4, 7 |
+//! | reset_gen | yosys formal | button active low, active high |
+//! | leds | yosys formal | 8 LEDs active high at 100 MHz, 5 with two active low at 40 MHz, 8 mixed at 25 MHz |
 //! | divider | yosys formal | num x den -> q bits 41 x 33 -> 16 (default), 26 x 20 -> 10, 27 x 19 -> 14 (icebreaker) |
 //!
 //! Formal: both texts read into one yosys design, processes and memories mapped to
@@ -20,6 +22,7 @@ mod legacy;
 use check::formal;
 use fusemax_hdl::{
     arith::Divider,
+    board::{Leds, ResetGen},
     fifo::Fifo,
     ram::Ram,
     reset_reg::ResetReg,
@@ -89,6 +92,32 @@ fn divider_is_equivalent() {
             &format!("divider_{name}_{}_{}_{}", d.rnv_bits, d.rd_bits, d.out_bits),
             &legacy::divider(&cfg),
             &Divider::new(&cfg),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn reset_gen_is_equivalent() {
+    for low in [true, false] {
+        formal(
+            &format!("reset_gen_low_{low}"),
+            &legacy::reset_gen(low),
+            &ResetGen::new(low),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn leds_are_equivalent() {
+    // the ULX3S (8 LEDs, active high) and iCEBreaker (5, two active low) at their clocks,
+    // and 8 mixed at the oscillator's 25 MHz
+    for (n, low, mhz) in [(8, 0, 100.0), (5, 0b00011, 40.0), (8, 0b1010_0110, 25.0)] {
+        formal(
+            &format!("leds_{n}_{low}_{mhz}"),
+            &legacy::leds(n, low, mhz),
+            &Leds::new(n, low, mhz),
         )
         .unwrap();
     }
