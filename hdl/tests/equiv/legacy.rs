@@ -561,3 +561,96 @@ end
         text,
     )
 }
+
+fn lane_names(prefix: &str, n: usize) -> Vec<&'static str> {
+    (0..n)
+        .map(|i| &*Box::leak(format!("{prefix}{i}").into_boxed_str()))
+        .collect()
+}
+
+/// `split` at c8cf6ad (hdl/src/lanes.rs).
+pub fn split(word_bits: u32, n: usize, lane_bits: u32) -> Legacy {
+    let names = lane_names("lane_", n);
+    let mut t = String::from("// @leaf split\n");
+    let used = n as u32 * lane_bits;
+    if used < word_bits {
+        t.push_str("// bits above the lanes are padding\n/* verilator lint_off UNUSEDSIGNAL */\nwire unused_pad = |word;\n/* verilator lint_on UNUSEDSIGNAL */\n");
+    }
+    for (i, name) in names.iter().enumerate() {
+        let lb = lane_bits;
+        t.push_str(&format!(
+            "always @(*) {} = word[{}:{}];\n",
+            name,
+            (i as u32 + 1) * lb - 1,
+            i as u32 * lb
+        ));
+    }
+    let mut ports = vec![("word", Sig::input(word_bits))];
+    ports.extend(names.iter().map(|&l| (l, Sig::output_s(lane_bits))));
+    Legacy::new("split", ports, t)
+}
+
+/// `concat` at c8cf6ad (hdl/src/lanes.rs).
+pub fn concat(n: usize, lane_bits: u32, word_bits: u32) -> Legacy {
+    let names = lane_names("lane_", n);
+    let used: u32 = n as u32 * lane_bits;
+    let mut parts: Vec<String> = vec![];
+    if used < word_bits {
+        parts.push(format!("{}'d0", word_bits - used));
+    }
+    for i in (0..n).rev() {
+        parts.push(names[i].to_string());
+    }
+    let t = format!(
+        "// @leaf concat\nalways @(*) word = {{{}}};\n",
+        parts.join(", ")
+    );
+    let mut ports: Vec<(&'static str, Sig)> =
+        names.iter().map(|&l| (l, Sig::input_s(lane_bits))).collect();
+    ports.push(("word", Sig::output(word_bits)));
+    Legacy::new("concat", ports, t)
+}
+
+/// `select` at c8cf6ad (hdl/src/lanes.rs).
+pub fn select(n: usize, lane_bits: u32, word_bits: u32) -> Legacy {
+    let names = lane_names("lane_", n);
+    let per_word = (word_bits / lane_bits) as usize;
+    let chunks = n.div_ceil(per_word);
+    let lb = lane_bits;
+    let wb = word_bits;
+    let sb = ubits((chunks.max(2) - 1) as u128);
+    let nb = ubits(n as u128);
+    let mut t = String::from("// @leaf select\n");
+    // each lane, or 0 past nvalid
+    for (c, name) in names.iter().enumerate() {
+        t.push_str(&format!(
+            "wire [{}:0] {name}_v = ({nb}'d{c} < nvalid) ? {name} : {lb}'d0;\n",
+            lb - 1
+        ));
+    }
+    t.push_str("always @(*) begin\n    case (sel)\n");
+    for j in 0..chunks {
+        let mut parts = vec![];
+        let n_here = (n - j * per_word).min(per_word);
+        let used = n_here as u32 * lb;
+        if used < wb {
+            parts.push(format!("{}'d0", wb - used));
+        }
+        for i in (0..n_here).rev() {
+            parts.push(format!("{}_v", names[j * per_word + i]));
+        }
+        t.push_str(&format!(
+            "        {sb}'d{j}: word = {{{}}};\n",
+            parts.join(", ")
+        ));
+    }
+    t.push_str(&format!(
+        "        default: word = {wb}'d0;\n    endcase\nend\n"
+    ));
+    let mut ports: Vec<(&'static str, Sig)> =
+        names.iter().map(|&l| (l, Sig::input_s(lane_bits))).collect();
+    ports.push(("sel", Sig::input(sb)));
+    ports.push(("nvalid", Sig::input(nb)));
+    ports.push(("word", Sig::output(word_bits)));
+    Legacy::new("select", ports, t)
+}

@@ -10,6 +10,9 @@
 //! | uart_rx, uart_tx | yosys formal | divisors 868 (115,200 baud at 100 MHz), 347 (at 40 MHz), 4, 7 |
 //! | reset_gen | yosys formal | button active low, active high |
 //! | leds | yosys formal | 8 LEDs active high at 100 MHz, 5 with two active low at 40 MHz, 8 mixed at 25 MHz |
+//! | split | yosys formal (combinational) | 64 into 8 x 8, 40 into 3 x 8 (padding), 64 into 4 x 16 |
+//! | concat | yosys formal (combinational) | 3 x 16, 4 x 16, 8 x 8 into 64 |
+//! | select | yosys formal (combinational) | 1, 5, 8 lanes of 16 and 13 of 10 into 64 |
 //! | divider | yosys formal | num x den -> q bits 41 x 33 -> 16 (default), 26 x 20 -> 10, 27 x 19 -> 14 (icebreaker) |
 //!
 //! Formal: both texts read into one yosys design, processes and memories mapped to
@@ -24,6 +27,7 @@ use fusemax_hdl::{
     arith::Divider,
     board::{Leds, ResetGen},
     fifo::Fifo,
+    lanes::{Concat, Select, Split},
     ram::Ram,
     reset_reg::ResetReg,
     uart::{UartRx, UartTx},
@@ -118,6 +122,36 @@ fn leds_are_equivalent() {
             &format!("leds_{n}_{low}_{mhz}"),
             &legacy::leds(n, low, mhz),
             &Leds::new(n, low, mhz),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn lanes_are_equivalent() {
+    // the engine's input split (8 lanes of 8 in 64), one with padding, one of 16-bit lanes
+    for (w, n, l) in [(64, 8, 8), (40, 3, 8), (64, 4, 16)] {
+        formal(
+            &format!("split_{w}_{n}x{l}"),
+            &legacy::split(w, n, l),
+            &Split::new(w, n, l),
+        )
+        .unwrap();
+    }
+    for (n, l, w) in [(3, 16, 64), (4, 16, 64), (8, 8, 64)] {
+        formal(
+            &format!("concat_{n}x{l}_{w}"),
+            &legacy::concat(n, l, w),
+            &Concat::new(n, l, w),
+        )
+        .unwrap();
+    }
+    // one lane; a partial last chunk; whole chunks; 10-bit lanes (6 to a word, 3 chunks)
+    for (n, l, w) in [(1, 16, 64), (5, 16, 64), (8, 16, 64), (13, 10, 64)] {
+        formal(
+            &format!("select_{n}x{l}_{w}"),
+            &legacy::select(n, l, w),
+            &Select::new(n, l, w),
         )
         .unwrap();
     }
