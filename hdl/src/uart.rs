@@ -186,7 +186,7 @@ mod tests {
         bits.extend((0..8).map(|i| (byte >> i) & 1 == 1));
         bits.push(stop);
         bits.iter()
-            .flat_map(|&b| std::iter::repeat(b).take(div as usize))
+            .flat_map(|&b| std::iter::repeat_n(b, div as usize))
             .collect()
     }
 
@@ -227,13 +227,13 @@ mod tests {
             // a glitch shorter than half a bit, then a good frame, a frame with a bad stop bit,
             // a good frame
             let mut line = vec![true; 5];
-            line.extend(std::iter::repeat(false).take((div / 2 - 1) as usize));
-            line.extend(std::iter::repeat(true).take(3 * div as usize));
+            line.extend(std::iter::repeat_n(false, (div / 2 - 1) as usize));
+            line.extend(std::iter::repeat_n(true, 3 * div as usize));
             let mut starts = vec![];
             for (byte, stop) in [(0x96u8, true), (0x41, false), (0x7e, true)] {
                 starts.push((line.len(), byte, stop));
                 line.extend(frame(byte, stop, div));
-                line.extend(std::iter::repeat(true).take(div as usize));
+                line.extend(std::iter::repeat_n(true, div as usize));
             }
             let mut got = vec![];
             for (c, &b) in line.iter().enumerate() {
