@@ -9,6 +9,8 @@
 
 use crate::config::ubits;
 use crate::host_link::HostLink;
+use crate::ir::{cat, Circuit, Module};
+use crate::ir_leaf;
 use crate::kit::{Component, Sig, Structure};
 use crate::leaf_ports;
 use crate::reset_reg::local_reset;
@@ -296,214 +298,101 @@ impl Component for Pll {
     fn tick(&mut self) {}
 }
 
-/// `reset_gen`: synchronous reset from the button (two-flop synchronizer) and the PLL lock,
-/// held 16 cycles after both release; `rst` comes from a flip-flop (it is the root of the
-/// reset tree, see [`crate::reset_reg`]).
-#[derive(LogicBlock)]
-pub struct ResetGen {
-    pub clock: Sig,
-    pub btn: Sig,
-    pub locked: Sig,
-    pub rst: Sig,
-    _active_low: bool,
-    _s: (bool, bool, u32, bool),
+ir_leaf! {
+    /// `reset_gen`: synchronous reset from the button (two-flop synchronizer) and the PLL lock,
+    /// held 16 cycles after both release; `rst` comes from a flip-flop (it is the root of the
+    /// reset tree, see [`crate::reset_reg`]). Simulated and emitted from [`describe_reset_gen`].
+    pub struct ResetGen { clock, btn, locked, rst }
 }
 
 impl ResetGen {
+    /// The reset of a button that reads 0 when pressed (`active_low`) or 1.
     pub fn new(active_low: bool) -> ResetGen {
-        ResetGen {
-            clock: Sig::input(1),
-            btn: Sig::input(1),
-            locked: Sig::input(1),
-            rst: Sig::output(1),
-            _active_low: active_low,
-            _s: (false, false, 0, false),
-        }
+        ResetGen::from_circuit(describe_reset_gen(active_low))
     }
 }
 
-impl Logic for ResetGen {
-    fn update(&mut self) {
-        self.rst.set_bool(self._s.3);
-    }
-    fn connect(&mut self) {
-        self.claim_outputs();
-    }
-    fn hdl(&self) -> Verilog {
-        Verilog::Custom(format!(
-            r#"// @leaf reset_gen
-reg b1;
-reg b2;
-reg [3:0] cnt;
-always @(posedge clock) begin
-    rst <= cnt != 4'd15;
-    b1 <= {pressed};
-    b2 <= b1;
-    if (b2 || !locked) cnt <= 4'd0;
-    else if (cnt != 4'd15) cnt <= cnt + 4'd1;
-end
-"#,
-            pressed = if self._active_low { "!btn" } else { "btn" }
-        ))
-    }
+/// The reset generator described once: the button pressed, synchronized by `b1`, `b2`;
+/// `cnt` counts the cycles (up to 15) since the button was released with the PLL locked; `rst`
+/// is high until it gets there.
+pub fn describe_reset_gen(active_low: bool) -> Circuit {
+    let mut m = Module::new("reset_gen", "");
+    m.clock("clock");
+    let btn = m.input("btn", 1);
+    let locked = m.input("locked", 1);
+    let rst = m.output_reg("rst", 1);
+    let b1 = m.reg("b1", 1);
+    let b2 = m.reg("b2", 1);
+    let cnt = m.reg("cnt", 4);
+    let held = cnt.ne(&cnt.lit(15));
+    rst.set(&held);
+    b1.set(&if active_low { btn.not() } else { btn });
+    b2.set(&b1);
+    m.when_else(
+        &b2.or(&locked.not()),
+        |_| cnt.set(&cnt.lit(0)),
+        |m| m.when(&held, |_| cnt.set(&cnt.add_wrap(&cnt.lit(1)))),
+    );
+    m.finish()
 }
 
-impl Component for ResetGen {
-    fn kind(&self) -> String {
-        "reset_gen".into()
-    }
-    leaf_ports!(clock, btn, locked, rst);
-    fn tick(&mut self) {
-        let (b1, b2, cnt, _) = self._s;
-        let rst = cnt != 15;
-        let pressed = self.btn.on() != self._active_low;
-        let cnt = if b2 || !self.locked.on() {
-            0
-        } else if cnt != 15 {
-            cnt + 1
-        } else {
-            cnt
-        };
-        self._s = (pressed, b1, cnt, rst);
-    }
-}
-
-/// `leds`: heartbeat, busy, error, frame-accepted and frame-rejected flashes, status bits.
-#[derive(LogicBlock)]
-pub struct Leds {
-    pub clock: Sig,
-    pub rst: Sig,
-    pub busy: Sig,
-    pub status: Sig,
-    pub ok: Sig,
-    pub err: Sig,
-    pub led: Sig,
-    _n: usize,
-    _low: u32,
-    _hb: u32,
-    _flash: u32,
-    _s: (u64, u64, u64),
+ir_leaf! {
+    /// `leds`: heartbeat, busy, error, frame-accepted and frame-rejected flashes, status bits.
+    /// Simulated and emitted from [`describe_leds`].
+    pub struct Leds { clock, rst, busy, status, ok, err, led }
 }
 
 impl Leds {
+    /// `n` LEDs (bit i of `active_low` set: LED i is lit by a low level) at `clock_mhz`.
     pub fn new(n: usize, active_low: u32, clock_mhz: f64) -> Leds {
-        // Heartbeat about 1 Hz, flashes about 50 ms.
-        let hb = ubits((clock_mhz * 1e6) as u128).saturating_sub(1).max(2);
-        let flash = ubits((clock_mhz * 5e4) as u128).max(2);
-        Leds {
-            clock: Sig::input(1),
-            rst: Sig::input(1),
-            busy: Sig::input(1),
-            status: Sig::input(8),
-            ok: Sig::input(1),
-            err: Sig::input(1),
-            led: Sig::output(n as u32),
-            _n: n,
-            _low: active_low,
-            _hb: hb,
-            _flash: flash,
-            _s: (0, 0, 0),
-        }
-    }
-    fn logical(&self) -> u64 {
-        let (hb, okc, errc) = self._s;
-        let st = self.status.bits() as u64;
-        let mut v = ((hb >> (self._hb - 1)) & 1)
-            | ((self.busy.bits() as u64) << 1)
-            | (((st != 0) as u64) << 2)
-            | (((okc != 0) as u64) << 3)
-            | (((errc != 0) as u64) << 4);
-        if self._n > 5 {
-            v |= (st & 7) << 5;
-        }
-        v & ((1 << self._n) - 1)
+        Leds::from_circuit(describe_leds(n, active_low, clock_mhz))
     }
 }
 
-impl Logic for Leds {
-    fn update(&mut self) {
-        let v = self.logical() ^ self._low as u64;
-        self.led.set(v as i128);
+/// The LEDs described once: led[0] the top bit of the free-running counter `hb` (about 1 Hz),
+/// [1] busy, [2] a nonzero status, [3] and [4] about 50 ms after a frame accepted (`okc`) or
+/// rejected (`errc`), [7:5] status[2:0] when there are more than 5; each LED inverted where it
+/// is active low.
+pub fn describe_leds(n: usize, active_low: u32, clock_mhz: f64) -> Circuit {
+    // Heartbeat about 1 Hz, flashes about 50 ms.
+    let hb_bits = ubits((clock_mhz * 1e6) as u128).saturating_sub(1).max(2);
+    let flash = ubits((clock_mhz * 5e4) as u128).max(2);
+    let extra = if n > 5 { ", [7:5] status[2:0]" } else { "" };
+    let mut m = Module::new(
+        "leds",
+        &format!(
+            "led[0] heartbeat, [1] busy, [2] error status, [3] frame accepted, [4] frame \
+             rejected{extra}"
+        ),
+    );
+    m.clock("clock");
+    let rst = m.input("rst", 1);
+    let busy = m.input("busy", 1);
+    let status = m.input("status", 8);
+    let ok = m.input("ok", 1);
+    let err = m.input("err", 1);
+    let hb = m.reg("hb", hb_bits);
+    hb.set(&hb.add_wrap(&hb.lit(1)));
+    let okc = m.reg("okc", flash).reset(&rst, 0);
+    let errc = m.reg("errc", flash).reset(&rst, 0);
+    // a flash: full on the event, then down to 0
+    for (c, ev) in [(&okc, &ok), (&errc, &err)] {
+        let lit = c.any();
+        m.when_else(
+            ev,
+            |_| c.set(&c.lit(((1u128 << flash) - 1) as i128)),
+            |m| m.when(&lit, |_| c.set(&c.sub_wrap(&c.lit(1)))),
+        );
     }
-    fn connect(&mut self) {
-        self.claim_outputs();
+    let mut bits = vec![errc.any(), okc.any(), status.any(), busy, hb.msb()];
+    if n > 5 {
+        bits.insert(0, status.slice(2, 0));
     }
-    fn hdl(&self) -> Verilog {
-        let n = self._n;
-        let hb = self._hb;
-        let fl = self._flash;
-        let status_bits = if n > 5 {
-            ", status[2:0]".to_string()
-        } else {
-            String::new()
-        };
-        let waive = if n > 5 {
-            ""
-        } else {
-            "/* verilator lint_off UNUSEDSIGNAL */ // status bits 7:3 shown only as \"error\"\nwire unused_status = |status;\n/* verilator lint_on UNUSEDSIGNAL */\n"
-        };
-        Verilog::Custom(format!(
-            r#"// @leaf leds
-// led[0] heartbeat, [1] busy, [2] error status, [3] frame accepted, [4] frame rejected{extra}
-{waive}reg [{hbm}:0] hb;
-reg [{flm}:0] okc;
-reg [{flm}:0] errc;
-wire [{nm}:0] logical = {{{status_bits_rev}errc != {fl}'d0, okc != {fl}'d0, status != 8'd0, busy, hb[{hbm}]}};
-always @(*) led = logical ^ {n}'d{low};
-always @(posedge clock) begin
-    hb <= hb + {hb}'d1;
-    if (rst) begin
-        okc <= {fl}'d0;
-        errc <= {fl}'d0;
-    end else begin
-        if (ok) okc <= {{{fl}{{1'b1}}}};
-        else if (okc != {fl}'d0) okc <= okc - {fl}'d1;
-        if (err) errc <= {{{fl}{{1'b1}}}};
-        else if (errc != {fl}'d0) errc <= errc - {fl}'d1;
-    end
-end
-"#,
-            extra = if n > 5 { ", [7:5] status[2:0]" } else { "" },
-            hbm = hb - 1,
-            flm = fl - 1,
-            nm = n - 1,
-            status_bits_rev = if n > 5 {
-                format!("{}, ", status_bits.trim_start_matches(", "))
-            } else {
-                String::new()
-            },
-            low = self._low,
-        ))
-    }
-}
-
-impl Component for Leds {
-    fn kind(&self) -> String {
-        "leds".into()
-    }
-    leaf_ports!(clock, rst, busy, status, ok, err, led);
-    fn tick(&mut self) {
-        let (hb, okc, errc) = self._s;
-        let hb = (hb + 1) & ((1 << self._hb) - 1);
-        let full = (1u64 << self._flash) - 1;
-        let (okc, errc) = if self.rst.on() {
-            (0, 0)
-        } else {
-            (
-                if self.ok.on() {
-                    full
-                } else {
-                    okc.saturating_sub(1)
-                },
-                if self.err.on() {
-                    full
-                } else {
-                    errc.saturating_sub(1)
-                },
-            )
-        };
-        self._s = (hb, okc, errc);
-    }
+    let logical = cat(&bits.iter().collect::<Vec<_>>())
+        .resize(n as u32)
+        .named("logical");
+    m.output("led", &logical.xor(&logical.lit(active_low as i128)));
+    m.finish()
 }
 
 /// Builds the board top of a config.
@@ -618,7 +507,115 @@ pub fn generate_board(cfg: &Config, board: Board, target: Target) -> Result<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kit::cosim::{lint, yosys_check};
+    use crate::kit::cosim::{check_verilog, cosim, lint, yosys_check};
+    use crate::kit::RtlSim;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn reset_follows_the_button_and_the_lock() {
+        for low in [true, false] {
+            let up = if low { 1 } else { 0 }; // the button released
+            let mut sim = RtlSim::new(ResetGen::new(low));
+            sim.set("btn", up);
+            sim.set("locked", 1);
+            // from power-on (the counter at 0): high from the first edge to the 15th
+            let mut rst = vec![];
+            for _ in 0..20 {
+                sim.step();
+                rst.push(sim.get("rst"));
+            }
+            assert_eq!(rst, [vec![1; 15], vec![0; 5]].concat(), "power-on, low {low}");
+            // a press of 5 cycles, or 5 cycles of a lost lock: the press goes through the two
+            // synchronizer flip-flops, then both through the counter and the `rst` register;
+            // `rst` falls once the counter has counted 15 cycles of release
+            for (pin, level, lag) in [("btn", 1 - up, 3), ("locked", 0, 1)] {
+                let mut rst = vec![];
+                for c in 1..=30 {
+                    sim.set(pin, if c <= 5 { level } else { 1 - level });
+                    sim.step();
+                    rst.push(sim.get("rst"));
+                }
+                let expect = [vec![0; lag], vec![1; 19], vec![0; 11 - lag]].concat();
+                assert_eq!(rst, expect, "{pin}, low {low}");
+            }
+        }
+    }
+
+    #[test]
+    fn leds_show_heartbeat_flashes_and_status() {
+        // at 1 kHz: a heartbeat counter of 9 bits, flashes of 6 (63 cycles)
+        let (n, low) = (8, 0b0000_0011);
+        let mut sim = RtlSim::new(Leds::new(n, low, 0.001));
+        sim.set("rst", 1);
+        sim.step();
+        sim.set("rst", 0);
+        let led = |sim: &mut RtlSim<Leds>| {
+            sim.settle();
+            sim.get("led") ^ low as i128
+        };
+        // the heartbeat: led[0] is the counter's top bit, a period of 512 cycles
+        let mut hb = vec![];
+        for _ in 0..1024 {
+            hb.push(led(&mut sim) & 1);
+            sim.step();
+        }
+        // (the counter is 1 after the reset edge)
+        let expect: Vec<i128> = (1..=1024).map(|c| (c >> 8) & 1).collect();
+        assert_eq!(hb, expect);
+        // busy, status (nonzero, and its low bits on [7:5])
+        sim.set("busy", 1);
+        sim.set("status", 0x0d);
+        assert_eq!(led(&mut sim) & 0b1110_0110, (0b101 << 5) | 0b110);
+        sim.set("busy", 0);
+        sim.set("status", 0);
+        assert_eq!(led(&mut sim) & 0b1110_0110, 0);
+        // a frame accepted: led[3] for 63 cycles; a rejected one: led[4]
+        for (pin, bit) in [("ok", 3), ("err", 4)] {
+            sim.set(pin, 1);
+            sim.step();
+            sim.set(pin, 0);
+            let mut on = 0;
+            while led(&mut sim) >> bit & 1 == 1 {
+                on += 1;
+                sim.step();
+            }
+            assert_eq!(on, 63, "{pin}");
+        }
+        // reset clears a flash
+        sim.set("ok", 1);
+        sim.step();
+        sim.set("ok", 0);
+        sim.set("rst", 1);
+        sim.step();
+        assert_eq!(led(&mut sim) >> 3 & 1, 0);
+    }
+
+    #[test]
+    fn reset_gen_and_leds_match_verilog() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+        for low in [true, false] {
+            check_verilog(&ResetGen::new(low)).unwrap();
+            let rows: Vec<Vec<i128>> = (0..3000)
+                .map(|_| vec![rng.gen_bool(0.02) as i128, rng.gen_bool(0.99) as i128])
+                .collect();
+            cosim(ResetGen::new(low), &rows).unwrap();
+        }
+        for (n, low, mhz) in [(8, 0, 100.0), (5, 0b00011, 0.001)] {
+            check_verilog(&Leds::new(n, low, mhz)).unwrap();
+            let rows: Vec<Vec<i128>> = (0..5000)
+                .map(|c| {
+                    vec![
+                        (c < 2 || rng.gen_ratio(1, 500)) as i128,
+                        rng.gen_bool(0.5) as i128,
+                        rng.gen_range(0..256),
+                        rng.gen_bool(0.01) as i128,
+                        rng.gen_bool(0.01) as i128,
+                    ]
+                })
+                .collect();
+            cosim(Leds::new(n, low, mhz), &rows).unwrap();
+        }
+    }
 
     #[test]
     fn pll_settings_reach_the_targets() {

@@ -1,7 +1,13 @@
-//! `split` and `concat`: a stream word to lanes and lanes to a word (combinational, latency 0).
-//! Structures only wire whole signals, so lane packing is a leaf. Lane i occupies bits
-//! [i * lane_bits, (i + 1) * lane_bits) of the word; a word wider than the lanes is zero-padded.
+//! `split`, `concat` and `select`: a stream word to lanes, lanes to a word, and a chunk of
+//! lanes to a word (combinational, latency 0). Structures only wire whole signals, so lane
+//! packing is a leaf. Lane i occupies bits [i * lane_bits, (i + 1) * lane_bits) of the word; a
+//! word wider than the lanes is zero-padded. Each is described once in [`crate::ir`]
+//! (`describe_*`); its structs keep their ports as vectors of lanes, so they are kit leaves
+//! written out here (the `ir_leaf!` macro takes one field per port).
 
+use crate::config::ubits;
+use crate::ir::leaf::Leaf;
+use crate::ir::{case, cat, Circuit, Module, Signal};
 use crate::kit::{Component, Sig};
 use rust_hdl::core::ast::Verilog;
 use rust_hdl::core::block::Block;
@@ -14,52 +20,62 @@ fn lane_names(prefix: &str, n: usize) -> Vec<&'static str> {
         .collect()
 }
 
+/// The leaf of circuit `c` whose ports are `names`, with a kit port for each.
+fn leaf(c: Circuit, names: &[&'static str]) -> (Leaf, Vec<Sig>) {
+    let ir = Leaf::new(c, names);
+    let sigs = names.iter().map(|n| ir.port_sig(n)).collect();
+    (ir, sigs)
+}
+
 /// A word split into `n` lanes of `lane_bits` (signed lanes).
 pub struct Split {
     pub word: Sig,
     pub lanes: Vec<Sig>,
     names: Vec<&'static str>,
+    _ir: Leaf,
 }
 
 impl Split {
     /// Splits a `word_bits` word into `n` signed lanes of `lane_bits` (n * lane_bits <= word_bits).
     pub fn new(word_bits: u32, n: usize, lane_bits: u32) -> Split {
-        assert!(n as u32 * lane_bits <= word_bits);
+        let names = lane_names("lane_", n);
+        let all: Vec<&'static str> = std::iter::once("word").chain(names.clone()).collect();
+        let (ir, mut sigs) = leaf(describe_split(word_bits, n, lane_bits), &all);
+        let lanes = sigs.split_off(1);
         Split {
-            word: Sig::input(word_bits),
-            lanes: (0..n).map(|_| Sig::output_s(lane_bits)).collect(),
-            names: lane_names("lane_", n),
+            word: sigs.pop().unwrap(),
+            lanes,
+            names,
+            _ir: ir,
         }
     }
 }
 
+/// The split described once: `lane_i` = bits [(i + 1) * lane_bits - 1 : i * lane_bits] of
+/// `word`, read as signed.
+pub fn describe_split(word_bits: u32, n: usize, lane_bits: u32) -> Circuit {
+    assert!(n as u32 * lane_bits <= word_bits);
+    let mut m = Module::new("split", "");
+    let word = m.input("word", word_bits);
+    for i in 0..n as u32 {
+        let lane = word.slice((i + 1) * lane_bits - 1, i * lane_bits).as_signed();
+        m.output(&format!("lane_{i}"), &lane);
+    }
+    m.finish()
+}
+
 impl Logic for Split {
     fn update(&mut self) {
-        let w = self.word.bits();
-        for (i, l) in self.lanes.iter_mut().enumerate() {
-            let lb = l.width();
-            l.set(((w >> (i as u32 * lb)) & ((1u128 << lb) - 1)) as i128);
-        }
+        let mut p: Vec<&mut Sig> = std::iter::once(&mut self.word)
+            .chain(self.lanes.iter_mut())
+            .collect();
+        self._ir.update(&mut p);
     }
     fn connect(&mut self) {
         self.lanes.iter_mut().for_each(|l| l.claim());
     }
     fn hdl(&self) -> Verilog {
-        let mut t = String::from("// @leaf split\n");
-        let used = self.lanes.iter().map(|l| l.width()).sum::<u32>();
-        if used < self.word.width() {
-            t.push_str("// bits above the lanes are padding\n/* verilator lint_off UNUSEDSIGNAL */\nwire unused_pad = |word;\n/* verilator lint_on UNUSEDSIGNAL */\n");
-        }
-        for (i, l) in self.lanes.iter().enumerate() {
-            let lb = l.width();
-            t.push_str(&format!(
-                "always @(*) {} = word[{}:{}];\n",
-                self.names[i],
-                (i as u32 + 1) * lb - 1,
-                i as u32 * lb
-            ));
-        }
-        Verilog::Custom(t)
+        self._ir.hdl()
     }
 }
 
@@ -119,43 +135,55 @@ pub struct Concat {
     pub lanes: Vec<Sig>,
     pub word: Sig,
     names: Vec<&'static str>,
+    _ir: Leaf,
 }
 
 impl Concat {
     pub fn new(n: usize, lane_bits: u32, word_bits: u32) -> Concat {
-        assert!(n as u32 * lane_bits <= word_bits);
+        let names = lane_names("lane_", n);
+        let all: Vec<&'static str> = names.iter().copied().chain(["word"]).collect();
+        let (ir, mut lanes) = leaf(describe_concat(n, lane_bits, word_bits), &all);
         Concat {
-            lanes: (0..n).map(|_| Sig::input_s(lane_bits)).collect(),
-            word: Sig::output(word_bits),
-            names: lane_names("lane_", n),
+            word: lanes.pop().unwrap(),
+            lanes,
+            names,
+            _ir: ir,
         }
     }
 }
 
+/// The concatenation described once: `word` = {0, lane_{n-1}, .., lane_0}.
+pub fn describe_concat(n: usize, lane_bits: u32, word_bits: u32) -> Circuit {
+    assert!(n as u32 * lane_bits <= word_bits);
+    let mut m = Module::new("concat", "");
+    let lanes: Vec<Signal> = (0..n)
+        .map(|i| m.input_s(&format!("lane_{i}"), lane_bits))
+        .collect();
+    let word = pack(&lanes).ext(word_bits);
+    m.output("word", &word);
+    m.finish()
+}
+
+/// Lanes packed into a word, lane 0 lowest (unsigned, the sum of the widths).
+fn pack(lanes: &[Signal]) -> Signal {
+    let parts: Vec<&Signal> = lanes.iter().rev().collect();
+    cat(&parts)
+}
+
 impl Logic for Concat {
     fn update(&mut self) {
-        let mut w: u128 = 0;
-        for (i, l) in self.lanes.iter().enumerate() {
-            w |= l.bits() << (i as u32 * l.width());
-        }
-        self.word.set(w as i128);
+        let mut p: Vec<&mut Sig> = self
+            .lanes
+            .iter_mut()
+            .chain(std::iter::once(&mut self.word))
+            .collect();
+        self._ir.update(&mut p);
     }
     fn connect(&mut self) {
         self.word.claim();
     }
     fn hdl(&self) -> Verilog {
-        let used: u32 = self.lanes.iter().map(|l| l.width()).sum();
-        let mut parts: Vec<String> = vec![];
-        if used < self.word.width() {
-            parts.push(format!("{}'d0", self.word.width() - used));
-        }
-        for i in (0..self.lanes.len()).rev() {
-            parts.push(self.names[i].to_string());
-        }
-        Verilog::Custom(format!(
-            "// @leaf concat\nalways @(*) word = {{{}}};\n",
-            parts.join(", ")
-        ))
+        self._ir.hdl()
     }
 }
 
@@ -219,6 +247,29 @@ mod tests {
     use rand::SeedableRng;
 
     #[test]
+    fn split_gives_signed_lanes_and_concat_packs_them_back() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+        let mut sp = Split::new(40, 3, 8);
+        let mut ct = Concat::new(3, 8, 64);
+        for _ in 0..200 {
+            let w = vectors::random(&mut rng, 40, false);
+            // settle: the input takes its value, then the lanes follow it
+            sp.word.set(w);
+            sp.update_all();
+            sp.update_all();
+            for (i, l) in sp.lanes.iter().enumerate() {
+                assert_eq!(l.get(), ((w >> (8 * i)) & 0xff) as u8 as i8 as i128, "lane {i}");
+            }
+            for (i, l) in ct.lanes.iter_mut().enumerate() {
+                l.set(sp.lanes[i].get());
+            }
+            ct.update_all();
+            ct.update_all();
+            assert_eq!(ct.word.bits(), w as u128 & 0xff_ffff, "the padding reads 0");
+        }
+    }
+
+    #[test]
     fn split_and_concat_match_verilog() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
         check_verilog(&Split::new(64, 8, 8)).unwrap();
@@ -250,24 +301,34 @@ pub struct Select {
     pub word: Sig,
     names: Vec<&'static str>,
     per_word: usize,
+    _ir: Leaf,
 }
 
 impl Select {
     pub fn new(n: usize, lane_bits: u32, word_bits: u32) -> Select {
-        let per_word = (word_bits / lane_bits) as usize;
-        let chunks = n.div_ceil(per_word);
+        let names = lane_names("lane_", n);
+        let all: Vec<&'static str> = names
+            .iter()
+            .copied()
+            .chain(["sel", "nvalid", "word"])
+            .collect();
+        let (ir, mut lanes) = leaf(describe_select(n, lane_bits, word_bits), &all);
+        let word = lanes.pop().unwrap();
+        let nvalid = lanes.pop().unwrap();
+        let sel = lanes.pop().unwrap();
         Select {
-            lanes: (0..n).map(|_| Sig::input_s(lane_bits)).collect(),
-            sel: Sig::input(crate::config::ubits((chunks.max(2) - 1) as u128)),
-            nvalid: Sig::input(Self::nvalid_bits(n)),
-            word: Sig::output(word_bits),
-            names: lane_names("lane_", n),
-            per_word,
+            lanes,
+            sel,
+            nvalid,
+            word,
+            names,
+            per_word: (word_bits / lane_bits) as usize,
+            _ir: ir,
         }
     }
     /// Width of the `nvalid` port for `n` lanes.
     pub fn nvalid_bits(n: usize) -> u32 {
-        crate::config::ubits(n as u128)
+        ubits(n as u128)
     }
     /// Words needed for all lanes.
     pub fn chunks(&self) -> usize {
@@ -275,55 +336,54 @@ impl Select {
     }
 }
 
+/// The select described once: `lane_i_v` is lane i below `nvalid`, else 0; `word` packs the
+/// `lane_i_v` of chunk `sel` (0 for a `sel` past the last chunk).
+pub fn describe_select(n: usize, lane_bits: u32, word_bits: u32) -> Circuit {
+    let per_word = (word_bits / lane_bits) as usize;
+    let chunks = n.div_ceil(per_word);
+    let mut m = Module::new("select", "");
+    let lanes: Vec<Signal> = (0..n)
+        .map(|i| m.input_s(&format!("lane_{i}"), lane_bits))
+        .collect();
+    let sel = m.input("sel", ubits((chunks.max(2) - 1) as u128));
+    let nvalid = m.input("nvalid", Select::nvalid_bits(n));
+    // each lane, or 0 past nvalid
+    let shown: Vec<Signal> = lanes
+        .iter()
+        .enumerate()
+        .map(|(c, l)| {
+            let l = l.as_unsigned();
+            nvalid
+                .lit(c as i128)
+                .lt(&nvalid)
+                .mux(&l, &l.lit(0))
+                .named(&format!("lane_{c}_v"))
+        })
+        .collect();
+    let words: Vec<Signal> = shown
+        .chunks(per_word)
+        .map(|c| pack(c).ext(word_bits))
+        .collect();
+    let arms: Vec<(i128, &Signal)> = words.iter().enumerate().map(|(j, w)| (j as i128, w)).collect();
+    let word = case(&sel, &arms, &m.lit(word_bits, 0));
+    m.output("word", &word);
+    m.finish()
+}
+
 impl Logic for Select {
     fn update(&mut self) {
-        let j = self.sel.bits() as usize;
-        let nv = self.nvalid.bits() as usize;
-        let mut w: u128 = 0;
-        for i in 0..self.per_word {
-            let c = j * self.per_word + i;
-            if let Some(l) = self.lanes.get(c).filter(|_| c < nv) {
-                w |= l.bits() << (i as u32 * l.width());
-            }
-        }
-        self.word.set(w as i128);
+        let mut p: Vec<&mut Sig> = self
+            .lanes
+            .iter_mut()
+            .chain([&mut self.sel, &mut self.nvalid, &mut self.word])
+            .collect();
+        self._ir.update(&mut p);
     }
     fn connect(&mut self) {
         self.word.claim();
     }
     fn hdl(&self) -> Verilog {
-        let lb = self.lanes[0].width();
-        let wb = self.word.width();
-        let sb = self.sel.width();
-        let nb = self.nvalid.width();
-        let mut t = String::from("// @leaf select\n");
-        // each lane, or 0 past nvalid
-        for (c, name) in self.names.iter().enumerate() {
-            t.push_str(&format!(
-                "wire [{}:0] {name}_v = ({nb}'d{c} < nvalid) ? {name} : {lb}'d0;\n",
-                lb - 1
-            ));
-        }
-        t.push_str("always @(*) begin\n    case (sel)\n");
-        for j in 0..self.chunks() {
-            let mut parts = vec![];
-            let n_here = (self.lanes.len() - j * self.per_word).min(self.per_word);
-            let used = n_here as u32 * lb;
-            if used < wb {
-                parts.push(format!("{}'d0", wb - used));
-            }
-            for i in (0..n_here).rev() {
-                parts.push(format!("{}_v", self.names[j * self.per_word + i]));
-            }
-            t.push_str(&format!(
-                "        {sb}'d{j}: word = {{{}}};\n",
-                parts.join(", ")
-            ));
-        }
-        t.push_str(&format!(
-            "        default: word = {wb}'d0;\n    endcase\nend\n"
-        ));
-        Verilog::Custom(t)
+        self._ir.hdl()
     }
 }
 

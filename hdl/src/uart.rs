@@ -5,317 +5,253 @@
 //! `ready`, and is ready again after the stop bit.
 
 use crate::config::ubits;
-use crate::kit::{Component, Sig};
-use crate::leaf_ports;
-use rust_hdl::core::prelude::*;
+use crate::ir::{cat, Circuit, Module};
+use crate::ir_leaf;
 
-#[derive(Clone, Default, Debug)]
-struct RxState {
-    s1: bool,
-    s2: bool,
-    st: u32,
-    cnt: u64,
-    bit: u32,
-    sh: u32,
-    data: u32,
-    valid: bool,
-}
-
-/// UART receiver.
-#[derive(LogicBlock)]
-pub struct UartRx {
-    pub clock: Sig,
-    pub rst: Sig,
-    pub rx: Sig,
-    pub data: Sig,
-    pub valid: Sig,
-    _div: u64,
-    _s: RxState,
+ir_leaf! {
+    /// UART receiver, simulated and emitted from [`describe_rx`].
+    pub struct UartRx { clock, rst, rx, data, valid }
 }
 
 impl UartRx {
+    /// A receiver of `div` (>= 4) clock cycles per bit.
     pub fn new(div: u64) -> UartRx {
-        assert!(div >= 4);
-        UartRx {
-            clock: Sig::input(1),
-            rst: Sig::input(1),
-            rx: Sig::input(1),
-            data: Sig::output(8),
-            valid: Sig::output(1),
-            _div: div,
-            _s: RxState {
-                s1: true,
-                s2: true,
-                ..Default::default()
-            },
-        }
+        UartRx::from_circuit(describe_rx(div))
     }
 }
 
-impl Logic for UartRx {
-    fn update(&mut self) {
-        self.data.set(self._s.data as i128);
-        self.valid.set_bool(self._s.valid);
-    }
-    fn connect(&mut self) {
-        self.claim_outputs();
-    }
-    fn hdl(&self) -> Verilog {
-        let cw = ubits(self._div as u128);
-        Verilog::Custom(format!(
-            r#"// @leaf uart_rx
-reg s1;
-reg s2;
-reg [1:0] st;
-reg [{cwm}:0] cnt;
-reg [2:0] bitn;
-reg [7:0] sh;
-always @(posedge clock) begin
-    if (rst) begin
-        s1 <= 1'b1;
-        s2 <= 1'b1;
-        st <= 2'd0;
-        valid <= 1'b0;
-    end else begin
-        s1 <= rx;
-        s2 <= s1;
-        valid <= 1'b0;
-        case (st)
-            2'd0: if (!s2) begin
-                st <= 2'd1;
-                cnt <= {cw}'d{half};
-            end
-            2'd1: if (cnt == {cw}'d0) begin
-                if (!s2) begin
-                    st <= 2'd2;
-                    cnt <= {cw}'d{full};
-                    bitn <= 3'd0;
-                end else st <= 2'd0;
-            end else cnt <= cnt - {cw}'d1;
-            2'd2: if (cnt == {cw}'d0) begin
-                sh <= {{s2, sh[7:1]}};
-                cnt <= {cw}'d{full};
-                if (bitn == 3'd7) st <= 2'd3;
-                else bitn <= bitn + 3'd1;
-            end else cnt <= cnt - {cw}'d1;
-            default: if (cnt == {cw}'d0) begin
-                st <= 2'd0;
-                if (s2) begin
-                    data <= sh;
-                    valid <= 1'b1;
-                end
-            end else cnt <= cnt - {cw}'d1;
-        endcase
-    end
-end
-"#,
-            cwm = cw - 1,
-            half = self._div / 2 - 1,
-            full = self._div - 1,
-        ))
-    }
+/// The receiver described once: the pin through two flip-flops (`s1`, `s2`), then a state
+/// machine `st` (0 idle, 1 start bit, 2 data bits, 3 stop bit) that counts `cnt` down to the
+/// middle of each bit, shifts the data bits into `sh` (LSB first) and delivers it on `data`
+/// with a `valid` pulse if the stop bit is 1.
+pub fn describe_rx(div: u64) -> Circuit {
+    assert!(div >= 4, "uart: {div} cycles per bit; at least 4");
+    let cw = ubits(div as u128);
+    let (half, full) = ((div / 2 - 1) as i128, (div - 1) as i128);
+    let mut m = Module::new("uart_rx", "");
+    m.clock("clock");
+    let rst = m.input("rst", 1);
+    let rx = m.input("rx", 1);
+    let s1 = m.reg("s1", 1).reset(&rst, 1);
+    let s2 = m.reg("s2", 1).reset(&rst, 1);
+    let st = m.reg("st", 2).reset(&rst, 0);
+    let cnt = m.reg("cnt", cw);
+    let bitn = m.reg("bitn", 3);
+    let sh = m.reg("sh", 8);
+    let data = m.output_reg("data", 8);
+    let valid = m.output_reg("valid", 1).reset(&rst, 0);
+    let at_zero = cnt.is(0);
+    let count_down = || cnt.set(&cnt.sub_wrap(&cnt.lit(1)));
+    m.when(&rst.not(), |m| {
+        s1.set(&rx);
+        s2.set(&s1);
+        valid.set(&valid.lit(0));
+        m.switch(&st, |sw| {
+            // idle: a low level starts a byte; wait to the middle of the start bit
+            sw.case(0, |m| {
+                m.when(&s2.not(), |_| {
+                    st.set(&st.lit(1));
+                    cnt.set(&cnt.lit(half));
+                })
+            });
+            // the middle of the start bit: still low, or a glitch
+            sw.case(1, |m| {
+                m.when_else(
+                    &at_zero,
+                    |m| {
+                        m.when_else(
+                            &s2.not(),
+                            |_| {
+                                st.set(&st.lit(2));
+                                cnt.set(&cnt.lit(full));
+                                bitn.set(&bitn.lit(0));
+                            },
+                            |_| st.set(&st.lit(0)),
+                        )
+                    },
+                    |_| count_down(),
+                )
+            });
+            // the middle of a data bit
+            sw.case(2, |m| {
+                m.when_else(
+                    &at_zero,
+                    |m| {
+                        sh.set(&cat(&[&s2, &sh.slice(7, 1)]));
+                        cnt.set(&cnt.lit(full));
+                        m.when_else(
+                            &bitn.is(7),
+                            |_| st.set(&st.lit(3)),
+                            |_| bitn.set(&bitn.add_wrap(&bitn.lit(1))),
+                        );
+                    },
+                    |_| count_down(),
+                )
+            });
+            // the middle of the stop bit: a 1 delivers the byte
+            sw.default(|m| {
+                m.when_else(
+                    &at_zero,
+                    |m| {
+                        st.set(&st.lit(0));
+                        m.when(&s2, |_| {
+                            data.set(&sh);
+                            valid.set(&valid.lit(1));
+                        });
+                    },
+                    |_| count_down(),
+                )
+            });
+        });
+    });
+    m.finish()
 }
 
-impl Component for UartRx {
-    fn kind(&self) -> String {
-        "uart_rx".into()
-    }
-    leaf_ports!(clock, rst, rx, data, valid);
-    fn tick(&mut self) {
-        let o = self._s.clone();
-        let s = &mut self._s;
-        if self.rst.on() {
-            s.s1 = true;
-            s.s2 = true;
-            s.st = 0;
-            s.valid = false;
-            return;
-        }
-        s.s1 = self.rx.on();
-        s.s2 = o.s1;
-        s.valid = false;
-        let full = self._div - 1;
-        match o.st {
-            0 => {
-                if !o.s2 {
-                    s.st = 1;
-                    s.cnt = self._div / 2 - 1;
-                }
-            }
-            1 => {
-                if o.cnt == 0 {
-                    if !o.s2 {
-                        s.st = 2;
-                        s.cnt = full;
-                        s.bit = 0;
-                    } else {
-                        s.st = 0;
-                    }
-                } else {
-                    s.cnt = o.cnt - 1;
-                }
-            }
-            2 => {
-                if o.cnt == 0 {
-                    s.sh = ((o.s2 as u32) << 7) | (o.sh >> 1);
-                    s.cnt = full;
-                    if o.bit == 7 {
-                        s.st = 3;
-                    } else {
-                        s.bit = o.bit + 1;
-                    }
-                } else {
-                    s.cnt = o.cnt - 1;
-                }
-            }
-            _ => {
-                if o.cnt == 0 {
-                    s.st = 0;
-                    if o.s2 {
-                        s.data = o.sh;
-                        s.valid = true;
-                    }
-                } else {
-                    s.cnt = o.cnt - 1;
-                }
-            }
-        }
-    }
-}
-
-#[derive(Clone, Default, Debug)]
-struct TxState {
-    busy: bool,
-    cnt: u64,
-    nbits: u32,
-    dq: u32,
-    tx: bool,
-}
-
-/// UART transmitter.
-#[derive(LogicBlock)]
-pub struct UartTx {
-    pub clock: Sig,
-    pub rst: Sig,
-    pub data: Sig,
-    pub start: Sig,
-    pub ready: Sig,
-    pub tx: Sig,
-    _div: u64,
-    _s: TxState,
+ir_leaf! {
+    /// UART transmitter, simulated and emitted from [`describe_tx`].
+    pub struct UartTx { clock, rst, data, start, ready, tx }
 }
 
 impl UartTx {
+    /// A transmitter of `div` (>= 4) clock cycles per bit.
     pub fn new(div: u64) -> UartTx {
-        assert!(div >= 4);
-        UartTx {
-            clock: Sig::input(1),
-            rst: Sig::input(1),
-            data: Sig::input(8),
-            start: Sig::input(1),
-            ready: Sig::output(1),
-            tx: Sig::output(1),
-            _div: div,
-            _s: TxState {
-                tx: true,
-                ..Default::default()
+        UartTx::from_circuit(describe_tx(div))
+    }
+}
+
+/// The transmitter described once: `start` while not `busy` latches `data` into `dq` and
+/// sends the start bit; every `div` cycles (`cnt`) the next bit goes out on `tx_q` (`nbits`
+/// counts the data bits 0..7, then the stop bit); `busy` falls after the stop bit.
+pub fn describe_tx(div: u64) -> Circuit {
+    assert!(div >= 4, "uart: {div} cycles per bit; at least 4");
+    let cw = ubits(div as u128);
+    let full = (div - 1) as i128;
+    let mut m = Module::new("uart_tx", "");
+    m.clock("clock");
+    let rst = m.input("rst", 1);
+    let data = m.input("data", 8);
+    let start = m.input("start", 1);
+    let busy = m.reg("busy", 1).reset(&rst, 0);
+    let cnt = m.reg("cnt", cw);
+    let nbits = m.reg("nbits", 4);
+    let dq = m.reg("dq", 8);
+    let tx_q = m.reg("tx_q", 1).reset(&rst, 1);
+    m.output("ready", &busy.not());
+    m.output("tx", &tx_q);
+    m.when(&rst.not(), |m| {
+        m.when_else(
+            &busy.not(),
+            |m| {
+                m.when(&start, |_| {
+                    dq.set(&data);
+                    tx_q.set(&tx_q.lit(0));
+                    cnt.set(&cnt.lit(full));
+                    nbits.set(&nbits.lit(0));
+                    busy.set(&busy.lit(1));
+                })
             },
-        }
-    }
-}
-
-impl Logic for UartTx {
-    fn update(&mut self) {
-        self.ready.set_bool(!self._s.busy);
-        self.tx.set_bool(self._s.tx);
-    }
-    fn connect(&mut self) {
-        self.claim_outputs();
-    }
-    fn hdl(&self) -> Verilog {
-        let cw = ubits(self._div as u128);
-        Verilog::Custom(format!(
-            r#"// @leaf uart_tx
-reg busy;
-reg [{cwm}:0] cnt;
-reg [3:0] nbits;
-reg [7:0] dq;
-reg tx_q;
-always @(*) begin
-    ready = !busy;
-    tx = tx_q;
-end
-always @(posedge clock) begin
-    if (rst) begin
-        busy <= 1'b0;
-        tx_q <= 1'b1;
-    end else if (!busy) begin
-        if (start) begin
-            dq <= data;
-            tx_q <= 1'b0;
-            cnt <= {cw}'d{full};
-            nbits <= 4'd0;
-            busy <= 1'b1;
-        end
-    end else if (cnt == {cw}'d0) begin
-        if (nbits == 4'd9) busy <= 1'b0;
-        else begin
-            // data bits 0..7, then the stop bit (1)
-            tx_q <= nbits[3] || dq[nbits[2:0]];
-            nbits <= nbits + 4'd1;
-            cnt <= {cw}'d{full};
-        end
-    end else cnt <= cnt - {cw}'d1;
-end
-"#,
-            cwm = cw - 1,
-            full = self._div - 1,
-        ))
-    }
-}
-
-impl Component for UartTx {
-    fn kind(&self) -> String {
-        "uart_tx".into()
-    }
-    leaf_ports!(clock, rst, data, start, ready, tx);
-    fn tick(&mut self) {
-        let o = self._s.clone();
-        let s = &mut self._s;
-        if self.rst.on() {
-            s.busy = false;
-            s.tx = true;
-            return;
-        }
-        let full = self._div - 1;
-        if !o.busy {
-            if self.start.on() {
-                s.dq = self.data.bits() as u32;
-                s.tx = false;
-                s.cnt = full;
-                s.nbits = 0;
-                s.busy = true;
-            }
-        } else if o.cnt == 0 {
-            if o.nbits == 9 {
-                s.busy = false;
-            } else {
-                s.tx = o.nbits >= 8 || (o.dq >> o.nbits) & 1 == 1;
-                s.nbits = o.nbits + 1;
-                s.cnt = full;
-            }
-        } else {
-            s.cnt = o.cnt - 1;
-        }
-    }
+            |m| {
+                m.when_else(
+                    &cnt.is(0),
+                    |m| {
+                        m.when_else(
+                            &nbits.is(9),
+                            |_| busy.set(&busy.lit(0)),
+                            |_| {
+                                // data bits 0..7, then the stop bit (1)
+                                tx_q.set(&nbits.bit(3).or(&dq.index(&nbits.slice(2, 0))));
+                                nbits.set(&nbits.add_wrap(&nbits.lit(1)));
+                                cnt.set(&cnt.lit(full));
+                            },
+                        )
+                    },
+                    |_| cnt.set(&cnt.sub_wrap(&cnt.lit(1))),
+                )
+            },
+        )
+    });
+    m.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kit::cosim::{check_verilog, cosim};
-    use crate::kit::{RtlSim, Structure};
+    use crate::kit::{RtlSim, Sig, Structure};
     use rand::{Rng, SeedableRng};
+
+    /// The pin levels of an 8N1 frame of `byte` with stop bit `stop`, `div` cycles a bit.
+    fn frame(byte: u8, stop: bool, div: u64) -> Vec<bool> {
+        let mut bits = vec![false];
+        bits.extend((0..8).map(|i| (byte >> i) & 1 == 1));
+        bits.push(stop);
+        bits.iter()
+            .flat_map(|&b| std::iter::repeat_n(b, div as usize))
+            .collect()
+    }
+
+    #[test]
+    fn transmitter_sends_8n1_frames() {
+        for div in [4u64, 9] {
+            let mut sim = RtlSim::new(UartTx::new(div));
+            sim.set("rst", 1);
+            sim.step();
+            sim.set("rst", 0);
+            assert_eq!((sim.get("tx"), sim.get("ready")), (1, 1), "idle high");
+            for byte in [0xa5u8, 0x00, 0xff, 0x3c] {
+                sim.set("data", byte as i128);
+                sim.set("start", 1);
+                sim.step();
+                sim.set("start", 0);
+                sim.set("data", 0);
+                let mut line = vec![];
+                for _ in 0..10 * div {
+                    line.push(sim.get("tx") == 1);
+                    assert_eq!(sim.get("ready"), 0, "busy for the whole frame");
+                    sim.step();
+                }
+                assert_eq!(line, frame(byte, true, div), "div {div} byte {byte:#x}");
+                assert_eq!((sim.get("tx"), sim.get("ready")), (1, 1), "ready after the stop bit");
+            }
+        }
+    }
+
+    #[test]
+    fn receiver_samples_mid_bit_and_drops_bad_stop_bits() {
+        for div in [4u64, 7, 16] {
+            let mut sim = RtlSim::new(UartRx::new(div));
+            sim.set("rx", 1);
+            sim.set("rst", 1);
+            sim.step();
+            sim.set("rst", 0);
+            // a glitch shorter than half a bit, then a good frame, a frame with a bad stop bit,
+            // a good frame
+            let mut line = vec![true; 5];
+            line.extend(std::iter::repeat_n(false, (div / 2 - 1) as usize));
+            line.extend(std::iter::repeat_n(true, 3 * div as usize));
+            let mut starts = vec![];
+            for (byte, stop) in [(0x96u8, true), (0x41, false), (0x7e, true)] {
+                starts.push((line.len(), byte, stop));
+                line.extend(frame(byte, stop, div));
+                line.extend(std::iter::repeat_n(true, div as usize));
+            }
+            let mut got = vec![];
+            for (c, &b) in line.iter().enumerate() {
+                sim.set("rx", b as i128);
+                sim.step();
+                if sim.get("valid") == 1 {
+                    got.push((c, sim.get("data") as u8));
+                }
+            }
+            // two synchronizer flip-flops, then the middle of the stop bit (bit 9)
+            let expect: Vec<(usize, u8)> = starts
+                .iter()
+                .filter(|s| s.2)
+                .map(|&(t0, byte, _)| (t0 + 3 + (div / 2 - 1) as usize + 9 * div as usize, byte))
+                .collect();
+            assert_eq!(got, expect, "div {div}");
+        }
+    }
 
     /// A transmitter wired to a receiver.
     fn loopback(div: u64) -> Structure {
@@ -367,7 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn verilog_matches_model() {
+    fn simulation_matches_verilog() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
         check_verilog(&UartRx::new(7)).unwrap();
         check_verilog(&UartTx::new(7)).unwrap();

@@ -4,50 +4,19 @@
 //! out_bits + 4 cycles after the `start` edge; a new `start` may follow `done`. den = 0
 //! gives 0.
 
-use crate::config::Config;
-use crate::kit::{Component, Sig};
-use crate::leaf_ports;
-use crate::numerics::{self, Numerics};
-use rust_hdl::core::prelude::*;
+use crate::config::{ubits, Config};
+use crate::ir::{cat, Circuit, Module};
+use crate::ir_leaf;
+use crate::numerics::Numerics;
 
-/// Iterative divider of one config.
-#[derive(LogicBlock)]
-pub struct Divider {
-    pub clock: Sig,
-    pub rst: Sig,
-    pub start: Sig,
-    pub num: Sig,
-    pub den: Sig,
-    pub q: Sig,
-    pub done: Sig,
-    _n: Numerics,
-    _run: bool,
-    _cnt: u32,
-    _num: i128,
-    _den: u128,
-    _q: i128,
-    _done: bool,
+ir_leaf! {
+    /// Iterative divider of one config, simulated and emitted from [`describe`].
+    pub struct Divider { clock, rst, start, num, den, q, done }
 }
 
 impl Divider {
     pub fn new(cfg: &Config) -> Divider {
-        let d = cfg.derived();
-        Divider {
-            clock: Sig::input(1),
-            rst: Sig::input(1),
-            start: Sig::input(1),
-            num: Sig::input_s(d.rnv_bits),
-            den: Sig::input(d.rd_bits),
-            q: Sig::output_s(d.out_bits),
-            done: Sig::output(1),
-            _n: Numerics::from_derived(cfg, &d),
-            _run: false,
-            _cnt: 0,
-            _num: 0,
-            _den: 0,
-            _q: 0,
-            _done: false,
-        }
+        Divider::from_circuit(describe(cfg))
     }
 
     /// Cycles from the `start` edge to `done`.
@@ -56,164 +25,134 @@ impl Divider {
     }
 }
 
-impl Logic for Divider {
-    fn update(&mut self) {
-        self.q.set(self._q);
-        self.done.set_bool(self._done);
-    }
-    fn connect(&mut self) {
-        self.claim_outputs();
-    }
-    fn hdl(&self) -> Verilog {
-        let nb_num = self.num.width();
-        let rdb = self.den.width();
-        let ob = self.q.width();
-        let fo = self._n.out_frac;
-        let qb = ob;
-        let nb = (nb_num + fo + 1).max(rdb) + 1;
-        let dvb = rdb + 1;
-        let rib = nb - qb; // width of the initial partial remainder
-        let cw = rib.max(dvb);
-        let cb = crate::config::ubits(qb as u128);
-        let lint_r_init = if rib > dvb {
-            "/* verilator lint_off UNUSEDSIGNAL */ // r takes the low bits of r_init only when r_init < dv\n"
-        } else {
-            ""
-        };
-        let lint_r_init_end = if rib > dvb {
-            "/* verilator lint_on UNUSEDSIGNAL */\n"
-        } else {
-            ""
-        };
-        let r_init_lo = if rib < dvb {
-            format!("{{{}'d0, r_init}}", dvb - rib)
-        } else {
-            format!("r_init[{}:0]", dvb - 1)
-        };
-        let text = format!(
-            r#"// @leaf divider
-// Restoring division of n = |num| * 2^{fo1} + den by dv = 2 * den, {qb} quotient bits, after
-// three preparation stages (latch, magnitude, numerator), one carry chain per cycle.
-localparam [{obm}:0] Q_MAXP = {ob}'h{maxp:x};
-localparam [{obm}:0] Q_MINN = {ob}'h{minn:x};
-reg [2:0] st;
-reg [{cbm}:0] cnt;
-reg signed [{nbnm}:0] num_q;
-reg [{rdbm}:0] den_q;
-reg [{nbnm}:0] mag_q;
-reg [{nbm}:0] n_q;
-reg neg;
-reg ovf;
-reg zero;
-reg [{dvbm}:0] dv;
-reg [{dvbm}:0] r;
-reg [{qbm}:0] nl;
-reg [{qbm}:0] qa;
-wire [{nbnm}:0] mag_w = num_q[{nbnm}] ? (~num_q + {nb_num}'d1) : num_q;
-wire [{nbm}:0] n_w = {n_l} + {n_r};
-{lint_r_init}wire [{rim}:0] r_init = n_q[{nbm}:{qb}];
-{lint_r_init_end}wire [{dvb}:0] r2 = {{r, nl[{qbm}]}};
-wire ge = r2 >= {{1'b0, dv}};
-wire [{dvbm}:0] r_sub = r2[{dvbm}:0] - dv;
-always @(posedge clock) begin
-    if (rst) begin
-        st <= 3'd0;
-        done <= 1'b0;
-    end else begin
-        done <= 1'b0;
-        if (start) begin
-            num_q <= num;
-            den_q <= den;
-            st <= 3'd1;
-        end else case (st)
-            3'd1: begin
-                mag_q <= mag_w;
-                neg <= num_q[{nbnm}];
-                zero <= den_q == {rdb}'d0;
-                dv <= {{den_q, 1'b0}};
-                st <= 3'd2;
-            end
-            3'd2: begin
-                n_q <= n_w;
-                st <= 3'd3;
-            end
-            3'd3: begin
-                ovf <= {ovf_l} >= {ovf_r};
-                r <= {r_init_lo};
-                nl <= n_q[{qbm}:0];
-                qa <= {qb}'d0;
-                cnt <= {cb}'d{qb};
-                st <= 3'd4;
-            end
-            3'd4: begin
-                if (cnt != {cb}'d0) begin
-                    cnt <= cnt - {cb}'d1;
-                    r <= ge ? r_sub : r2[{dvbm}:0];
-                    qa <= {{qa[{qbm2}:0], ge}};
-                    nl <= {{nl[{qbm2}:0], 1'b0}};
-                end else begin
-                    st <= 3'd0;
-                    done <= 1'b1;
-                    if (zero) q <= {ob}'sd0;
-                    else if (!neg) q <= (ovf || qa > Q_MAXP) ? $signed(Q_MAXP) : $signed(qa);
-                    else q <= (ovf || qa > Q_MINN) ? $signed(Q_MINN) : -$signed(qa);
-                end
-            end
-            default: ;
-        endcase
-    end
-end
-"#,
-            fo1 = fo + 1,
-            obm = ob - 1,
-            maxp = (1u128 << (ob - 1)) - 1,
-            minn = 1u128 << (ob - 1),
-            cbm = cb - 1,
-            dvbm = dvb - 1,
-            qbm = qb - 1,
-            nbnm = nb_num - 1,
-            nbm = nb - 1,
-            rdbm = rdb - 1,
-            rim = rib - 1,
-            ovf_l = crate::kit::zext("r_init", rib, cw),
-            ovf_r = crate::kit::zext("dv", dvb, cw),
-            n_l = crate::kit::zext(&format!("{{mag_q, {}'d0}}", fo + 1), nb_num + fo + 1, nb),
-            n_r = crate::kit::zext("den_q", rdb, nb),
-            qbm2 = qb - 2,
-        );
-        Verilog::Custom(text)
-    }
-}
+/// The divider of `cfg` described once: `num` (signed, `rnv_bits`) by `den` (unsigned,
+/// `rd_bits`) into `q` (signed, `out_bits`). Restoring division of
+/// n = |num| * 2^(out_frac + 1) + den by dv = 2 * den (the `+ den` rounds half away from zero),
+/// one quotient bit per cycle after three preparation stages: `st` 1 latches the magnitude,
+/// the sign and `den == 0`; 2 forms n; 3 loads the partial remainder `r` with the high bits of
+/// n (and notes an overflow, `ovf`, when they already reach dv); 4 runs the `cnt` steps, then
+/// saturates and signs the quotient `qa` into `q` with the `done` pulse.
+pub fn describe(cfg: &Config) -> Circuit {
+    let d = cfg.derived();
+    let nb_num = d.rnv_bits;
+    let rdb = d.rd_bits;
+    let ob = d.out_bits;
+    let fo = Numerics::from_derived(cfg, &d).out_frac;
+    let qb = ob; // quotient bits
+    let nb = (nb_num + fo + 1).max(rdb) + 1; // n
+    let dvb = rdb + 1; // dv and the partial remainder
+    let cw = (nb - qb).max(dvb); // the overflow compare
+    let cb = ubits(qb as u128);
+    let mut m = Module::new(
+        "divider",
+        &format!(
+            "Restoring division of n = |num| * 2^{} + den by dv = 2 * den, {qb} quotient bits, \
+             after\nthree preparation stages (latch, magnitude, numerator), one carry chain per \
+             cycle.",
+            fo + 1
+        ),
+    );
+    m.clock("clock");
+    let rst = m.input("rst", 1);
+    let start = m.input("start", 1);
+    let num = m.input_s("num", nb_num);
+    let den = m.input("den", rdb);
+    let q = m.output_reg_s("q", ob);
+    let done = m.output_reg("done", 1).reset(&rst, 0);
+    let st = m.reg("st", 3).reset(&rst, 0);
+    let cnt = m.reg("cnt", cb);
+    let num_q = m.reg_s("num_q", nb_num);
+    let den_q = m.reg("den_q", rdb);
+    let mag_q = m.reg("mag_q", nb_num);
+    let n_q = m.reg("n_q", nb);
+    let neg = m.reg("neg", 1);
+    let ovf = m.reg("ovf", 1);
+    let zero = m.reg("zero", 1);
+    let dv = m.reg("dv", dvb);
+    let r = m.reg("r", dvb);
+    let nl = m.reg("nl", qb);
+    let qa = m.reg("qa", qb);
 
-impl Component for Divider {
-    fn kind(&self) -> String {
-        "divider".into()
-    }
-    leaf_ports!(clock, rst, start, num, den, q, done);
-    fn tick(&mut self) {
-        self._done = false;
-        if self.rst.on() {
-            self._run = false;
-            return;
-        }
-        if self.start.on() {
-            self._run = true;
-            self._cnt = self.q.width() + 3;
-            self._num = self.num.get();
-            self._den = self.den.bits();
-        } else if self._run && self._cnt != 0 {
-            self._cnt -= 1;
-        } else if self._run {
-            self._run = false;
-            self._done = true;
-            self._q = numerics::divide(self._num, self._den, &self._n) as i128;
-        }
-    }
+    let nu = num_q.as_unsigned();
+    let mag_w = nu.msb().mux(&nu.not().add_wrap(&nu.lit(1)), &nu).named("mag_w");
+    let n_w = cat(&[&mag_q, &m.lit(fo + 1, 0)])
+        .ext(nb)
+        .add_wrap(&den_q.ext(nb))
+        .named("n_w");
+    let r_init = n_q.slice(nb - 1, qb).named("r_init");
+    let r2 = cat(&[&r, &nl.msb()]).named("r2");
+    let ge = r2.ge(&dv.ext(dvb + 1)).named("ge");
+    let r_sub = r2.trunc(dvb).sub_wrap(&dv).named("r_sub");
+    let q_maxp = qa.lit((1i128 << (ob - 1)) - 1);
+    let q_minn = qa.lit(1i128 << (ob - 1));
+    let b0 = m.lit(1, 0);
+
+    m.when(&rst.not(), |m| {
+        done.set(&done.lit(0));
+        m.when_else(
+            &start,
+            |_| {
+                num_q.set(&num);
+                den_q.set(&den);
+                st.set(&st.lit(1));
+            },
+            |m| {
+                m.switch(&st, |sw| {
+                    sw.case(1, |_| {
+                        mag_q.set(&mag_w);
+                        neg.set(&num_q.msb());
+                        zero.set(&den_q.is(0));
+                        dv.set(&cat(&[&den_q, &b0]));
+                        st.set(&st.lit(2));
+                    });
+                    sw.case(2, |_| {
+                        n_q.set(&n_w);
+                        st.set(&st.lit(3));
+                    });
+                    sw.case(3, |_| {
+                        ovf.set(&r_init.ext(cw).ge(&dv.ext(cw)));
+                        r.set(&r_init.resize(dvb));
+                        nl.set(&n_q.trunc(qb));
+                        qa.set(&qa.lit(0));
+                        cnt.set(&cnt.lit(qb as i128));
+                        st.set(&st.lit(4));
+                    });
+                    sw.case(4, |m| {
+                        m.when_else(
+                            &cnt.ne(&cnt.lit(0)),
+                            |_| {
+                                cnt.set(&cnt.sub_wrap(&cnt.lit(1)));
+                                r.set(&ge.mux(&r_sub, &r2.trunc(dvb)));
+                                qa.set(&cat(&[&qa.slice(qb - 2, 0), &ge]));
+                                nl.set(&cat(&[&nl.slice(qb - 2, 0), &b0]));
+                            },
+                            |m| {
+                                st.set(&st.lit(0));
+                                done.set(&done.lit(1));
+                                // 0 for den = 0, else the quotient saturated to its sign
+                                let pos = ovf.or(&qa.gt(&q_maxp)).mux(&q_maxp, &qa);
+                                let negq = ovf
+                                    .or(&qa.gt(&q_minn))
+                                    .mux(&q_minn, &qa.lit(0).sub_wrap(&qa));
+                                m.when_else(
+                                    &zero,
+                                    |_| q.set(&q.lit(0)),
+                                    |_| q.set(&neg.mux(&negq, &pos).as_signed()),
+                                );
+                            },
+                        )
+                    });
+                });
+            },
+        );
+    });
+    m.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::numerics;
     use crate::kit::cosim::{cosim, vectors};
     use crate::kit::RtlSim;
     use rand::{Rng, SeedableRng};
@@ -276,29 +215,73 @@ mod tests {
         rows
     }
 
+    /// Runs a division started at the last edge to its end: `done` low until the latency,
+    /// then high; returns `q`.
+    fn finish(sim: &mut RtlSim<Divider>, cfg: &Config) -> i64 {
+        for _ in 1..Divider::latency(cfg) {
+            sim.step();
+            assert_eq!(sim.get("done"), 0);
+        }
+        sim.step();
+        assert_eq!(sim.get("done"), 1);
+        sim.get("q") as i64
+    }
+
     #[test]
-    fn model_divides_with_documented_latency() {
-        let cfg = Config::default();
-        let n = Numerics::new(&cfg);
-        let mut sim = RtlSim::new(Divider::new(&cfg));
-        for &(num, den) in jobs(&cfg, 3, 200).iter() {
-            sim.set("start", 1);
-            sim.set("num", num);
-            sim.set("den", den);
+    fn divides_with_documented_latency() {
+        for cfg in configs() {
+            let n = Numerics::new(&cfg);
+            let mut sim = RtlSim::new(Divider::new(&cfg));
+            sim.set("rst", 1);
             sim.step();
-            sim.set("start", 0);
-            for _ in 1..Divider::latency(&cfg) {
+            sim.set("rst", 0);
+            for &(num, den) in jobs(&cfg, 3, 300).iter() {
+                sim.set("start", 1);
+                sim.set("num", num);
+                sim.set("den", den);
                 sim.step();
-                assert_eq!(sim.get("done"), 0);
+                sim.set("start", 0);
+                assert_eq!(
+                    finish(&mut sim, &cfg),
+                    numerics::divide(num, den as u128, &n),
+                    "{num} / {den}"
+                );
+                sim.step();
+                assert_eq!(sim.get("done"), 0, "done is a pulse");
             }
-            sim.step();
-            assert_eq!(sim.get("done"), 1);
-            assert_eq!(sim.get("q") as i64, numerics::divide(num, den as u128, &n));
         }
     }
 
     #[test]
-    fn verilog_matches_model() {
+    fn a_start_while_dividing_starts_over() {
+        let cfg = Config::default();
+        let n = Numerics::new(&cfg);
+        let one = 1i128 << cfg.exp_frac_bits;
+        let mut sim = RtlSim::new(Divider::new(&cfg));
+        sim.set("rst", 1);
+        sim.step();
+        sim.set("rst", 0);
+        sim.set("start", 1);
+        sim.set("num", -77 * one);
+        sim.set("den", 3 * one);
+        sim.step();
+        sim.set("start", 0);
+        for _ in 0..5 {
+            sim.step();
+        }
+        sim.set("start", 1);
+        sim.set("num", 100 * one);
+        sim.set("den", 7 * one);
+        sim.step();
+        sim.set("start", 0);
+        assert_eq!(
+            finish(&mut sim, &cfg),
+            numerics::divide(100 * one, 7 * one as u128, &n)
+        );
+    }
+
+    #[test]
+    fn simulation_matches_verilog() {
         for (i, cfg) in configs().iter().enumerate() {
             let j = jobs(cfg, 20 + i as u64, 10_000);
             let n = cosim(Divider::new(cfg), &stimulus(cfg, &j, 7)).unwrap();

@@ -3,11 +3,10 @@
 //! exactly the module the engine used to emit; it has no simulation. Delete a block's entry
 //! once the whole port (issue 12) is complete.
 
-use fusemax_hdl::kit::{Component, Sig};
 use fusemax_hdl::arith::ExpStep;
-use fusemax_hdl::numerics::Numerics;
+use fusemax_hdl::kit::{Component, Sig};
 use fusemax_hdl::pe::{op, tag, PeWidths};
-use fusemax_hdl::Config;
+use fusemax_hdl::{Config, Numerics};
 use rust_hdl::core::ast::Verilog;
 use rust_hdl::core::block::Block;
 use rust_hdl::core::logic::Logic;
@@ -588,4 +587,446 @@ impl Legacy {
         assert!(self.text.contains(from), "no `{from}` in {}", self.kind);
         self.text = self.text.replace(from, to);
     }
+}
+
+/// `uart_rx` at c8cf6ad (hdl/src/uart.rs).
+pub fn uart_rx(div: u64) -> Legacy {
+    let cw = ubits(div as u128);
+    let text = format!(
+        r#"// @leaf uart_rx
+reg s1;
+reg s2;
+reg [1:0] st;
+reg [{cwm}:0] cnt;
+reg [2:0] bitn;
+reg [7:0] sh;
+always @(posedge clock) begin
+    if (rst) begin
+        s1 <= 1'b1;
+        s2 <= 1'b1;
+        st <= 2'd0;
+        valid <= 1'b0;
+    end else begin
+        s1 <= rx;
+        s2 <= s1;
+        valid <= 1'b0;
+        case (st)
+            2'd0: if (!s2) begin
+                st <= 2'd1;
+                cnt <= {cw}'d{half};
+            end
+            2'd1: if (cnt == {cw}'d0) begin
+                if (!s2) begin
+                    st <= 2'd2;
+                    cnt <= {cw}'d{full};
+                    bitn <= 3'd0;
+                end else st <= 2'd0;
+            end else cnt <= cnt - {cw}'d1;
+            2'd2: if (cnt == {cw}'d0) begin
+                sh <= {{s2, sh[7:1]}};
+                cnt <= {cw}'d{full};
+                if (bitn == 3'd7) st <= 2'd3;
+                else bitn <= bitn + 3'd1;
+            end else cnt <= cnt - {cw}'d1;
+            default: if (cnt == {cw}'d0) begin
+                st <= 2'd0;
+                if (s2) begin
+                    data <= sh;
+                    valid <= 1'b1;
+                end
+            end else cnt <= cnt - {cw}'d1;
+        endcase
+    end
+end
+"#,
+        cwm = cw - 1,
+        half = div / 2 - 1,
+        full = div - 1,
+    );
+    Legacy::new(
+        "uart_rx",
+        vec![
+            ("clock", Sig::input(1)),
+            ("rst", Sig::input(1)),
+            ("rx", Sig::input(1)),
+            ("data", Sig::output(8)),
+            ("valid", Sig::output(1)),
+        ],
+        text,
+    )
+}
+
+/// `uart_tx` at c8cf6ad (hdl/src/uart.rs).
+pub fn uart_tx(div: u64) -> Legacy {
+    let cw = ubits(div as u128);
+    let text = format!(
+        r#"// @leaf uart_tx
+reg busy;
+reg [{cwm}:0] cnt;
+reg [3:0] nbits;
+reg [7:0] dq;
+reg tx_q;
+always @(*) begin
+    ready = !busy;
+    tx = tx_q;
+end
+always @(posedge clock) begin
+    if (rst) begin
+        busy <= 1'b0;
+        tx_q <= 1'b1;
+    end else if (!busy) begin
+        if (start) begin
+            dq <= data;
+            tx_q <= 1'b0;
+            cnt <= {cw}'d{full};
+            nbits <= 4'd0;
+            busy <= 1'b1;
+        end
+    end else if (cnt == {cw}'d0) begin
+        if (nbits == 4'd9) busy <= 1'b0;
+        else begin
+            // data bits 0..7, then the stop bit (1)
+            tx_q <= nbits[3] || dq[nbits[2:0]];
+            nbits <= nbits + 4'd1;
+            cnt <= {cw}'d{full};
+        end
+    end else cnt <= cnt - {cw}'d1;
+end
+"#,
+        cwm = cw - 1,
+        full = div - 1,
+    );
+    Legacy::new(
+        "uart_tx",
+        vec![
+            ("clock", Sig::input(1)),
+            ("rst", Sig::input(1)),
+            ("data", Sig::input(8)),
+            ("start", Sig::input(1)),
+            ("ready", Sig::output(1)),
+            ("tx", Sig::output(1)),
+        ],
+        text,
+    )
+}
+
+/// `divider` at c8cf6ad (hdl/src/arith/divider.rs), for config `cfg`.
+pub fn divider(cfg: &Config) -> Legacy {
+    let d = cfg.derived();
+    let nb_num = d.rnv_bits;
+    let rdb = d.rd_bits;
+    let ob = d.out_bits;
+    let fo = Numerics::from_derived(cfg, &d).out_frac;
+    let qb = ob;
+    let nb = (nb_num + fo + 1).max(rdb) + 1;
+    let dvb = rdb + 1;
+    let rib = nb - qb; // width of the initial partial remainder
+    let cw = rib.max(dvb);
+    let cb = ubits(qb as u128);
+    let lint_r_init = if rib > dvb {
+        "/* verilator lint_off UNUSEDSIGNAL */ // r takes the low bits of r_init only when r_init < dv\n"
+    } else {
+        ""
+    };
+    let lint_r_init_end = if rib > dvb {
+        "/* verilator lint_on UNUSEDSIGNAL */\n"
+    } else {
+        ""
+    };
+    let r_init_lo = if rib < dvb {
+        format!("{{{}'d0, r_init}}", dvb - rib)
+    } else {
+        format!("r_init[{}:0]", dvb - 1)
+    };
+    let text = format!(
+        r#"// @leaf divider
+// Restoring division of n = |num| * 2^{fo1} + den by dv = 2 * den, {qb} quotient bits, after
+// three preparation stages (latch, magnitude, numerator), one carry chain per cycle.
+localparam [{obm}:0] Q_MAXP = {ob}'h{maxp:x};
+localparam [{obm}:0] Q_MINN = {ob}'h{minn:x};
+reg [2:0] st;
+reg [{cbm}:0] cnt;
+reg signed [{nbnm}:0] num_q;
+reg [{rdbm}:0] den_q;
+reg [{nbnm}:0] mag_q;
+reg [{nbm}:0] n_q;
+reg neg;
+reg ovf;
+reg zero;
+reg [{dvbm}:0] dv;
+reg [{dvbm}:0] r;
+reg [{qbm}:0] nl;
+reg [{qbm}:0] qa;
+wire [{nbnm}:0] mag_w = num_q[{nbnm}] ? (~num_q + {nb_num}'d1) : num_q;
+wire [{nbm}:0] n_w = {n_l} + {n_r};
+{lint_r_init}wire [{rim}:0] r_init = n_q[{nbm}:{qb}];
+{lint_r_init_end}wire [{dvb}:0] r2 = {{r, nl[{qbm}]}};
+wire ge = r2 >= {{1'b0, dv}};
+wire [{dvbm}:0] r_sub = r2[{dvbm}:0] - dv;
+always @(posedge clock) begin
+    if (rst) begin
+        st <= 3'd0;
+        done <= 1'b0;
+    end else begin
+        done <= 1'b0;
+        if (start) begin
+            num_q <= num;
+            den_q <= den;
+            st <= 3'd1;
+        end else case (st)
+            3'd1: begin
+                mag_q <= mag_w;
+                neg <= num_q[{nbnm}];
+                zero <= den_q == {rdb}'d0;
+                dv <= {{den_q, 1'b0}};
+                st <= 3'd2;
+            end
+            3'd2: begin
+                n_q <= n_w;
+                st <= 3'd3;
+            end
+            3'd3: begin
+                ovf <= {ovf_l} >= {ovf_r};
+                r <= {r_init_lo};
+                nl <= n_q[{qbm}:0];
+                qa <= {qb}'d0;
+                cnt <= {cb}'d{qb};
+                st <= 3'd4;
+            end
+            3'd4: begin
+                if (cnt != {cb}'d0) begin
+                    cnt <= cnt - {cb}'d1;
+                    r <= ge ? r_sub : r2[{dvbm}:0];
+                    qa <= {{qa[{qbm2}:0], ge}};
+                    nl <= {{nl[{qbm2}:0], 1'b0}};
+                end else begin
+                    st <= 3'd0;
+                    done <= 1'b1;
+                    if (zero) q <= {ob}'sd0;
+                    else if (!neg) q <= (ovf || qa > Q_MAXP) ? $signed(Q_MAXP) : $signed(qa);
+                    else q <= (ovf || qa > Q_MINN) ? $signed(Q_MINN) : -$signed(qa);
+                end
+            end
+            default: ;
+        endcase
+    end
+end
+"#,
+        fo1 = fo + 1,
+        obm = ob - 1,
+        maxp = (1u128 << (ob - 1)) - 1,
+        minn = 1u128 << (ob - 1),
+        cbm = cb - 1,
+        dvbm = dvb - 1,
+        qbm = qb - 1,
+        nbnm = nb_num - 1,
+        nbm = nb - 1,
+        rdbm = rdb - 1,
+        rim = rib - 1,
+        ovf_l = zext("r_init", rib, cw),
+        ovf_r = zext("dv", dvb, cw),
+        n_l = zext(&format!("{{mag_q, {}'d0}}", fo + 1), nb_num + fo + 1, nb),
+        n_r = zext("den_q", rdb, nb),
+        qbm2 = qb - 2,
+    );
+    Legacy::new(
+        "divider",
+        vec![
+            ("clock", Sig::input(1)),
+            ("rst", Sig::input(1)),
+            ("start", Sig::input(1)),
+            ("num", Sig::input_s(nb_num)),
+            ("den", Sig::input(rdb)),
+            ("q", Sig::output_s(ob)),
+            ("done", Sig::output(1)),
+        ],
+        text,
+    )
+}
+
+
+/// `reset_gen` at c8cf6ad (hdl/src/board.rs).
+pub fn reset_gen(active_low: bool) -> Legacy {
+    let text = format!(
+        r#"// @leaf reset_gen
+reg b1;
+reg b2;
+reg [3:0] cnt;
+always @(posedge clock) begin
+    rst <= cnt != 4'd15;
+    b1 <= {pressed};
+    b2 <= b1;
+    if (b2 || !locked) cnt <= 4'd0;
+    else if (cnt != 4'd15) cnt <= cnt + 4'd1;
+end
+"#,
+        pressed = if active_low { "!btn" } else { "btn" }
+    );
+    Legacy::new(
+        "reset_gen",
+        vec![
+            ("clock", Sig::input(1)),
+            ("btn", Sig::input(1)),
+            ("locked", Sig::input(1)),
+            ("rst", Sig::output(1)),
+        ],
+        text,
+    )
+}
+
+/// `leds` at c8cf6ad (hdl/src/board.rs).
+pub fn leds(n: usize, active_low: u32, clock_mhz: f64) -> Legacy {
+    // Heartbeat about 1 Hz, flashes about 50 ms.
+    let hb_bits = ubits((clock_mhz * 1e6) as u128).saturating_sub(1).max(2);
+    let flash = ubits((clock_mhz * 5e4) as u128).max(2);
+    let hb = hb_bits;
+    let fl = flash;
+    let status_bits = if n > 5 {
+        ", status[2:0]".to_string()
+    } else {
+        String::new()
+    };
+    let waive = if n > 5 {
+        ""
+    } else {
+        "/* verilator lint_off UNUSEDSIGNAL */ // status bits 7:3 shown only as \"error\"\nwire unused_status = |status;\n/* verilator lint_on UNUSEDSIGNAL */\n"
+    };
+    let text = format!(
+        r#"// @leaf leds
+// led[0] heartbeat, [1] busy, [2] error status, [3] frame accepted, [4] frame rejected{extra}
+{waive}reg [{hbm}:0] hb;
+reg [{flm}:0] okc;
+reg [{flm}:0] errc;
+wire [{nm}:0] logical = {{{status_bits_rev}errc != {fl}'d0, okc != {fl}'d0, status != 8'd0, busy, hb[{hbm}]}};
+always @(*) led = logical ^ {n}'d{low};
+always @(posedge clock) begin
+    hb <= hb + {hb}'d1;
+    if (rst) begin
+        okc <= {fl}'d0;
+        errc <= {fl}'d0;
+    end else begin
+        if (ok) okc <= {{{fl}{{1'b1}}}};
+        else if (okc != {fl}'d0) okc <= okc - {fl}'d1;
+        if (err) errc <= {{{fl}{{1'b1}}}};
+        else if (errc != {fl}'d0) errc <= errc - {fl}'d1;
+    end
+end
+"#,
+        extra = if n > 5 { ", [7:5] status[2:0]" } else { "" },
+        hbm = hb - 1,
+        flm = fl - 1,
+        nm = n - 1,
+        status_bits_rev = if n > 5 {
+            format!("{}, ", status_bits.trim_start_matches(", "))
+        } else {
+            String::new()
+        },
+        low = active_low,
+    );
+    Legacy::new(
+        "leds",
+        vec![
+            ("clock", Sig::input(1)),
+            ("rst", Sig::input(1)),
+            ("busy", Sig::input(1)),
+            ("status", Sig::input(8)),
+            ("ok", Sig::input(1)),
+            ("err", Sig::input(1)),
+            ("led", Sig::output(n as u32)),
+        ],
+        text,
+    )
+}
+
+fn lane_names(prefix: &str, n: usize) -> Vec<&'static str> {
+    (0..n)
+        .map(|i| &*Box::leak(format!("{prefix}{i}").into_boxed_str()))
+        .collect()
+}
+
+/// `split` at c8cf6ad (hdl/src/lanes.rs).
+pub fn split(word_bits: u32, n: usize, lane_bits: u32) -> Legacy {
+    let names = lane_names("lane_", n);
+    let mut t = String::from("// @leaf split\n");
+    let used = n as u32 * lane_bits;
+    if used < word_bits {
+        t.push_str("// bits above the lanes are padding\n/* verilator lint_off UNUSEDSIGNAL */\nwire unused_pad = |word;\n/* verilator lint_on UNUSEDSIGNAL */\n");
+    }
+    for (i, name) in names.iter().enumerate() {
+        let lb = lane_bits;
+        t.push_str(&format!(
+            "always @(*) {} = word[{}:{}];\n",
+            name,
+            (i as u32 + 1) * lb - 1,
+            i as u32 * lb
+        ));
+    }
+    let mut ports = vec![("word", Sig::input(word_bits))];
+    ports.extend(names.iter().map(|&l| (l, Sig::output_s(lane_bits))));
+    Legacy::new("split", ports, t)
+}
+
+/// `concat` at c8cf6ad (hdl/src/lanes.rs).
+pub fn concat(n: usize, lane_bits: u32, word_bits: u32) -> Legacy {
+    let names = lane_names("lane_", n);
+    let used: u32 = n as u32 * lane_bits;
+    let mut parts: Vec<String> = vec![];
+    if used < word_bits {
+        parts.push(format!("{}'d0", word_bits - used));
+    }
+    for i in (0..n).rev() {
+        parts.push(names[i].to_string());
+    }
+    let t = format!(
+        "// @leaf concat\nalways @(*) word = {{{}}};\n",
+        parts.join(", ")
+    );
+    let mut ports: Vec<(&'static str, Sig)> =
+        names.iter().map(|&l| (l, Sig::input_s(lane_bits))).collect();
+    ports.push(("word", Sig::output(word_bits)));
+    Legacy::new("concat", ports, t)
+}
+
+/// `select` at c8cf6ad (hdl/src/lanes.rs).
+pub fn select(n: usize, lane_bits: u32, word_bits: u32) -> Legacy {
+    let names = lane_names("lane_", n);
+    let per_word = (word_bits / lane_bits) as usize;
+    let chunks = n.div_ceil(per_word);
+    let lb = lane_bits;
+    let wb = word_bits;
+    let sb = ubits((chunks.max(2) - 1) as u128);
+    let nb = ubits(n as u128);
+    let mut t = String::from("// @leaf select\n");
+    // each lane, or 0 past nvalid
+    for (c, name) in names.iter().enumerate() {
+        t.push_str(&format!(
+            "wire [{}:0] {name}_v = ({nb}'d{c} < nvalid) ? {name} : {lb}'d0;\n",
+            lb - 1
+        ));
+    }
+    t.push_str("always @(*) begin\n    case (sel)\n");
+    for j in 0..chunks {
+        let mut parts = vec![];
+        let n_here = (n - j * per_word).min(per_word);
+        let used = n_here as u32 * lb;
+        if used < wb {
+            parts.push(format!("{}'d0", wb - used));
+        }
+        for i in (0..n_here).rev() {
+            parts.push(format!("{}_v", names[j * per_word + i]));
+        }
+        t.push_str(&format!(
+            "        {sb}'d{j}: word = {{{}}};\n",
+            parts.join(", ")
+        ));
+    }
+    t.push_str(&format!(
+        "        default: word = {wb}'d0;\n    endcase\nend\n"
+    ));
+    let mut ports: Vec<(&'static str, Sig)> =
+        names.iter().map(|&l| (l, Sig::input_s(lane_bits))).collect();
+    ports.push(("sel", Sig::input(sb)));
+    ports.push(("nvalid", Sig::input(nb)));
+    ports.push(("word", Sig::output(word_bits)));
+    Legacy::new("select", ports, t)
 }

@@ -10,6 +10,13 @@
 //! | exp_step | yosys formal (combinational) | default; mul 16, exp_frac 12, degree 4; mul 14, exp_frac 10, data 4 |
 //! | pe (with its mul and xs instances, flattened) | yosys formal | default; mul 16, exp_frac 12, degree 4, data 6 |
 //! | mul_reg | yosys formal (generic branch; the ECP5 branch is one shared text) | 18 x 18, 14 x 16, 24 x 18 |
+//! | uart_rx, uart_tx | yosys formal | divisors 868 (115,200 baud at 100 MHz), 347 (at 40 MHz), 4, 7 |
+//! | reset_gen | yosys formal | button active low, active high |
+//! | leds | yosys formal | 8 LEDs active high at 100 MHz, 5 with two active low at 40 MHz, 8 mixed at 25 MHz |
+//! | split | yosys formal (combinational) | 64 into 8 x 8, 40 into 3 x 8 (padding), 64 into 4 x 16 |
+//! | concat | yosys formal (combinational) | 3 x 16, 4 x 16, 8 x 8 into 64 |
+//! | select | yosys formal (combinational) | 1, 5, 8 lanes of 16 and 13 of 10 into 64 |
+//! | divider | yosys formal | num x den -> q bits 41 x 33 -> 16 (default), 26 x 20 -> 10, 27 x 19 -> 14 (icebreaker) |
 //!
 //! Formal: each text read and flattened alone, then both copied into one yosys design,
 //! processes and memories mapped to
@@ -20,8 +27,17 @@ mod check;
 mod legacy;
 
 use check::formal;
-use fusemax_hdl::arith::{ExpStep, MulReg};
-use fusemax_hdl::{fifo::Fifo, pe::Pe, ram::Ram, reset_reg::ResetReg, Config};
+use fusemax_hdl::{
+    arith::{Divider, ExpStep, MulReg},
+    board::{Leds, ResetGen},
+    fifo::Fifo,
+    lanes::{Concat, Select, Split},
+    pe::Pe,
+    ram::Ram,
+    reset_reg::ResetReg,
+    uart::{UartRx, UartTx},
+    Config,
+};
 
 #[test]
 fn reset_reg_is_equivalent() {
@@ -115,6 +131,100 @@ fn mul_reg_is_equivalent() {
     bad.edit("{{14{m_bq[15]}}, m_bq}", "{14'd0, m_bq}");
     let e = formal("mul_reg_mutant", &bad, &MulReg::new(14, 16)).unwrap_err();
     assert!(e.contains("unproven"), "{e}");
+}
+
+#[test]
+fn uart_is_equivalent() {
+    // the divisors of 115,200 baud at 100 MHz (the default and ULX3S config) and at 40 MHz
+    // (the iCEBreaker preset), the smallest (4: half a bit is one cycle) and an odd one
+    for div in [868u64, 347, 4, 7] {
+        formal(&format!("uart_rx_{div}"), &legacy::uart_rx(div), &UartRx::new(div)).unwrap();
+        formal(&format!("uart_tx_{div}"), &legacy::uart_tx(div), &UartTx::new(div)).unwrap();
+    }
+}
+
+/// The configs of the divider's proofs: the default, and the narrow one of its tests (out
+/// bits, numerator and denominator all of other widths), and the iCEBreaker preset.
+fn divider_configs() -> Vec<(&'static str, Config)> {
+    let narrow = Config {
+        max_seq_kv: 1000,
+        out_frac_bits: 4,
+        exp_frac_bits: 10,
+        data_bits: 6,
+        mul_bits: 14,
+        ..Config::default()
+    };
+    let ice = Config::from_toml_str(include_str!("../../../configs/icebreaker.toml")).unwrap();
+    vec![("default", Config::default()), ("narrow", narrow), ("icebreaker", ice)]
+}
+
+#[test]
+fn divider_is_equivalent() {
+    for (name, cfg) in divider_configs() {
+        let d = cfg.derived();
+        formal(
+            &format!("divider_{name}_{}_{}_{}", d.rnv_bits, d.rd_bits, d.out_bits),
+            &legacy::divider(&cfg),
+            &Divider::new(&cfg),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn reset_gen_is_equivalent() {
+    for low in [true, false] {
+        formal(
+            &format!("reset_gen_low_{low}"),
+            &legacy::reset_gen(low),
+            &ResetGen::new(low),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn leds_are_equivalent() {
+    // the ULX3S (8 LEDs, active high) and iCEBreaker (5, two active low) at their clocks,
+    // and 8 mixed at the oscillator's 25 MHz
+    for (n, low, mhz) in [(8, 0, 100.0), (5, 0b00011, 40.0), (8, 0b1010_0110, 25.0)] {
+        formal(
+            &format!("leds_{n}_{low}_{mhz}"),
+            &legacy::leds(n, low, mhz),
+            &Leds::new(n, low, mhz),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn lanes_are_equivalent() {
+    // the engine's input split (8 lanes of 8 in 64), one with padding, one of 16-bit lanes
+    for (w, n, l) in [(64, 8, 8), (40, 3, 8), (64, 4, 16)] {
+        formal(
+            &format!("split_{w}_{n}x{l}"),
+            &legacy::split(w, n, l),
+            &Split::new(w, n, l),
+        )
+        .unwrap();
+    }
+    for (n, l, w) in [(3, 16, 64), (4, 16, 64), (8, 8, 64)] {
+        formal(
+            &format!("concat_{n}x{l}_{w}"),
+            &legacy::concat(n, l, w),
+            &Concat::new(n, l, w),
+        )
+        .unwrap();
+    }
+    // one lane; a partial last chunk; whole chunks; 10-bit lanes (6 to a word, 3 chunks)
+    for (n, l, w) in [(1, 16, 64), (5, 16, 64), (8, 16, 64), (13, 10, 64)] {
+        formal(
+            &format!("select_{n}x{l}_{w}"),
+            &legacy::select(n, l, w),
+            &Select::new(n, l, w),
+        )
+        .unwrap();
+    }
 }
 
 #[test]
