@@ -166,40 +166,34 @@ pub fn inventory(cfg: &fusemax_hdl::Config, board: crate::Board) -> Result<Inven
 }
 
 fn walk(c: &dyn fusemax_hdl::kit::Component, inv: &mut Inventory) {
-    use fusemax_hdl::arith::{MulPipe, MulReg};
     use fusemax_hdl::buffers::{ColFeeder, RowFeeder};
     use fusemax_hdl::host_link::HostLink;
     use fusemax_hdl::kit::structure::Structure;
-    use fusemax_hdl::pe::Pe;
-    use fusemax_hdl::ram::Ram;
     use fusemax_hdl::softmax_unit::SoftmaxUnit;
+    // a block described once tells its products and memories itself
+    let leaf = |c: &dyn fusemax_hdl::kit::Component, inv: &mut Inventory| {
+        if let Some(l) = c.ir() {
+            inv.products.extend_from_slice(l.products());
+            inv.rams.extend_from_slice(l.memories());
+        }
+    };
     let any = c.as_any();
-    let mul = |m: &MulReg, inv: &mut Inventory| inv.products.push((m.a.width(), m.b.width()));
-    let ram =
-        |r: &Ram, inv: &mut Inventory| inv.rams.push((r.wdata.width(), 1usize << r.waddr.width()));
     if let Some(s) = any.downcast_ref::<Structure>() {
         for i in 0..s.num_children() {
             walk(s.child_ref(i), inv);
         }
-    } else if let Some(p) = any.downcast_ref::<Pe>() {
-        mul(&p.mul, inv);
     } else if let Some(u) = any.downcast_ref::<SoftmaxUnit>() {
-        mul(&u.exp_mul, inv);
-        inv.products.extend(u.rs_mul.products());
-        ram(&u.rnv0, inv);
-        ram(&u.rnv1, inv);
-    } else if let Some(m) = any.downcast_ref::<MulReg>() {
-        mul(m, inv);
-    } else if let Some(m) = any.downcast_ref::<MulPipe>() {
-        inv.products.extend(m.products());
-    } else if let Some(r) = any.downcast_ref::<Ram>() {
-        ram(r, inv);
+        for m in [&u.exp_mul as &dyn fusemax_hdl::kit::Component, &u.rs_mul, &u.rnv0, &u.rnv1] {
+            leaf(m, inv);
+        }
     } else if let Some(f) = any.downcast_ref::<RowFeeder>() {
-        ram(&f.kv, inv);
+        leaf(&f.kv, inv);
     } else if let Some(f) = any.downcast_ref::<ColFeeder>() {
-        ram(&f.qbuf, inv);
+        leaf(&f.qbuf, inv);
     } else if let Some(h) = any.downcast_ref::<HostLink>() {
-        ram(&h.frame_buf, inv);
+        leaf(&h.frame_buf, inv);
+    } else {
+        leaf(c, inv);
     }
 }
 

@@ -56,58 +56,10 @@ pub fn ecp5_mult18(inst: &str, clock: &str, a: &str, b: &str, p: &str, in_regs: 
     )
 }
 
-/// `a * b` for signed identifiers `a` (`wa` bits) and `b` (`wb` bits): both operands
-/// sign-extended to the product width and marked signed (rust-hdl's own `*` is 16 x 16 bits
-/// and its `$signed(a * b)` truncates; marked signed, synthesis narrows them to one DSP).
-pub fn signed_product(a: (&str, u32), b: (&str, u32)) -> String {
-    let ((a, wa), (b, wb)) = (a, b);
-    format!(
-        "$signed({}) * $signed({})",
-        sresize(a, wa, wa + wb),
-        sresize(b, wb, wa + wb)
-    )
-}
-
-/// The Verilog of a signed multiplier of the identifiers `a` and `b` (`(name, bits)`) whose
-/// product `p` (a reg of the summed width, declared by the caller) is registered, its operands
-/// too if `in_regs` (`{tag}_aq`, `{tag}_bq`): latency 1, or 2 with `in_regs`. On ECP5, when
-/// both operands have at most 18 bits, one MULT18X18D holds those registers; otherwise
-/// registers around a `*`.
-pub fn registered_product(
-    tag: &str,
-    a: (&str, u32),
-    b: (&str, u32),
-    p: &str,
-    in_regs: bool,
-) -> String {
-    let ((an, wa), (bn, wb)) = (a, b);
-    let generic = if in_regs {
-        format!(
-            "reg signed [{wam}:0] {tag}_aq;\n\
-             reg signed [{wbm}:0] {tag}_bq;\n\
-             always @(posedge clock) begin\n    \
-             {tag}_aq <= {an};\n    \
-             {tag}_bq <= {bn};\n    \
-             {p} <= {prod};\n\
-             end\n",
-            wam = wa - 1,
-            wbm = wb - 1,
-            prod = signed_product((&format!("{tag}_aq"), wa), (&format!("{tag}_bq"), wb)),
-        )
-    } else {
-        format!("always @(posedge clock) {p} <= {};\n", signed_product(a, b))
-    };
-    if wa > MULT18_BITS || wb > MULT18_BITS {
-        return generic;
-    }
-    format!(
-        "`ifdef {ECP5_DEFINE}\n{}`else\n{generic}`endif\n",
-        ecp5_product(tag, a, b, p, in_regs)
-    )
-}
-
-/// The ECP5 form of [`registered_product`] (operands of at most 18 bits): one MULT18X18D
-/// holding the registers, its product driving `p` (`always @(*)`).
+/// A registered signed product `p` of the identifiers `a` and `b` (`(name, bits)`, at most 18
+/// bits each) on ECP5: one MULT18X18D holding the product register (and the operands'
+/// registers too if `in_regs`), its product driving `p` (`always @(*)`). Tag `tag` prefixes
+/// its wires.
 pub fn ecp5_product(tag: &str, a: (&str, u32), b: (&str, u32), p: &str, in_regs: bool) -> String {
     let ((an, wa), (bn, wb)) = (a, b);
     assert!(wa <= MULT18_BITS && wb <= MULT18_BITS);

@@ -8,33 +8,18 @@
 //! and b.
 
 use super::dsp;
-use crate::kit::{Component, Sig};
-use crate::leaf_ports;
-use rust_hdl::core::prelude::*;
+use crate::ir::{cat, Circuit, Module, Signal};
+use crate::ir_leaf;
 
-/// Two-stage pipelined signed multiplier.
-#[derive(LogicBlock)]
-pub struct MulPipe {
-    pub clock: Sig,
-    pub a: Sig,
-    pub b: Sig,
-    pub p: Sig,
-    _s1: i128,
-    _s2: i128,
+ir_leaf! {
+    /// Two-stage pipelined signed multiplier, simulated and emitted from [`describe`].
+    pub struct MulPipe { clock, a, b, p }
 }
 
 impl MulPipe {
     /// A `wa` x `wb` signed multiplier, two cycles of latency.
     pub fn new(wa: u32, wb: u32) -> MulPipe {
-        assert!(wa + wb <= 126 && wb >= 2);
-        MulPipe {
-            clock: Sig::input(1),
-            a: Sig::input_s(wa),
-            b: Sig::input_s(wb),
-            p: Sig::output_s(wa + wb),
-            _s1: 0,
-            _s2: 0,
-        }
+        MulPipe::from_circuit(describe(wa, wb))
     }
 }
 
@@ -68,85 +53,68 @@ impl MulPipe {
     }
 }
 
-impl Logic for MulPipe {
-    fn update(&mut self) {
-        self.p.set(self._s2);
-    }
-    fn connect(&mut self) {
-        self.claim_outputs();
-    }
-    fn hdl(&self) -> Verilog {
-        let wa = self.a.width();
-        let wb = self.b.width();
-        let w = wa + wb;
-        let l = wb - 1;
-        let text = if wa <= l {
-            format!(
-                r#"// @leaf mul_pipe
-// a fits one multiplier: product registered twice.
-reg signed [{wm}:0] s1;
-{s1}always @(posedge clock) p <= s1;
-"#,
-                wm = w - 1,
-                s1 = dsp::registered_product("m", ("a", wa), ("b", wb), "s1", false),
-            )
-        } else {
-            let n = low_chunks(wa, wb);
-            let wh = wa - n * l; // signed high part
-            let mut decl = String::new();
-            let mut prods = String::new();
-            let mut sum = format!("{{m_hi, {}'d0}}", n * l);
-            for i in 0..n {
-                let wi = l + 1 + wb;
-                decl.push_str(&format!(
-                    "wire signed [{l}:0] a_{i} = {{1'b0, a[{}:{}]}};\nreg signed [{}:0] m_{i};\n",
-                    (i + 1) * l - 1,
-                    i * l,
-                    wi - 1
-                ));
-                prods.push_str(&dsp::registered_product(
-                    &format!("m{i}"),
-                    (&format!("a_{i}"), l + 1),
-                    ("b", wb),
-                    &format!("m_{i}"),
-                    false,
-                ));
-                let term = crate::kit::sresize(&format!("m_{i}"), wi, w - i * l);
-                sum.push_str(&if i == 0 {
-                    format!(" + {term}")
-                } else {
-                    format!(" + {{{term}, {}'d0}}", i * l)
-                });
-            }
-            format!(
-                r#"// @leaf mul_pipe
-// a = a_hi * 2^{nl} + sum of a_i * 2^({l} i), a_i unsigned {l} bits: {np} products (each
-// fits one DSP), then their sum.
-wire signed [{whm}:0] a_hi = a[{wam}:{nl}];
-reg signed [{hm}:0] m_hi;
-{decl}{hi}{prods}always @(posedge clock) p <= {sum};
-"#,
-                nl = n * l,
-                np = n + 1,
-                whm = wh - 1,
-                wam = wa - 1,
-                hm = wh + wb - 1,
-                hi = dsp::registered_product("mh", ("a_hi", wh), ("b", wb), "m_hi", false),
-            )
-        };
-        Verilog::Custom(text)
-    }
+/// A product register `name` of `x * y` (signed), held on ECP5 by the output register of one
+/// MULT18X18D (`tag`) when both operands have at most 18 bits.
+fn product_reg(m: &mut Module, name: &str, tag: &str, x: &Signal, y: &Signal, xn: &str) -> Signal {
+    let r = m.reg_s(name, x.width() + y.width());
+    r.set(&x.mul(y));
+    let r = if x.width() <= dsp::MULT18_BITS && y.width() <= dsp::MULT18_BITS {
+        r.vendor(
+            dsp::ECP5_DEFINE,
+            &dsp::ecp5_product(tag, (xn, x.width()), ("b", y.width()), name, false),
+        )
+    } else {
+        r
+    };
+    r.q()
 }
 
-impl Component for MulPipe {
-    fn kind(&self) -> String {
-        "mul_pipe".into()
+/// The multiplier described once (see the module doc).
+pub fn describe(wa: u32, wb: u32) -> Circuit {
+    assert!(wa + wb <= 126 && wb >= 2, "mul_pipe: {wa} x {wb} bits");
+    let w = wa + wb;
+    let l = wb - 1;
+    let n = low_chunks(wa, wb);
+    let mut m = Module::new(
+        "mul_pipe",
+        &if n == 0 {
+            "a fits one multiplier: product registered twice.".to_string()
+        } else {
+            format!(
+                "a = a_hi * 2^{} + sum of a_i * 2^({l} i), a_i unsigned {l} bits: {} products \
+                 (each\nfits one DSP), then their sum.",
+                n * l,
+                n + 1
+            )
+        },
+    );
+    m.clock("clock");
+    let a = m.input_s("a", wa);
+    let b = m.input_s("b", wb);
+    let p = m.output_reg_s("p", w);
+    if n == 0 {
+        let s1 = product_reg(&mut m, "s1", "m", &a, &b, "a");
+        p.set(&s1);
+        return m.finish();
     }
-    leaf_ports!(clock, a, b, p);
-    fn tick(&mut self) {
-        self._s2 = self._s1;
-        self._s1 = self.a.get() * self.b.get();
+    let a_hi = a.slice(wa - 1, n * l).as_signed().named("a_hi");
+    let m_hi = product_reg(&mut m, "m_hi", "mh", &a_hi, &b, "a_hi");
+    let mut sum = cat(&[&m_hi, &m.lit(n * l, 0)]).as_signed();
+    for i in 0..n {
+        let name = format!("a_{i}");
+        let ai = cat(&[&m.lit(1, 0), &a.slice((i + 1) * l - 1, i * l)])
+            .as_signed()
+            .named(&name);
+        let mi = product_reg(&mut m, &format!("m_{i}"), &format!("m{i}"), &ai, &b, &name);
+        let term = if i == 0 {
+            mi.resize(w)
+        } else {
+            cat(&[&mi.resize(w - i * l), &m.lit(i * l, 0)]).as_signed()
+        };
+        sum = sum.add_wrap(&term);
     }
+    p.set(&sum);
+    m.finish()
 }
 
 #[cfg(test)]
@@ -164,10 +132,7 @@ mod tests {
         assert_eq!(MulPipe::new(12, 16).products(), [(12, 16)]);
         for (wa, wb) in [(41, 18), (35, 14), (12, 16), (27, 12), (60, 18)] {
             let m = MulPipe::new(wa, wb);
-            let text = match m.hdl() {
-                Verilog::Custom(t) => t,
-                _ => unreachable!(),
-            };
+            let text = crate::ir::verilog::module(&describe(wa, wb), "mul_pipe");
             let n = m.products().len();
             assert_eq!(text.matches("* $signed(").count(), n, "{wa}x{wb}: {text}");
             assert!(m

@@ -1,7 +1,7 @@
 //! `mul_reg`: signed multiplier with registered operands and a registered product, a (WA bits)
 //! x b (WB bits) -> p (WA + WB bits): the multiplier of the PE and of the 1D unit's exp
 //! sequence. On ECP5 the three registers are those of one MULT18X18D (see [`super::dsp`]).
-//! The product is [`dsp::signed_product`] (operands sign-extended to the product width).
+//! The product is exact (`ir::Signal::mul`: operands sign-extended to the product width).
 //! Latency: p holds a * b two edges after a and b.
 
 use super::dsp;

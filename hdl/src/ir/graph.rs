@@ -163,6 +163,8 @@ pub(crate) struct RegInfo {
     pub assigned: bool,
     /// A comment written above the register's declaration.
     pub note: Option<String>,
+    /// Verilog used instead of the register's always block under a macro: (macro, text).
+    pub vendor: Option<(String, String)>,
 }
 
 /// An instance of another circuit inside a module.
@@ -719,6 +721,7 @@ impl Module {
                 keep: false,
                 assigned: false,
                 note: None,
+                vendor: None,
             });
             if out {
                 g.ports.push(Port {
@@ -1427,6 +1430,14 @@ impl Reg {
     /// A comment for the Verilog, written above the register's declaration.
     pub fn note(self, text: &str) -> Reg {
         self.q.g.borrow_mut().regs[self.idx].note = Some(text.into());
+        self
+    }
+
+    /// Under the Verilog macro `define`, `text` drives the register instead of its always
+    /// block (a vendor cell holding it, e.g. a DSP's product register; `text` must behave as
+    /// the description does). The simulation and the other flows use the description.
+    pub fn vendor(self, define: &str, text: &str) -> Reg {
+        self.q.g.borrow_mut().regs[self.idx].vendor = Some((define.into(), text.into()));
         self
     }
 

@@ -26,6 +26,8 @@ pub struct Leaf {
     ports: Vec<(String, PortDir, u32, bool)>,
     ins: Vec<(usize, u32)>,
     outs: Vec<(usize, u32)>,
+    products: Vec<(u32, u32)>,
+    memories: Vec<(u32, usize)>,
 }
 
 impl Leaf {
@@ -81,6 +83,8 @@ impl Leaf {
             })
             .collect();
         Leaf {
+            products: c.products(),
+            memories: c.memories(),
             children,
             text: verilog::body(&c),
             kind: c.kind().to_string(),
@@ -144,6 +148,16 @@ impl Leaf {
     /// The simulation (to read registers, named signals and memories in tests).
     pub fn sim(&self) -> &Sim {
         &self.sim
+    }
+
+    /// Operand widths of every product (see [`Circuit::products`]).
+    pub fn products(&self) -> &[(u32, u32)] {
+        &self.products
+    }
+
+    /// Width and depth of every memory (see [`Circuit::memories`]).
+    pub fn memories(&self) -> &[(u32, usize)] {
+        &self.memories
     }
 
     /// Visits the instances (for rust-hdl's Verilog of the enclosing leaf).
@@ -237,6 +251,9 @@ macro_rules! ir_leaf {
             fn tick(&mut self) {
                 self._ir.tick(&mut [$(&mut self.$p),*]);
             }
+            fn ir(&self) -> Option<&$crate::ir::leaf::Leaf> {
+                Some(&self._ir)
+            }
         }
     };
 }
@@ -322,5 +339,8 @@ impl Component for IrBlock {
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+    fn ir(&self) -> Option<&Leaf> {
+        Some(&self.leaf)
     }
 }

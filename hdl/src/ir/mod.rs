@@ -223,6 +223,37 @@ impl Circuit {
         }
     }
 
+    /// The operand widths of every product the circuit computes (its instances' too): what
+    /// synthesis maps to DSP multipliers.
+    pub fn products(&self) -> Vec<(u32, u32)> {
+        let mut v = vec![];
+        for &id in &self.order {
+            if let Op::Mul(a, b) = self.g.nodes[id].op {
+                v.push((self.g.nodes[a].width, self.g.nodes[b].width));
+            }
+        }
+        for (i, inst) in self.g.insts.iter().enumerate() {
+            if self.inst_live[i] {
+                v.extend(inst.child.products());
+            }
+        }
+        v
+    }
+
+    /// Width and depth of every memory the circuit keeps (its instances' too).
+    pub fn memories(&self) -> Vec<(u32, usize)> {
+        let mut v: Vec<(u32, usize)> = (0..self.g.mems.len())
+            .filter(|&m| self.mem_live(m))
+            .map(|m| (self.g.mems[m].width, self.g.mems[m].depth))
+            .collect();
+        for (i, inst) in self.g.insts.iter().enumerate() {
+            if self.inst_live[i] {
+                v.extend(inst.child.memories());
+            }
+        }
+        v
+    }
+
     /// The circuit with every instance inlined (names prefixed `<instance>.`): what the
     /// simulation compiles.
     pub(crate) fn flat(&self) -> Circuit {

@@ -540,3 +540,24 @@ fn vendor_text_replaces_the_logic_under_its_macro_only() {
     s.step();
     assert_eq!(s.get("q"), 5);
 }
+
+#[test]
+fn a_register_can_be_held_by_vendor_text_under_its_macro() {
+    let mut m = Module::new("t", "");
+    m.clock("clock");
+    let a = m.input("a", 4);
+    let q = m
+        .output_reg("q", 4)
+        .vendor("FLOW_X", "always @(*) q = cell_q;");
+    q.set(&a);
+    let c = m.finish();
+    let v = verilog::module(&c, "t");
+    assert!(
+        v.contains("`ifdef FLOW_X\n    always @(*) q = cell_q;\n    `else\n    always @(posedge clock) q <= a;\n    `endif // FLOW_X"),
+        "{v}"
+    );
+    let mut s = Sim::new(&c);
+    s.set("a", 9);
+    s.step();
+    assert_eq!(s.get("q"), 9);
+}

@@ -727,6 +727,11 @@ fn logic_lines(c: &Circuit, insts: &Insts) -> Vec<String> {
         let keep = if ri.keep { "(* keep *) " } else { "" };
         let mut lines = vec![];
         print_stmt(&mut lines, &s, name, 1, "");
+        if let Some((define, text)) = &ri.vendor {
+            out.push(format!("`ifdef {define}"));
+            out.extend(text.lines().map(|l| l.to_string()));
+            out.push("`else".into());
+        }
         match lines.len() {
             0 => out.push(format!("{keep}always @(posedge clock) {name} <= {name};")),
             1 => out.push(format!(
@@ -738,6 +743,9 @@ fn logic_lines(c: &Circuit, insts: &Insts) -> Vec<String> {
                 out.push(format!("{keep}always @(posedge {})", clock_name(c)));
                 out.extend(lines);
             }
+        }
+        if let Some((define, _)) = &ri.vendor {
+            out.push(format!("`endif // {define}"));
         }
     }
     // Memory writes.

@@ -39,6 +39,11 @@ pub trait Component: Block + 'static {
             }
         }
     }
+    /// The description-layer leaf behind this block, if it is one (its products and
+    /// memories, its simulation).
+    fn ir(&self) -> Option<&crate::ir::leaf::Leaf> {
+        None
+    }
     /// Index of a port by name.
     fn port_index(&self, name: &str) -> Option<usize> {
         self.port_names().iter().position(|n| *n == name)

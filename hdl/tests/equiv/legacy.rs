@@ -580,6 +580,109 @@ end
     l
 }
 
+
+/// `dsp::registered_product` at c8cf6ad, without operand registers (as mul_pipe used it).
+fn registered_product(tag: &str, a: (&str, u32), b: (&str, u32), p: &str, in_regs: bool) -> String {
+    assert!(!in_regs);
+    let ((_, wa), (_, wb)) = (a, b);
+    let prod = format!(
+        "$signed({}) * $signed({})",
+        sresize(a.0, wa, wa + wb),
+        sresize(b.0, wb, wa + wb)
+    );
+    let generic = format!("always @(posedge clock) {p} <= {prod};\n");
+    if wa > 18 || wb > 18 {
+        return generic;
+    }
+    format!(
+        "`ifdef FUSEMAX_ECP5\n{}`else\n{generic}`endif\n",
+        fusemax_hdl::arith::dsp::ecp5_product(tag, a, b, p, false)
+    )
+}
+
+/// `low_chunks` of mul_pipe at c8cf6ad.
+fn low_chunks(wa: u32, wb: u32) -> u32 {
+    let l = wb - 1;
+    if wa <= l {
+        return 0;
+    }
+    let mut n = 1;
+    while wa - n * l > 18 && wa - (n + 1) * l >= 1 {
+        n += 1;
+    }
+    n
+}
+
+/// `mul_pipe` at c8cf6ad (hdl/src/arith/mul_pipe.rs).
+pub fn mul_pipe(wa: u32, wb: u32) -> Legacy {
+    let w = wa + wb;
+    let l = wb - 1;
+    let text = if wa <= l {
+        format!(
+            r#"// @leaf mul_pipe
+// a fits one multiplier: product registered twice.
+reg signed [{wm}:0] s1;
+{s1}always @(posedge clock) p <= s1;
+"#,
+                wm = w - 1,
+                s1 = registered_product("m", ("a", wa), ("b", wb), "s1", false),
+            )
+        } else {
+            let n = low_chunks(wa, wb);
+            let wh = wa - n * l; // signed high part
+            let mut decl = String::new();
+            let mut prods = String::new();
+            let mut sum = format!("{{m_hi, {}'d0}}", n * l);
+            for i in 0..n {
+                let wi = l + 1 + wb;
+                decl.push_str(&format!(
+                    "wire signed [{l}:0] a_{i} = {{1'b0, a[{}:{}]}};\nreg signed [{}:0] m_{i};\n",
+                    (i + 1) * l - 1,
+                    i * l,
+                    wi - 1
+                ));
+                prods.push_str(&registered_product(
+                    &format!("m{i}"),
+                    (&format!("a_{i}"), l + 1),
+                    ("b", wb),
+                    &format!("m_{i}"),
+                    false,
+                ));
+                let term = sresize(&format!("m_{i}"), wi, w - i * l);
+                sum.push_str(&if i == 0 {
+                    format!(" + {term}")
+                } else {
+                    format!(" + {{{term}, {}'d0}}", i * l)
+                });
+            }
+            format!(
+                r#"// @leaf mul_pipe
+// a = a_hi * 2^{nl} + sum of a_i * 2^({l} i), a_i unsigned {l} bits: {np} products (each
+// fits one DSP), then their sum.
+wire signed [{whm}:0] a_hi = a[{wam}:{nl}];
+reg signed [{hm}:0] m_hi;
+{decl}{hi}{prods}always @(posedge clock) p <= {sum};
+"#,
+                nl = n * l,
+                np = n + 1,
+                whm = wh - 1,
+                wam = wa - 1,
+                hm = wh + wb - 1,
+                hi = registered_product("mh", ("a_hi", wh), ("b", wb), "m_hi", false),
+            )
+        };
+            Legacy::new(
+        "mul_pipe",
+        vec![
+            ("clock", Sig::input(1)),
+            ("a", Sig::input_s(wa)),
+            ("b", Sig::input_s(wb)),
+            ("p", Sig::output_s(w)),
+        ],
+        text,
+    )
+}
+
 impl Legacy {
     /// Replaces `from` (which must occur) by `to` in the text: a mutant, to show that the
     /// check fails on a design that differs.

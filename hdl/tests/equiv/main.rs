@@ -9,6 +9,7 @@
 //! | ram | yosys formal | 41 x 128 signed, 8 x 5 (8 words) unsigned, 18 x 16 signed |
 //! | exp_step | yosys formal (combinational) | default; mul 16, exp_frac 12, degree 4; mul 14, exp_frac 10, data 4 |
 //! | pe (with its mul and xs instances, flattened) | yosys formal | default; mul 16, exp_frac 12, degree 4, data 6 |
+//! | mul_pipe | yosys formal (generic branch; each ECP5 product is one shared text) | 41 x 18, 35 x 14, 12 x 16, 60 x 18 |
 //! | mul_reg | yosys formal (generic branch; the ECP5 branch is one shared text) | 18 x 18, 14 x 16, 24 x 18 |
 //! | uart_rx, uart_tx | yosys formal | divisors 868 (115,200 baud at 100 MHz), 347 (at 40 MHz), 4, 7 |
 //! | reset_gen | yosys formal | button active low, active high |
@@ -28,7 +29,7 @@ mod legacy;
 
 use check::formal;
 use fusemax_hdl::{
-    arith::{Divider, ExpStep, MulReg},
+    arith::{Divider, ExpStep, MulPipe, MulReg},
     board::{Leds, ResetGen},
     fifo::Fifo,
     lanes::{Concat, Select, Split},
@@ -114,6 +115,18 @@ fn pe_is_equivalent() {
     bad.edit("OP_MAC: acc <= acc + ", "OP_MAC: acc <= acc - ");
     let e = formal("pe_mutant", &bad, &Pe::new(cfg)).unwrap_err();
     assert!(e.contains("unproven"), "{e}");
+}
+
+#[test]
+fn mul_pipe_is_equivalent() {
+    for (wa, wb) in [(41, 18), (35, 14), (12, 16), (60, 18)] {
+        formal(
+            &format!("mul_pipe_{wa}x{wb}"),
+            &legacy::mul_pipe(wa, wb),
+            &MulPipe::new(wa, wb),
+        )
+        .unwrap();
+    }
 }
 
 #[test]
