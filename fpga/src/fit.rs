@@ -169,7 +169,6 @@ fn walk(c: &dyn fusemax_hdl::kit::Component, inv: &mut Inventory) {
     use fusemax_hdl::buffers::{ColFeeder, RowFeeder};
     use fusemax_hdl::host_link::HostLink;
     use fusemax_hdl::kit::structure::Structure;
-    use fusemax_hdl::softmax_unit::SoftmaxUnit;
     // a block described once tells its products and memories itself
     let leaf = |c: &dyn fusemax_hdl::kit::Component, inv: &mut Inventory| {
         if let Some(l) = c.ir() {
@@ -181,10 +180,6 @@ fn walk(c: &dyn fusemax_hdl::kit::Component, inv: &mut Inventory) {
     if let Some(s) = any.downcast_ref::<Structure>() {
         for i in 0..s.num_children() {
             walk(s.child_ref(i), inv);
-        }
-    } else if let Some(u) = any.downcast_ref::<SoftmaxUnit>() {
-        for m in [&u.exp_mul as &dyn fusemax_hdl::kit::Component, &u.rs_mul, &u.rnv0, &u.rnv1] {
-            leaf(m, inv);
         }
     } else if let Some(f) = any.downcast_ref::<RowFeeder>() {
         leaf(&f.kv, inv);

@@ -15,7 +15,7 @@
 //! - `LM`: ps = max(ps, acc) if the row is valid, else ps (tag LM);
 //! - `SLD`: ps = ps + acc (tag SLD); `SLNV`: ps = ps + acc * x (tag SLNV).
 //!
-//! The exp sequence (`arith::exp_step::ExpSeq`, started by `rm_v`) uses the same multiplier
+//! The exp sequence (`arith::exp_step::describe_seq`, started by `rm_v`) uses the same multiplier
 //! and its registers: D = rm - acc registered, dn = prescale(D) in two stages, z = round(dn *
 //! mant), degree Horner steps p = round(p * f) + a_k (three cycles each), acc = finish(p,
 //! int(z)) (0 for an invalid row): `exp_latency` = 3 * exp_degree + 8 cycles. Latency: links 1

@@ -14,26 +14,26 @@
 //! RNV and RD are double-buffered by query block: `blk_start` makes the next LM start a new
 //! block in the other bank, so the divisions of one block overlap the tiles of the next.
 
-use crate::arith::exp_step::{scale_unpack, seq_bits, ExpSeq, ExpStep};
-use crate::arith::{Divider, MulPipe, MulReg};
+use crate::arith::exp_step::describe_seq;
+use crate::arith::{divider, mul_pipe, mul_reg};
 use crate::config::{ubits, Config};
-use crate::kit::{sresize, zext, Component, Sig};
-use crate::leaf_ports;
-use crate::numerics::{self, Numerics};
+use crate::ir::{Circuit, Module};
+use crate::ir_leaf;
+use crate::numerics::Numerics;
 use crate::pe::tag;
-use crate::ram::Ram;
-use rust_hdl::core::prelude::*;
+use crate::ram::{self, Ram};
 
 /// Division sequencer states.
 mod dv {
-    pub const IDLE: u32 = 0;
-    pub const READ: u32 = 1;
+    pub const IDLE: i128 = 0;
+    pub const READ: i128 = 1;
     /// RNV[f] is out of the RAM and into its output register.
-    pub const RQ: u32 = 2;
-    pub const START: u32 = 3;
-    pub const WAIT: u32 = 4;
+    pub const RQ: i128 = 2;
+    pub const START: i128 = 3;
+    pub const WAIT: i128 = 4;
 }
 
+/// Widths of a unit, from the config.
 #[derive(Clone, Copy, Debug)]
 struct W {
     psum: u32,
@@ -45,96 +45,15 @@ struct W {
     out: u32,
     fb: u32,
     ab: u32,
-    z_frac: u32,
     diff: u32,
-    es: u32,
+    mant: u32,
+    shift: u32,
 }
 
-/// Control of one rescale in flight through the pipelined multiplier.
-#[derive(Default, Clone, Copy, Debug)]
-struct Stage {
-    valid: bool,
-    dst_rd: bool,
-    bank: bool,
-    first: bool,
-    f: i128,
-    v: i128,
-}
-
-#[derive(Default, Clone, Debug)]
-struct State {
-    /// The job's scale constant, registered here and passed on to the next unit.
-    sc: i128,
-    first: bool,
-    newblk: bool,
-    tb: bool,
-    a_bank: bool,
-    dvb: bool,
-    rd1: i128,
-    rm: i128,
-    rm_out: i128,
-    rm_vout: bool,
-    seq: ExpSeq,
-    prm: i128,
-    f_cnt: i128,
-    a_valid: bool,
-    a_dst_rd: bool,
-    a_first: bool,
-    a_f: i128,
-    a_v: i128,
-    a_op: i128,
-    /// The RNV RAMs' read data, registered (a block RAM is slow to its output).
-    rq: [i128; 2],
-    /// A rescale arriving (its RNV operand is in the RAMs' output registers a cycle later).
-    b: Stage,
-    b_rd: i128,
-    m: [Stage; 2],
-    rd: i128,
-    dv_state: u32,
-    dv_f: i128,
-    av: i128,
-    av_valid: bool,
-}
-
-/// One 1D-array unit.
-#[derive(LogicBlock)]
-pub struct SoftmaxUnit {
-    pub clock: Sig,
-    pub rst: Sig,
-    pub scale_in: Sig,
-    pub scale_out: Sig,
-    pub blk_start: Sig,
-    pub div_start: Sig,
-    pub div_f: Sig,
-    pub div_bank: Sig,
-    pub ps_in: Sig,
-    pub tag_in: Sig,
-    pub rm_out: Sig,
-    pub rm_vout: Sig,
-    pub av: Sig,
-    pub av_valid: Sig,
-    pub div_busy: Sig,
-    pub exp_mul: MulReg,
-    pub xs: ExpStep,
-    pub rs_mul: MulPipe,
-    pub rnv0: Ram,
-    pub rnv1: Ram,
-    pub div: Divider,
-    _w: W,
-    _n: Numerics,
-    _s: State,
-}
-
-/// Width of the job's F field (1 ..= max_f).
-pub fn f_bits(cfg: &Config) -> u32 {
-    ubits(cfg.max_f as u128)
-}
-
-impl SoftmaxUnit {
-    pub fn new(cfg: &Config) -> SoftmaxUnit {
+impl W {
+    fn new(cfg: &Config) -> W {
         let d = cfg.derived();
-        let xs = ExpStep::new(cfg);
-        let w = W {
+        W {
             psum: d.psum_bits,
             score: d.score_bits,
             mul: cfg.mul_bits,
@@ -144,504 +63,266 @@ impl SoftmaxUnit {
             out: d.out_bits,
             fb: f_bits(cfg),
             ab: Ram::addr_bits(cfg.max_f),
-            z_frac: d.z_frac_bits,
             diff: d.diff_bits,
-            es: seq_bits(cfg.exp_degree),
-        };
-        SoftmaxUnit {
-            clock: Sig::input(1),
-            rst: Sig::input(1),
-            scale_in: Sig::input(xs.scale_bits()),
-            scale_out: Sig::output(xs.scale_bits()),
-            blk_start: Sig::input(1),
-            div_start: Sig::input(1),
-            div_f: Sig::input(Ram::addr_bits(cfg.max_f)),
-            div_bank: Sig::input(1),
-            ps_in: Sig::input_s(w.psum),
-            tag_in: Sig::input(tag::BITS),
-            rm_out: Sig::output_s(w.score),
-            rm_vout: Sig::output(1),
-            av: Sig::output_s(w.out),
-            av_valid: Sig::output(1),
-            div_busy: Sig::output(1),
-            exp_mul: MulReg::new(w.mul, w.mul),
-            xs,
-            rs_mul: MulPipe::new(w.rnv, w.mul),
-            rnv0: Ram::new(w.rnv, cfg.max_f, true),
-            rnv1: Ram::new(w.rnv, cfg.max_f, true),
-            div: Divider::new(cfg),
-            _w: w,
-            _n: Numerics::from_derived(cfg, &d),
-            _s: State {
-                tb: true,
-                ..State::default()
-            },
+            mant: d.scale_mant_bits,
+            shift: d.scale_shift_bits,
         }
+    }
+}
+
+ir_leaf! {
+    /// One 1D-array unit, simulated and emitted from [`describe`].
+    pub struct SoftmaxUnit {
+        clock, rst, scale_in, scale_out, blk_start, div_start, div_f, div_bank, ps_in, tag_in,
+        rm_out, rm_vout, av, av_valid, div_busy
+    }
+    extra { _w: W }
+}
+
+/// Width of the job's F field (1 ..= max_f).
+pub fn f_bits(cfg: &Config) -> u32 {
+    ubits(cfg.max_f as u128)
+}
+
+impl SoftmaxUnit {
+    /// The unit of `cfg`.
+    pub fn new(cfg: &Config) -> SoftmaxUnit {
+        SoftmaxUnit::from_circuit(describe(cfg), W::new(cfg))
+    }
+
+    fn reg(&self, name: &str, width: u32, signed: bool) -> i128 {
+        crate::kit::sig::wrap(self.ir_sim().peek(name) as i128, width, signed)
     }
 
     /// Running max RM (for tests).
     pub fn rm(&self) -> i128 {
-        self._s.rm
+        self.reg("rm", self._w.score, true)
     }
-    /// Running denominator RD (for tests).
+    /// Running denominator RD of the current bank (for tests).
     pub fn rd(&self) -> i128 {
-        if self._s.tb {
-            self._s.rd1
-        } else {
-            self._s.rd
-        }
+        let bank = if self.ir_sim().peek("tb") == 1 { "rd1" } else { "rd0" };
+        self.reg(bank, self._w.rd, false)
     }
     /// PRM of the current tile (for tests).
     pub fn prm(&self) -> i128 {
-        self._s.prm
+        self.reg("prm", self._w.exp, false)
     }
-    /// Running numerator RNV[f] (for tests).
+    /// Running numerator RNV[f] of the current bank (for tests).
     pub fn rnv(&self, f: usize) -> i128 {
-        if self._s.tb {
-            self.rnv1.word(f)
-        } else {
-            self.rnv0.word(f)
-        }
-    }
-
-    /// RM after an LM event: LM on a block's first tile, else max(RM, LM).
-    fn rm_new(&self) -> i128 {
-        let lm = wrap(self.ps_in.get(), self._w.score, true);
-        if self._s.newblk || lm > self._s.rm {
-            lm
-        } else {
-            self._s.rm
-        }
+        let bank = if self.ir_sim().peek("tb") == 1 { "rnv1.mem" } else { "rnv0.mem" };
+        crate::kit::sig::wrap(self.ir_sim().mem_word(bank, f) as i128, self._w.rnv, true)
     }
 }
 
-fn wrap(v: i128, w: u32, s: bool) -> i128 {
-    crate::kit::sig::wrap(v, w, s)
-}
+/// The unit described once (see the module doc): instances `exp_mul` (mul_reg), the exp
+/// sequence's `xs`, `rs_mul` (mul_pipe), `rnv0`/`rnv1` (ram) and `div` (divider).
+pub fn describe(cfg: &Config) -> Circuit {
+    let w = W::new(cfg);
+    let n = Numerics::new(cfg);
+    let mb = w.mul;
+    let fx = n.exp_frac;
+    let sb = w.mant + w.shift;
+    let mut m = Module::new("softmax_unit", "");
+    m.clock("clock");
+    let rst = m.input("rst", 1);
+    let scale_in = m.input("scale_in", sb);
+    // kept, as sc_loc is: the two hold the same value for different loads (the next unit,
+    // this unit's exp logic)
+    let scale_out = m.output_reg("scale_out", sb).keep();
+    scale_out.set(&scale_in);
+    let blk_start = m.input("blk_start", 1);
+    let div_start = m.input("div_start", 1);
+    let div_f = m.input("div_f", w.ab);
+    let div_bank = m.input("div_bank", 1);
+    let ps_in = m.input_s("ps_in", w.psum);
+    let tag_in = m.input("tag_in", tag::BITS);
+    let rm_out = m.output_reg_s("rm_out", w.score);
+    let rm_vout = m.output_reg("rm_vout", 1).reset(&rst, 0);
+    let av = m.output_reg_s("av", w.out);
+    let av_valid = m.output_reg("av_valid", 1).reset(&rst, 0);
+    let dv_state = m.reg("dv_state", 3).reset(&rst, 0);
+    let dividing = dv_state.ne(&dv_state.lit(dv::IDLE)).named("dividing");
+    m.output("div_busy", &dividing);
 
-impl Logic for SoftmaxUnit {
-    fn update(&mut self) {
-        let s = &self._s;
-        self.rm_out.set(s.rm_out);
-        self.rm_vout.set_bool(s.rm_vout);
-        self.av.set(s.av);
-        self.av_valid.set_bool(s.av_valid);
-        self.div_busy.set_bool(s.dv_state != dv::IDLE);
-        // The exp multiplier serves only the sequence: (p, f) when it is idle.
-        let (ea, eb) = s
-            .seq
-            .operands(scale_unpack(s.sc, self.xs.sc_shift.width()).0, &self.xs)
-            .unwrap_or((s.seq.p, s.seq.z & ((1 << self._w.z_frac) - 1)));
-        self.exp_mul.a.set(ea);
-        self.exp_mul.b.set(eb);
-        self.scale_out.set(s.sc);
-        let shb = self.xs.sc_shift.width();
-        self.xs.sc_shift.set(scale_unpack(s.sc, shb).1);
-        self.xs.prod.set(self.exp_mul.product());
-        s.seq.drive(&mut self.xs);
-        let is_sld = self.tag_in.get() == tag::SLD;
-        self.rs_mul.a.set(s.a_op);
-        self.rs_mul.b.set(s.prm);
-        self.rs_mul.clock.set(self.clock.get());
-        let tile_addr = if is_sld { 0 } else { s.f_cnt + 1 };
-        let dividing = s.dv_state != dv::IDLE;
-        let b = &s.m[1];
-        let result = if b.first {
-            b.v
-        } else {
-            b.v + numerics::rescale_round(self.rs_mul.p.get(), &self._n)
-        };
-        for (k, ram) in [(false, &mut self.rnv0), (true, &mut self.rnv1)] {
-            ram.raddr.set(if dividing && s.dvb == k {
-                s.dv_f
-            } else {
-                tile_addr
-            });
-            ram.we.set_bool(b.valid && !b.dst_rd && b.bank == k);
-            ram.waddr.set(b.f);
-            ram.wdata.set(result);
-            ram.clock.set(self.clock.get());
-        }
-        self.div.clock.set(self.clock.get());
-        self.div.rst.set(self.rst.get());
-        self.div.start.set_bool(s.dv_state == dv::START);
-        self.div.num.set(s.rq[s.dvb as usize]);
-        self.div.den.set(if s.dvb { s.rd1 } else { s.rd });
-    }
+    let sc_loc = m.reg("sc_loc", sb).keep();
+    sc_loc.set(&scale_in);
+    let sc_mant = sc_loc.slice(sb - 1, w.shift).named("sc_mant");
+    let sc_shift = sc_loc.slice(w.shift - 1, 0).named("sc_shift");
+    let first = m.reg("first", 1).reset(&rst, 1);
+    let newblk = m.reg("newblk", 1).reset(&rst, 0);
+    let tb = m.reg("tb", 1).reset(&rst, 1);
+    let dvb = m.reg("dvb", 1);
+    let rm = m.reg_s("rm", w.score);
+    let prm = m.reg("prm", w.exp);
+    let f_cnt = m.reg("f_cnt", w.fb);
+    // the rescale pipeline: b (arriving; its RNV in the RAMs' output registers rq next
+    // cycle), a (operands registered), m1 (product registered), m2 (the sum written back)
+    let stage = |m: &mut Module, p: &str| {
+        let valid = m.reg(&format!("{p}_valid"), 1).reset(&rst, 0);
+        let dst_rd = m.reg(&format!("{p}_dst_rd"), 1);
+        let bank = m.reg(&format!("{p}_bank"), 1);
+        let first = m.reg(&format!("{p}_first"), 1);
+        let f = m.reg(&format!("{p}_f"), w.ab);
+        let v = m.reg_s(&format!("{p}_v"), w.psum);
+        [valid, dst_rd, bank, first, f, v]
+    };
+    let a = stage(&mut m, "a");
+    let a_op = m.reg_s("a_op", w.rnv);
+    let rq0 = m.reg_s("rq0", w.rnv);
+    let rq1 = m.reg_s("rq1", w.rnv);
+    let b = stage(&mut m, "b");
+    let b_rd = m.reg_s("b_rd", w.rnv);
+    let m1 = stage(&mut m, "m1");
+    let m2 = stage(&mut m, "m2");
+    let rd0 = m.reg("rd0", w.rd);
+    let rd1 = m.reg("rd1", w.rd);
+    let dv_f = m.reg("dv_f", w.ab);
 
-    fn connect(&mut self) {
-        self.claim_outputs();
-        self.exp_mul.claim_inputs();
-        self.xs.claim_inputs();
-        self.rs_mul.claim_inputs();
-        self.rnv0.claim_inputs();
-        self.rnv1.claim_inputs();
-        self.div.claim_inputs();
-    }
+    let is_lm = tag_in.is(tag::LM).named("is_lm");
+    let is_sld = tag_in.is(tag::SLD).named("is_sld");
+    let is_slnv = tag_in.is(tag::SLNV).named("is_slnv");
+    let ps_lm = ps_in.slice(w.score - 1, 0).as_signed().named("ps_lm");
+    // LM - RM in one subtraction: its sign picks RM' and it is D = RM' - RM when LM is the
+    // new max
+    let lm_raw = ps_lm
+        .ext(w.score + 1)
+        .sub_wrap(&rm.ext(w.score + 1))
+        .named("lm_raw");
+    let lm_up = newblk.or(&lm_raw.msb().not()).named("lm_up");
+    let rm_new = lm_up.mux(&ps_lm, &rm).named("rm_new");
+    let rd_t = tb.mux(&rd1, &rd0).named("rd_t");
+    let f_next = f_cnt.add_wrap(&f_cnt.lit(1)).named("f_next");
+    let tile_addr = is_sld
+        .mux(&m.lit(w.ab, 0), &f_next.resize(w.ab))
+        .named("tile_addr");
+    // D = RM' - RM fits its low `diff` bits
+    let d_sub = lm_up.mux(&lm_raw, &lm_raw.lit(0)).named("d_sub");
 
-    fn hdl(&self) -> Verilog {
-        let w = self._w;
-        let mb = w.mul;
-        let esb = w.es;
-        let rsp = w.rnv + w.mul; // rescale product width
-        let fx = self._n.exp_frac;
-        let ops = self.xs.seq_operands();
-        let text = format!(
-            r#"// @leaf softmax_unit
-{scale_wires}reg first;
-reg newblk;
-reg tb;
-reg a_bank;
-reg dvb;
-reg signed [{scm}:0] rm;
-{seq_decls}reg [{expm}:0] prm;
-reg [{fbm}:0] f_cnt;
-reg a_valid;
-reg a_dst_rd;
-reg a_first;
-reg [{abm}:0] a_f;
-reg signed [{psm}:0] a_v;
-reg signed [{rnvm}:0] a_op;
-reg signed [{rnvm}:0] rq0;
-reg signed [{rnvm}:0] rq1;
-reg b_valid, b_dst_rd, b_bank, b_first;
-reg [{abm}:0] b_f;
-reg signed [{psm}:0] b_v;
-reg signed [{rnvm}:0] b_rd;
-reg m1_valid, m1_dst_rd, m1_bank, m1_first;
-reg [{abm}:0] m1_f;
-reg signed [{psm}:0] m1_v;
-reg m2_valid, m2_dst_rd, m2_bank, m2_first;
-reg [{abm}:0] m2_f;
-reg signed [{psm}:0] m2_v;
-wire signed [{epm}:0] eprod_q = exp_mul$p; // the product of the operands of two edges ago
-reg signed [{mbm}:0] emux_a;
-reg signed [{mbm}:0] emux_b;
-reg [{rdm}:0] rd0;
-reg [{rdm}:0] rd1;
-reg [2:0] dv_state;
-reg [{abm}:0] dv_f;
-wire is_lm = tag_in == 2'd{tlm};
-wire is_sld = tag_in == 2'd{tsld};
-wire is_slnv = tag_in == 2'd{tslnv};
-wire signed [{scm}:0] ps_lm = ps_in[{scm}:0];
-// LM - RM in one subtraction: its sign picks RM' and it is D = RM' - RM when LM is the new max
-wire signed [{sc}:0] lm_raw = {psl_ext} - {rm_ext};
-wire lm_up = newblk || !lm_raw[{sc}];
-wire signed [{scm}:0] rm_new = lm_up ? ps_lm : rm;
-wire [{rdm}:0] rd_t = tb ? rd1 : rd0;
-wire dividing = dv_state != 3'd0;
-wire [{abm}:0] tile_addr = is_sld ? {ab}'d0 : {fn_a};
-/* verilator lint_off UNUSEDSIGNAL */ // D = RM' - RM fits its low {diff} bits; the top bits of
-// the rounded rescale product are those of the product
-wire signed [{sc}:0] d_sub = lm_up ? lm_raw : {sc1}'sd0;
-wire signed [{rspm}:0] a_round = (rs_mul$p + {rsp}'sd{half}) >>> {fx};
-/* verilator lint_on UNUSEDSIGNAL */
-wire signed [{rnvm}:0] result = m2_first ? {m2v_ext} : {m2v_ext} + a_round[{rnvm}:0];
-wire [{fbm}:0] f_next = f_cnt + {fb}'d1;
-always @(*) begin
-    if ({op1c}) begin
-        emux_a = {op1a};
-        emux_b = {op1b};
-    end else begin
-        emux_a = {op2a};
-        emux_b = {op2b};
-    end
-    exp_mul$clock = clock;
-    exp_mul$a = emux_a;
-    exp_mul$b = emux_b;
-    xs$sc_shift = sc_shift;
-    xs$prod = eprod_q;
-{seq_wiring}    rs_mul$clock = clock;
-    rs_mul$a = a_op;
-    rs_mul$b = $signed({prm_ext});
-    rnv0$clock = clock;
-    rnv0$raddr = (dividing && !dvb) ? dv_f : tile_addr;
-    rnv0$we = m2_valid && !m2_dst_rd && !m2_bank;
-    rnv0$waddr = m2_f;
-    rnv0$wdata = result;
-    rnv1$clock = clock;
-    rnv1$raddr = (dividing && dvb) ? dv_f : tile_addr;
-    rnv1$we = m2_valid && !m2_dst_rd && m2_bank;
-    rnv1$waddr = m2_f;
-    rnv1$wdata = result;
-    div$clock = clock;
-    div$rst = rst;
-    div$start = dv_state == 3'd3;
-    div$num = dvb ? rq1 : rq0;
-    div$den = dvb ? rd1 : rd0;
-    div_busy = dv_state != 3'd0;
-end
-// kept, as sc_loc is: the two hold the same value for different loads (the next unit, this
-// unit's exp logic)
-(* keep *) always @(posedge clock) scale_out <= scale_in;
-always @(posedge clock) begin
-    if (rst) begin
-        first <= 1'b1;
-        newblk <= 1'b0;
-        tb <= 1'b1;
-        rm_vout <= 1'b0;
-        es <= {esb}'d0;
-        a_valid <= 1'b0;
-        b_valid <= 1'b0;
-        m1_valid <= 1'b0;
-        m2_valid <= 1'b0;
-        dv_state <= 3'd0;
-        av_valid <= 1'b0;
-    end else begin
-        rq0 <= rnv0$rdata;
-        rq1 <= rnv1$rdata;
-        a_valid <= b_valid;
-        a_dst_rd <= b_dst_rd;
-        a_bank <= b_bank;
-        a_first <= b_first;
-        a_f <= b_f;
-        a_v <= b_v;
-        a_op <= b_dst_rd ? b_rd : (b_bank ? rq1 : rq0);
-        m1_valid <= a_valid;
-        m1_dst_rd <= a_dst_rd;
-        m1_bank <= a_bank;
-        m1_first <= a_first;
-        m1_f <= a_f;
-        m1_v <= a_v;
-        m2_valid <= m1_valid;
-        m2_dst_rd <= m1_dst_rd;
-        m2_bank <= m1_bank;
-        m2_first <= m1_first;
-        m2_f <= m1_f;
-        m2_v <= m1_v;
-        rm_vout <= 1'b0;
-        av_valid <= 1'b0;
-        b_valid <= 1'b0;
-        if (is_lm) begin
-            first <= newblk;
-            newblk <= 1'b0;
-            if (newblk) tb <= !tb;
-            rm <= rm_new;
-            rm_out <= rm_new;
-            rm_vout <= 1'b1;
-        end
-{seq_step}        if (is_sld) begin
-            b_valid <= 1'b1;
-            b_dst_rd <= 1'b1;
-            b_bank <= tb;
-            b_first <= first;
-            b_v <= ps_in;
-            b_rd <= $signed({rd_ext});
-            f_cnt <= {fb}'d0;
-        end else if (is_slnv) begin
-            b_valid <= 1'b1;
-            b_dst_rd <= 1'b0;
-            b_bank <= tb;
-            b_first <= first;
-            b_f <= {fc_a};
-            b_v <= ps_in;
-            f_cnt <= f_next;
-        end
-        if (blk_start) newblk <= 1'b1;
-        if (m2_valid && m2_dst_rd) begin
-            if (m2_bank) rd1 <= result[{rdm}:0];
-            else rd0 <= result[{rdm}:0];
-        end
-        if (div_start) begin
-            dv_state <= 3'd1;
-            dv_f <= div_f;
-            dvb <= div_bank;
-        end else if (dv_state == 3'd1) begin
-            dv_state <= 3'd2;
-        end else if (dv_state == 3'd2) begin
-            dv_state <= 3'd3;
-        end else if (dv_state == 3'd3) begin
-            dv_state <= 3'd4;
-        end else if (dv_state == 3'd4 && div$done) begin
-            av <= div$q;
-            av_valid <= 1'b1;
-            dv_state <= 3'd0;
-        end
-    end
-end
-"#,
-            scm = w.score - 1,
-            scale_wires = self.xs.scale_wires("scale_in"),
-            sc = w.score,
-            expm = w.exp - 1,
-            fbm = w.fb - 1,
-            fb = w.fb,
-            psm = w.psum - 1,
-            rspm = rsp - 1,
-            rsp = rsp,
-            rdm = w.rd - 1,
-            rnvm = w.rnv - 1,
-            diff = w.diff,
-            tlm = tag::LM,
-            tsld = tag::SLD,
-            tslnv = tag::SLNV,
-            psl_ext = format!("$signed({})", sresize("ps_lm", w.score, w.score + 1)),
-            sc1 = w.score + 1,
-            rm_ext = format!("$signed({})", sresize("rm", w.score, w.score + 1)),
-            half = 1u128 << (fx - 1),
-            rd_ext = zext("rd_t", w.rd, w.rnv),
-            prm_ext = zext("prm", w.exp, mb),
-            ab = w.ab,
-            fn_a = addr("f_next", w.fb, w.ab),
-            fc_a = addr("f_cnt", w.fb, w.ab),
-            seq_decls = self.xs.seq_decls(),
-            seq_wiring = self.xs.seq_wiring(),
-            seq_step = self.xs.seq_step(
-                "is_lm",
-                &format!("d_sub[{}:0]", w.diff - 1),
-                "prm <= xs$sln;"
-            ),
-            mbm = mb - 1,
-            epm = 2 * mb - 1,
-            m2v_ext = format!("$signed({})", sresize("m2_v", w.psum, w.rnv)),
-            op1c = ops[0].0,
-            op1a = ops[0].1,
-            op1b = ops[0].2,
-            op2a = ops[1].1,
-            op2b = ops[1].2,
-            abm = w.ab - 1,
-        );
-        Verilog::Custom(text)
-    }
-}
-
-/// Address expression of `e` (counter width `fb`) for a RAM of address width `ab`.
-fn addr(e: &str, fb: u32, ab: u32) -> String {
-    if fb > ab {
-        format!("{e}[{}:0]", ab - 1)
-    } else {
-        zext(e, fb, ab)
-    }
-}
-
-impl Component for SoftmaxUnit {
-    fn kind(&self) -> String {
-        "softmax_unit".into()
-    }
-    leaf_ports!(
-        clock, rst, scale_in, scale_out, blk_start, div_start, div_f, div_bank, ps_in, tag_in,
-        rm_out, rm_vout, av, av_valid, div_busy
+    let exp_mul = m.instance("exp_mul", &mul_reg::describe(mb, mb));
+    let eprod_q = exp_mul.out("p").named("eprod_q"); // the product of two edges ago
+    let seq = describe_seq(
+        &mut m,
+        cfg,
+        &rst,
+        &is_lm,
+        &d_sub.slice(w.diff - 1, 0),
+        &sc_shift,
+        &eprod_q,
     );
-    fn tick(&mut self) {
-        let w = self._w;
-        let rm_new = self.rm_new();
-        let o = self._s.clone();
-        let b = o.m[1];
-        let result = if b.first {
-            b.v
-        } else {
-            b.v + numerics::rescale_round(self.rs_mul.p.get(), &self._n)
-        };
-        let tg = self.tag_in.get();
-        let rd_t = if o.tb { o.rd1 } else { o.rd };
-        let rdata = [self.rnv0.rdata.get(), self.rnv1.rdata.get()];
-        self.exp_mul.tick();
-        self.xs.tick();
-        self.rs_mul.tick();
-        self.rnv0.tick();
-        self.rnv1.tick();
-        self.div.tick();
-        let s = &mut self._s;
-        s.sc = self.scale_in.get();
-        if self.rst.on() {
-            s.first = true;
-            s.newblk = false;
-            s.tb = true;
-            s.rm_vout = false;
-            s.seq.es = 0;
-            s.a_valid = false;
-            s.b.valid = false;
-            s.m = [Stage::default(); 2];
-            s.dv_state = dv::IDLE;
-            s.av_valid = false;
-            return;
-        }
-        s.rm_vout = false;
-        s.av_valid = false;
-        s.rq = rdata;
-        s.a_valid = o.b.valid;
-        s.a_dst_rd = o.b.dst_rd;
-        s.a_bank = o.b.bank;
-        s.a_first = o.b.first;
-        s.a_f = o.b.f;
-        s.a_v = o.b.v;
-        s.a_op = if o.b.dst_rd {
-            o.b_rd
-        } else {
-            o.rq[o.b.bank as usize]
-        };
-        s.b.valid = false;
-        if tg == tag::LM {
-            s.first = o.newblk;
-            s.newblk = false;
-            if o.newblk {
-                s.tb = !o.tb;
-            }
-            s.rm = rm_new;
-            s.rm_out = rm_new;
-            s.rm_vout = true;
-        }
-        s.m = [
-            Stage {
-                valid: o.a_valid,
-                dst_rd: o.a_dst_rd,
-                bank: o.a_bank,
-                first: o.a_first,
-                f: o.a_f,
-                v: o.a_v,
-            },
-            o.m[0],
-        ];
-        let (seq, done) = o.seq.next(tg == tag::LM, rm_new - o.rm, &self.xs);
-        s.seq = seq;
-        if let Some(v) = done {
-            s.prm = v;
-        }
-        let f_next = wrap(o.f_cnt + 1, w.fb, false);
-        if tg == tag::SLD || tg == tag::SLNV {
-            let sld = tg == tag::SLD;
-            s.b = Stage {
-                valid: true,
-                dst_rd: sld,
-                bank: o.tb,
-                first: o.first,
-                f: if sld { o.b.f } else { o.f_cnt },
-                v: self.ps_in.get(),
-            };
-            if sld {
-                s.b_rd = rd_t;
-                s.f_cnt = 0;
-            } else {
-                s.f_cnt = f_next;
-            }
-        }
-        if self.blk_start.on() {
-            s.newblk = true;
-        }
-        if b.valid && b.dst_rd {
-            if b.bank {
-                s.rd1 = wrap(result, w.rd, false);
-            } else {
-                s.rd = wrap(result, w.rd, false);
-            }
-        }
-        if self.div_start.on() {
-            s.dv_state = dv::READ;
-            s.dv_f = self.div_f.get();
-            s.dvb = self.div_bank.on();
-        } else if o.dv_state == dv::READ {
-            s.dv_state = dv::RQ;
-        } else if o.dv_state == dv::RQ {
-            s.dv_state = dv::START;
-        } else if o.dv_state == dv::START {
-            s.dv_state = dv::WAIT;
-        } else if o.dv_state == dv::WAIT && self.div.done.on() {
-            s.av = self.div.q.get();
-            s.av_valid = true;
-            s.dv_state = dv::IDLE;
-        }
+    // the exp multiplier serves only the sequence: (p, f) when it is not (dn, mant)
+    exp_mul.set("a", &seq.zop.mux(&seq.dn_op, &seq.p_op).named("emux_a"));
+    exp_mul.set(
+        "b",
+        &seq.zop
+            .mux(&sc_mant.ext(mb).as_signed(), &seq.f_op)
+            .named("emux_b"),
+    );
+    let rs_mul = m.instance("rs_mul", &mul_pipe::describe(w.rnv, mb));
+    rs_mul.set("a", &a_op);
+    rs_mul.set("b", &prm.ext(mb).as_signed());
+    let a_round = rs_mul
+        .out("p")
+        .add_wrap(&m.lit_s(w.rnv + mb, 1i128 << (fx - 1)))
+        .shr(fx)
+        .named("a_round");
+    let [m2_valid, m2_dst_rd, m2_bank, m2_first, m2_f, m2_v] = m2.clone();
+    let m2v = m2_v.resize(w.rnv);
+    let result = m2_first
+        .mux(&m2v, &m2v.add_wrap(&a_round.slice(w.rnv - 1, 0).as_signed()))
+        .named("result");
+    let mut rdata = vec![];
+    for (k, bank_hi) in [("rnv0", false), ("rnv1", true)] {
+        let ram = m.instance(k, &ram::describe(w.rnv, cfg.max_f, true));
+        let mine = if bank_hi { dvb.q() } else { dvb.not() };
+        let wbank = if bank_hi { m2_bank.q() } else { m2_bank.not() };
+        ram.set("raddr", &dividing.and(&mine).mux(&dv_f, &tile_addr));
+        ram.set("we", &m2_valid.and(&m2_dst_rd.not()).and(&wbank));
+        ram.set("waddr", &m2_f);
+        ram.set("wdata", &result);
+        rdata.push(ram.out("rdata"));
     }
+    let div = m.instance("div", &divider::describe(cfg));
+    div.set("rst", &rst);
+    div.set("start", &dv_state.is(dv::START));
+    div.set("num", &dvb.mux(&rq1, &rq0));
+    div.set("den", &dvb.mux(&rd1, &rd0));
+    let (div_q, div_done) = (div.out("q"), div.out("done"));
+
+    m.when(&rst.not(), |m| {
+        rq0.set(&rdata[0]);
+        rq1.set(&rdata[1]);
+        for (x, y) in a.iter().zip(&b).chain(m1.iter().zip(&a)).chain(m2.iter().zip(&m1)) {
+            x.set(y);
+        }
+        let [_, b_dst_rd, b_bank, _, _, _] = &b;
+        a_op.set(&b_dst_rd.mux(&b_rd, &b_bank.mux(&rq1, &rq0)));
+        rm_vout.set(&rm_vout.lit(0));
+        av_valid.set(&av_valid.lit(0));
+        let [b_valid, b_dst_rd, b_bank, b_first, b_f, b_v] = &b;
+        b_valid.set(&b_valid.lit(0));
+        m.when(&is_lm, |m| {
+            first.set(&newblk);
+            newblk.set(&newblk.lit(0));
+            m.when(&newblk, |_| tb.set(&tb.not()));
+            rm.set(&rm_new);
+            rm_out.set(&rm_new);
+            rm_vout.set(&rm_vout.lit(1));
+        });
+        m.when(&seq.fin, |_| prm.set(&seq.sln));
+        let one = b_valid.lit(1);
+        m.when_else(
+            &is_sld,
+            |_| {
+                b_valid.set(&one);
+                b_dst_rd.set(&one);
+                b_bank.set(&tb);
+                b_first.set(&first);
+                b_v.set(&ps_in);
+                b_rd.set(&rd_t.ext(w.rnv).as_signed());
+                f_cnt.set(&f_cnt.lit(0));
+            },
+            |m| {
+                m.when(&is_slnv, |_| {
+                    b_valid.set(&one);
+                    b_dst_rd.set(&one.lit(0));
+                    b_bank.set(&tb);
+                    b_first.set(&first);
+                    b_f.set(&f_cnt.resize(w.ab));
+                    b_v.set(&ps_in);
+                    f_cnt.set(&f_next);
+                })
+            },
+        );
+        m.when(&blk_start, |_| newblk.set(&newblk.lit(1)));
+        m.when(&m2_valid.and(&m2_dst_rd), |m| {
+            let r = result.slice(w.rd - 1, 0);
+            m.when_else(&m2_bank, |_| rd1.set(&r), |_| rd0.set(&r));
+        });
+        let st = |v: i128| dv_state.lit(v);
+        m.when_else(
+            &div_start,
+            |_| {
+                dv_state.set(&st(dv::READ));
+                dv_f.set(&div_f);
+                dvb.set(&div_bank);
+            },
+            |m| {
+                m.switch(&dv_state, |sw| {
+                    sw.case(dv::READ, |_| dv_state.set(&st(dv::RQ)));
+                    sw.case(dv::RQ, |_| dv_state.set(&st(dv::START)));
+                    sw.case(dv::START, |_| dv_state.set(&st(dv::WAIT)));
+                    sw.case(dv::WAIT, |m| {
+                        m.when(&div_done, |_| {
+                            av.set(&div_q);
+                            av_valid.set(&av_valid.lit(1));
+                            dv_state.set(&st(dv::IDLE));
+                        })
+                    });
+                });
+            },
+        );
+    });
+    m.finish()
 }
 
 #[cfg(test)]
@@ -649,6 +330,7 @@ mod tests {
     use super::*;
     use crate::arith::exp_step::scale_pack;
     use crate::kit::cosim::{check_verilog, cosim, io_ports, vectors};
+    use crate::kit::Component;
     use rand::{Rng, SeedableRng};
 
     fn configs() -> Vec<Config> {
@@ -670,7 +352,7 @@ mod tests {
 
     fn stimulus(cfg: &Config, seed: u64, cycles: usize) -> Vec<Vec<i128>> {
         let u = SoftmaxUnit::new(cfg);
-        let (mb, shb) = (u.xs.dn.width(), u.xs.sc_shift.width());
+        let (mb, shb) = (u._w.mant, u._w.shift);
         let (ins, _) = io_ports(&u);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         (0..cycles)

@@ -22,7 +22,6 @@ ir_leaf! {
     pub struct ExpStep {
         d, sc_shift, w_pre, pre, dn, prod, z, k, p_next, p_first, p, zi, w_sh, sh, sln
     }
-    extra { _n: Numerics, _mul_bits: u32 }
 }
 
 /// Width of the coefficient index of an exp_step for `degree` (the width of the sequencers'
@@ -40,8 +39,7 @@ pub fn pre_bits(cfg: &Config) -> u32 {
 impl ExpStep {
     /// The exp step of `cfg`.
     pub fn new(cfg: &Config) -> ExpStep {
-        let n = Numerics::new(cfg);
-        ExpStep::from_circuit(describe(cfg), n, cfg.mul_bits)
+        ExpStep::from_circuit(describe(cfg))
     }
 }
 
@@ -156,7 +154,7 @@ pub fn describe(cfg: &Config) -> Circuit {
     m.finish()
 }
 
-/// Sequencer states of an [`ExpSeq`].
+/// Sequencer states of the exp sequence ([`describe_seq`]).
 pub mod es {
     pub const IDLE: u32 = 0;
     pub const SHIFT: u32 = 1;
@@ -171,230 +169,24 @@ pub mod es {
     pub const SHF: u32 = 10;
 }
 
-/// The registers of an exp sequence on its owner's multiplier (the PE's, or the 1D unit's exp
-/// multiplier). The owner registers the multiplier's operands and its product, so a product is
-/// ready two cycles after its operands are presented:
-/// - start edge: `dq` = the difference D (from the owner);
-/// - SHIFT: `pre` = prescale_coarse(dq); ROUND: `dn` = prescale_round(prescale_fine(pre));
-/// - ZOP: operands (dn, mant); ZWAIT; Z: `z` = z_round(prod_q), `p` = a_d;
-/// - d Horner steps, each HOP: operands (p, f); HWAIT; HUPD: `p` = horner_round(prod_q) + a_k
-///   (k = `hk`, from d - 1 down to 0);
-/// - SHF: `sh` = exp_shift(p, int(z)); FIN: the result exp_round(sh).
-///
-/// Latency: the result is written 3d + 7 edges after the start edge (d = exp_degree), so it is
-/// there 3d + 8 cycles after the start (`exp_latency`).
-#[derive(Clone, Debug, Default)]
-pub struct ExpSeq {
-    pub es: u32,
-    pub hk: u32,
-    pub dq: i128,
-    pub pre: i128,
-    pub dn: i128,
-    pub z: i128,
-    pub p: i128,
-    pub sh: i128,
-}
-
 /// Cycles from the start of an exp sequence to its result, for `degree`.
 pub fn exp_latency(degree: u32) -> u32 {
     3 * degree + 8
 }
 
-impl ExpSeq {
-    fn degree(xs: &ExpStep) -> u32 {
-        (xs._n.coeffs.len() - 1) as u32
-    }
-
-    /// The multiplier operands the sequence presents this cycle, if any: (dn, mant) in ZOP,
-    /// (p, f) in HOP.
-    pub fn operands(&self, mant: i128, xs: &ExpStep) -> Option<(i128, i128)> {
-        match self.es {
-            es::ZOP => Some((self.dn, mant)),
-            es::HOP => Some((self.p, self.z & ((1 << xs._n.z_frac) - 1))),
-            _ => None,
-        }
-    }
-
-    /// Drives the inputs of `xs` that come from the sequence (the owner drives `sc_shift` and
-    /// `prod` with its registered product).
-    pub fn drive(&self, xs: &mut ExpStep) {
-        xs.d.set(self.dq);
-        xs.pre.set(self.pre);
-        xs.k.set(self.hk as i128);
-        xs.p.set(self.p);
-        xs.zi.set(self.z >> xs._n.z_frac);
-        xs.sh.set(self.sh);
-    }
-
-    /// The state after a clock edge from this (pre-edge) state, and the exp value at the
-    /// finish step. `start` (with the difference `diff`) takes priority, as in the Verilog.
-    pub fn next(&self, start: bool, diff: i128, xs: &ExpStep) -> (ExpSeq, Option<i128>) {
-        let d = Self::degree(xs);
-        let mut n = self.clone();
-        if start {
-            n.dq = crate::kit::sig::wrap(diff, xs.d.width(), false);
-            n.es = es::SHIFT;
-            return (n, None);
-        }
-        match self.es {
-            es::SHIFT => {
-                n.pre = xs.w_pre.get();
-                n.es = es::ROUND;
-            }
-            es::ROUND => {
-                n.dn = xs.dn.get();
-                n.es = es::ZOP;
-            }
-            es::ZOP => n.es = es::ZWAIT,
-            es::ZWAIT => n.es = es::Z,
-            es::Z => {
-                n.z = xs.z.get();
-                n.p = xs.p_first.get();
-                n.hk = d - 1;
-                n.es = es::HOP;
-            }
-            es::HOP => n.es = es::HWAIT,
-            es::HWAIT => n.es = es::HUPD,
-            es::HUPD => {
-                n.p = xs.p_next.get();
-                if self.hk == 0 {
-                    n.es = es::SHF;
-                } else {
-                    n.hk = self.hk - 1;
-                    n.es = es::HOP;
-                }
-            }
-            es::SHF => {
-                n.sh = xs.w_sh.get();
-                n.es = es::FIN;
-            }
-            es::FIN => {
-                n.es = es::IDLE;
-                return (n, Some(xs.sln.get()));
-            }
-            _ => {}
-        }
-        (n, None)
-    }
-}
-
-impl ExpStep {
-    /// Verilog declarations of an [`ExpSeq`] in the owner module (`xs` is the owner's
-    /// exp_step instance).
-    pub fn seq_decls(&self) -> String {
-        format!(
-            "reg [3:0] es;\nreg [{}:0] hk;\nreg [{}:0] dq;\nreg [{}:0] pre_q;\nreg [{}:0] dn;\nreg [{}:0] z;\nreg signed [{}:0] p;\nreg [{}:0] sh;\n",
-            self.k.width() - 1,
-            self.d.width() - 1,
-            self.pre.width() - 1,
-            self.dn.width() - 1,
-            self.z.width() - 1,
-            self._mul_bits - 1,
-            self.sh.width() - 1
-        )
-    }
-
-    /// Verilog of the owner's combinational wiring of `xs` from the sequence (inside an
-    /// `always @(*)`).
-    pub fn seq_wiring(&self) -> String {
-        format!(
-            "    xs$d = dq;\n    xs$pre = pre_q;\n    xs$k = hk;\n    xs$p = p;\n    xs$zi = z[{}:{}];\n    xs$sh = sh;\n",
-            self.z.width() - 1,
-            self._n.z_frac
-        )
-    }
-
-    /// Verilog of the two operand presentations of the sequence: (condition, a, b) for
-    /// (dn, mant) and for (p, f).
-    pub fn seq_operands(&self) -> [(String, String, String); 2] {
-        let mb = self._mul_bits;
-        [
-            (
-                format!("es == 4'd{}", es::ZOP),
-                format!("$signed({})", crate::kit::zext("dn", self.dn.width(), mb)),
-                format!(
-                    "$signed({})",
-                    crate::kit::zext("sc_mant", self.dn.width(), mb)
-                ),
-            ),
-            (
-                format!("es == 4'd{}", es::HOP),
-                "p".to_string(),
-                format!(
-                    "$signed({})",
-                    crate::kit::zext(&format!("z[{}:0]", self._n.z_frac - 1), self._n.z_frac, mb)
-                ),
-            ),
-        ]
-    }
-
-    /// Verilog of one clock edge of the sequence (inside the owner's clocked block): `start`
-    /// begins it with the difference `diff` (an expression of the difference's width);
-    /// `on_done` is the statement run at the finish step (it may read `xs$sln`).
-    pub fn seq_step(&self, start: &str, diff: &str, on_done: &str) -> String {
-        let d = self._n.coeffs.len() - 1;
-        let kb = self.k.width();
-        format!(
-            r#"        if ({start}) begin
-            dq <= {diff};
-            es <= 4'd{shift};
-        end else case (es)
-            4'd{shift}: begin
-                pre_q <= xs$w_pre;
-                es <= 4'd{round};
-            end
-            4'd{round}: begin
-                dn <= xs$dn;
-                es <= 4'd{zop};
-            end
-            4'd{zop}: es <= 4'd{zwait};
-            4'd{zwait}: es <= 4'd{zs};
-            4'd{zs}: begin
-                z <= xs$z;
-                p <= xs$p_first;
-                hk <= {kb}'d{dm1};
-                es <= 4'd{hop};
-            end
-            4'd{hop}: es <= 4'd{hwait};
-            4'd{hwait}: es <= 4'd{hupd};
-            4'd{hupd}: begin
-                p <= xs$p_next;
-                if (hk == {kb}'d0) es <= 4'd{shf};
-                else begin
-                    hk <= hk - {kb}'d1;
-                    es <= 4'd{hop};
-                end
-            end
-            4'd{shf}: begin
-                sh <= xs$w_sh;
-                es <= 4'd{fin};
-            end
-            4'd{fin}: begin
-                {on_done}
-                es <= 4'd0;
-            end
-            default: ;
-        endcase
-"#,
-            shift = es::SHIFT,
-            round = es::ROUND,
-            zop = es::ZOP,
-            zwait = es::ZWAIT,
-            zs = es::Z,
-            hop = es::HOP,
-            hwait = es::HWAIT,
-            hupd = es::HUPD,
-            fin = es::FIN,
-            shf = es::SHF,
-            dm1 = d - 1,
-        )
-    }
-}
-
-/// The exp sequence described in its owner's module (the PE's; see [`ExpSeq`] for the steps
-/// and their timing): the `xs` instance of [`describe`] and the sequence's registers (`es`,
-/// `hk`, `dq`, `pre_q`, `dn`, `z`, `p`, `sh`), stepped at every edge where `rst` is low;
-/// `start` (with the difference `diff`) begins it, `rst` returns it to idle.
+/// The exp sequence described in its owner's module (the PE's, the 1D unit's): the `xs`
+/// instance of [`describe`] and the sequence's registers, stepped at every edge where `rst`
+/// is low on the owner's multiplier. The owner registers the multiplier's operands and its
+/// product, so a product is ready two cycles after its operands are presented:
+/// - start edge (`start`, with the difference `diff`): `dq` = D; a start always wins;
+/// - SHIFT: `pre_q` = prescale_coarse(dq); ROUND: `dn` = prescale_round(prescale_fine(pre));
+/// - ZOP: operands (dn, mant); ZWAIT; Z: `z` = z_round(prod), `p` = a_d;
+/// - d Horner steps, each HOP: operands (p, f); HWAIT; HUPD: `p` = horner_round(prod) + a_k
+///   (k = `hk`, from d - 1 down to 0);
+/// - SHF: `sh` = exp_shift(p, int(z)); FIN: the owner writes the result exp_round(sh).
+///
+/// Latency: the result is written 3d + 7 edges after the start edge (d = exp_degree), so it is
+/// there 3d + 8 cycles after the start (`exp_latency`). `rst` returns it to idle.
 pub struct SeqIr {
     /// In ZOP the owner's multiplier takes (dn, mant); in HOP (p, f).
     pub zop: Signal,
@@ -514,30 +306,6 @@ pub fn scale_pack(mant: i128, shift: i128, shift_bits: u32) -> i128 {
 /// (mantissa, shift) of a [`scale_pack`]ed value.
 pub fn scale_unpack(scale: i128, shift_bits: u32) -> (i128, i128) {
     (scale >> shift_bits, scale & ((1 << shift_bits) - 1))
-}
-
-impl ExpStep {
-    /// Width of a `scale` bus for this exp_step.
-    pub fn scale_bits(&self) -> u32 {
-        self.dn.width() + self.sc_shift.width()
-    }
-
-    /// Verilog wires `sc_mant` and `sc_shift` (the names the sequencer's operands use) from
-    /// `sc_loc`, the block's own register of its `scale` input `bus`. It holds the same value as
-    /// the block's scale_out register, which also drives the next block; it is kept apart
-    /// (`keep`) so that the placer can put it beside the exp logic. Latency: 1 cycle, as
-    /// scale_out.
-    pub fn scale_wires(&self, bus: &str) -> String {
-        let sb = self.sc_shift.width();
-        format!(
-            "reg [{}:0] sc_loc; // the job's scale, registered beside the exp logic\n(* keep *) always @(posedge clock) sc_loc <= {bus};\nwire [{}:0] sc_mant = sc_loc[{}:{sb}];\nwire [{}:0] sc_shift = sc_loc[{}:0];\n",
-            self.scale_bits() - 1,
-            self.dn.width() - 1,
-            self.scale_bits() - 1,
-            sb - 1,
-            sb - 1
-        )
-    }
 }
 
 /// Width of an exp sequence's state register.

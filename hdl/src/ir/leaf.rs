@@ -20,7 +20,7 @@ pub struct Leaf {
     sim: Sim,
     /// The circuit's instances as kit leaves, for the Verilog only (rust-hdl declares their
     /// ports and instantiates their modules); the simulation has them inlined.
-    children: Vec<(&'static str, IrBlock)>,
+    children: Vec<(&'static str, Shadow)>,
     text: String,
     kind: String,
     ports: Vec<(String, PortDir, u32, bool)>,
@@ -71,17 +71,7 @@ impl Leaf {
                 }
             }
         }
-        let children = c
-            .g
-            .insts
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| c.inst_live[*i])
-            .map(|(_, inst)| {
-                let name: &'static str = Box::leak(inst.name.clone().into_boxed_str());
-                (name, IrBlock::new((*inst.child).clone()))
-            })
-            .collect();
+        let children = shadows(&c);
         Leaf {
             products: c.products(),
             memories: c.memories(),
@@ -102,12 +92,7 @@ impl Leaf {
             .iter()
             .find(|p| p.0 == name)
             .unwrap_or_else(|| panic!("ir leaf {}: no port {name}", self.kind));
-        match (p.1, p.3) {
-            (PortDir::In, false) => Sig::input(p.2),
-            (PortDir::In, true) => Sig::input_s(p.2),
-            (PortDir::Out, false) => Sig::output(p.2),
-            (PortDir::Out, true) => Sig::output_s(p.2),
-        }
+        new_sig(p.1, p.2, p.3)
     }
 
     /// Settles the circuit on the input ports and drives the output ports (`ports` in port
@@ -256,6 +241,90 @@ macro_rules! ir_leaf {
             }
         }
     };
+}
+
+/// An instance's circuit as rust-hdl sees it for the Verilog only: its ports, its body and
+/// its own instances; no simulation (the parent's has the child inlined).
+struct Shadow {
+    names: Vec<&'static str>,
+    ports: Vec<Sig>,
+    text: String,
+    children: Vec<(&'static str, Shadow)>,
+}
+
+/// The live instances of `c`, for rust-hdl's Verilog.
+fn shadows(c: &Circuit) -> Vec<(&'static str, Shadow)> {
+    c.g.insts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| c.inst_live[*i])
+        .map(|(_, inst)| {
+            let name: &'static str = Box::leak(inst.name.clone().into_boxed_str());
+            (name, Shadow::new(&inst.child))
+        })
+        .collect()
+}
+
+/// A fresh kit port of a direction, width and signedness.
+fn new_sig(d: PortDir, w: u32, signed: bool) -> Sig {
+    match (d, signed) {
+        (PortDir::In, false) => Sig::input(w),
+        (PortDir::In, true) => Sig::input_s(w),
+        (PortDir::Out, false) => Sig::output(w),
+        (PortDir::Out, true) => Sig::output_s(w),
+    }
+}
+
+impl Shadow {
+    fn new(c: &Circuit) -> Shadow {
+        let mut names = vec![];
+        let mut ports = vec![];
+        for (n, d, w, sg) in c.ports() {
+            names.push(&*Box::leak(n.to_string().into_boxed_str()));
+            ports.push(new_sig(d, w, sg));
+        }
+        let children = shadows(c);
+        Shadow {
+            names,
+            ports,
+            text: verilog::body(c),
+            children,
+        }
+    }
+}
+
+impl Logic for Shadow {
+    fn update(&mut self) {}
+    fn connect(&mut self) {
+        for p in self.ports.iter_mut() {
+            if p.dir() == crate::kit::sig::Dir::Out {
+                p.claim();
+            }
+        }
+    }
+    fn hdl(&self) -> Verilog {
+        Verilog::Custom(self.text.clone())
+    }
+}
+
+impl Block for Shadow {
+    fn connect_all(&mut self) {
+        Logic::connect(self);
+    }
+    fn update_all(&mut self) {}
+    fn has_changed(&self) -> bool {
+        false
+    }
+    fn accept(&self, name: &str, probe: &mut dyn Probe) {
+        probe.visit_start_scope(name, self);
+        for (n, p) in self.names.iter().zip(&self.ports) {
+            p.accept(n, probe);
+        }
+        for (n, c) in &self.children {
+            c.accept(n, probe);
+        }
+        probe.visit_end_scope(name, self);
+    }
 }
 
 /// A circuit as a kit leaf with its ports by name.

@@ -3,7 +3,6 @@
 //! exactly the module the engine used to emit; it has no simulation. Delete a block's entry
 //! once the whole port (issue 12) is complete.
 
-use fusemax_hdl::arith::ExpStep;
 use fusemax_hdl::kit::{Component, Sig};
 use fusemax_hdl::pe::{op, tag, PeWidths};
 use fusemax_hdl::{Config, Numerics};
@@ -432,7 +431,7 @@ always @(*) sln = s2[{fx}:0];
 /// 1D unit still uses unchanged.
 pub fn pe(cfg: &Config) -> Legacy {
         let w = PeWidths::new(cfg);
-    let xs = ExpStep::new(cfg);
+    let xs = Xs::new(cfg);
         let mb = w.mul;
         let pm = 2 * mb;
         let esb = w.es;
@@ -681,6 +680,494 @@ reg signed [{hm}:0] m_hi;
         ],
         text,
     )
+}
+
+
+/// The exp sequence's Verilog generators of `ExpStep` at c8cf6ad (hdl/src/arith/exp_step.rs),
+/// over the widths they read.
+struct Xs {
+    k: Wd,
+    d: Wd,
+    pre: Wd,
+    dn: Wd,
+    z: Wd,
+    sh: Wd,
+    sc_shift: Wd,
+    _mul_bits: u32,
+    _n: Numerics,
+}
+
+struct Wd(u32);
+
+impl Wd {
+    fn width(&self) -> u32 {
+        self.0
+    }
+}
+
+const ES_SHIFT: u32 = 1;
+const ES_ROUND: u32 = 2;
+const ES_ZOP: u32 = 3;
+const ES_ZWAIT: u32 = 4;
+const ES_Z: u32 = 5;
+const ES_HOP: u32 = 6;
+const ES_HWAIT: u32 = 7;
+const ES_HUPD: u32 = 8;
+const ES_FIN: u32 = 9;
+const ES_SHF: u32 = 10;
+
+impl Xs {
+    fn new(cfg: &Config) -> Xs {
+        let dv = cfg.derived();
+        let n = Numerics::from_derived(cfg, &dv);
+        Xs {
+            k: Wd(kbits(cfg.exp_degree)),
+            d: Wd(dv.diff_bits),
+            pre: Wd(dv.diff_bits + n.scale_left + 1),
+            dn: Wd(dv.scale_mant_bits),
+            z: Wd(dv.z_bits),
+            sh: Wd(n.exp_frac + 2),
+            sc_shift: Wd(dv.scale_shift_bits),
+            _mul_bits: cfg.mul_bits,
+            _n: n,
+        }
+    }
+}
+
+impl Xs {
+    /// Verilog declarations of an the exp sequence in the owner module (`xs` is the owner's
+    /// exp_step instance).
+    fn seq_decls(&self) -> String {
+        format!(
+            "reg [3:0] es;\nreg [{}:0] hk;\nreg [{}:0] dq;\nreg [{}:0] pre_q;\nreg [{}:0] dn;\nreg [{}:0] z;\nreg signed [{}:0] p;\nreg [{}:0] sh;\n",
+            self.k.width() - 1,
+            self.d.width() - 1,
+            self.pre.width() - 1,
+            self.dn.width() - 1,
+            self.z.width() - 1,
+            self._mul_bits - 1,
+            self.sh.width() - 1
+        )
+    }
+
+    /// Verilog of the owner's combinational wiring of `xs` from the sequence (inside an
+    /// `always @(*)`).
+    fn seq_wiring(&self) -> String {
+        format!(
+            "    xs$d = dq;\n    xs$pre = pre_q;\n    xs$k = hk;\n    xs$p = p;\n    xs$zi = z[{}:{}];\n    xs$sh = sh;\n",
+            self.z.width() - 1,
+            self._n.z_frac
+        )
+    }
+
+    /// Verilog of the two operand presentations of the sequence: (condition, a, b) for
+    /// (dn, mant) and for (p, f).
+    fn seq_operands(&self) -> [(String, String, String); 2] {
+        let mb = self._mul_bits;
+        [
+            (
+                format!("es == 4'd{}", ES_ZOP),
+                format!("$signed({})", zext("dn", self.dn.width(), mb)),
+                format!(
+                    "$signed({})",
+                    zext("sc_mant", self.dn.width(), mb)
+                ),
+            ),
+            (
+                format!("es == 4'd{}", ES_HOP),
+                "p".to_string(),
+                format!(
+                    "$signed({})",
+                    zext(&format!("z[{}:0]", self._n.z_frac - 1), self._n.z_frac, mb)
+                ),
+            ),
+        ]
+    }
+
+    /// Verilog of one clock edge of the sequence (inside the owner's clocked block): `start`
+    /// begins it with the difference `diff` (an expression of the difference's width);
+    /// `on_done` is the statement run at the finish step (it may read `xs$sln`).
+    fn seq_step(&self, start: &str, diff: &str, on_done: &str) -> String {
+        let d = self._n.coeffs.len() - 1;
+        let kb = self.k.width();
+        format!(
+            r#"        if ({start}) begin
+            dq <= {diff};
+            es <= 4'd{shift};
+        end else case (es)
+            4'd{shift}: begin
+                pre_q <= xs$w_pre;
+                es <= 4'd{round};
+            end
+            4'd{round}: begin
+                dn <= xs$dn;
+                es <= 4'd{zop};
+            end
+            4'd{zop}: es <= 4'd{zwait};
+            4'd{zwait}: es <= 4'd{zs};
+            4'd{zs}: begin
+                z <= xs$z;
+                p <= xs$p_first;
+                hk <= {kb}'d{dm1};
+                es <= 4'd{hop};
+            end
+            4'd{hop}: es <= 4'd{hwait};
+            4'd{hwait}: es <= 4'd{hupd};
+            4'd{hupd}: begin
+                p <= xs$p_next;
+                if (hk == {kb}'d0) es <= 4'd{shf};
+                else begin
+                    hk <= hk - {kb}'d1;
+                    es <= 4'd{hop};
+                end
+            end
+            4'd{shf}: begin
+                sh <= xs$w_sh;
+                es <= 4'd{fin};
+            end
+            4'd{fin}: begin
+                {on_done}
+                es <= 4'd0;
+            end
+            default: ;
+        endcase
+"#,
+            shift = ES_SHIFT,
+            round = ES_ROUND,
+            zop = ES_ZOP,
+            zwait = ES_ZWAIT,
+            zs = ES_Z,
+            hop = ES_HOP,
+            hwait = ES_HWAIT,
+            hupd = ES_HUPD,
+            fin = ES_FIN,
+            shf = ES_SHF,
+            dm1 = d - 1,
+        )
+    }
+}
+
+
+impl Xs {
+    /// Width of a `scale` bus for this exp_step.
+    fn scale_bits(&self) -> u32 {
+        self.dn.width() + self.sc_shift.width()
+    }
+
+    /// Verilog wires `sc_mant` and `sc_shift` (the names the sequencer's operands use) from
+    /// `sc_loc`, the block's own register of its `scale` input `bus`. It holds the same value as
+    /// the block's scale_out register, which also drives the next block; it is kept apart
+    /// (`keep`) so that the placer can put it beside the exp logic. Latency: 1 cycle, as
+    /// scale_out.
+    fn scale_wires(&self, bus: &str) -> String {
+        let sb = self.sc_shift.width();
+        format!(
+            "reg [{}:0] sc_loc; // the job's scale, registered beside the exp logic\n(* keep *) always @(posedge clock) sc_loc <= {bus};\nwire [{}:0] sc_mant = sc_loc[{}:{sb}];\nwire [{}:0] sc_shift = sc_loc[{}:0];\n",
+            self.scale_bits() - 1,
+            self.dn.width() - 1,
+            self.scale_bits() - 1,
+            sb - 1,
+            sb - 1
+        )
+    }
+}
+
+
+
+/// The widths `softmax_unit` read at c8cf6ad.
+struct UnitW {
+    psum: u32,
+    score: u32,
+    mul: u32,
+    rnv: u32,
+    rd: u32,
+    exp: u32,
+    fb: u32,
+    ab: u32,
+    diff: u32,
+    es: u32,
+}
+
+impl UnitW {
+    fn new(cfg: &Config) -> UnitW {
+        let d = cfg.derived();
+        UnitW {
+            psum: d.psum_bits,
+            score: d.score_bits,
+            mul: cfg.mul_bits,
+            rnv: d.rnv_bits,
+            rd: d.rd_bits,
+            exp: d.exp_bits,
+            fb: ubits(cfg.max_f as u128),
+            ab: ubits(cfg.max_f.max(2) as u128 - 1),
+            diff: d.diff_bits,
+            es: 4,
+        }
+    }
+}
+
+/// `addr` of softmax_unit at c8cf6ad.
+fn addr(e: &str, fb: u32, ab: u32) -> String {
+    if fb > ab {
+        format!("{e}[{}:0]", ab - 1)
+    } else {
+        zext(e, fb, ab)
+    }
+}
+
+/// `softmax_unit` at c8cf6ad (hdl/src/softmax_unit.rs), with its children as they were.
+pub fn softmax_unit(cfg: &Config) -> Legacy {
+        let w = UnitW::new(cfg);
+    let xs = Xs::new(cfg);
+        let mb = w.mul;
+        let esb = w.es;
+        let rsp = w.rnv + w.mul; // rescale product width
+        let fx = xs._n.exp_frac;
+        let ops = xs.seq_operands();
+        let text = format!(
+            r#"// @leaf softmax_unit
+{scale_wires}reg first;
+reg newblk;
+reg tb;
+reg a_bank;
+reg dvb;
+reg signed [{scm}:0] rm;
+{seq_decls}reg [{expm}:0] prm;
+reg [{fbm}:0] f_cnt;
+reg a_valid;
+reg a_dst_rd;
+reg a_first;
+reg [{abm}:0] a_f;
+reg signed [{psm}:0] a_v;
+reg signed [{rnvm}:0] a_op;
+reg signed [{rnvm}:0] rq0;
+reg signed [{rnvm}:0] rq1;
+reg b_valid, b_dst_rd, b_bank, b_first;
+reg [{abm}:0] b_f;
+reg signed [{psm}:0] b_v;
+reg signed [{rnvm}:0] b_rd;
+reg m1_valid, m1_dst_rd, m1_bank, m1_first;
+reg [{abm}:0] m1_f;
+reg signed [{psm}:0] m1_v;
+reg m2_valid, m2_dst_rd, m2_bank, m2_first;
+reg [{abm}:0] m2_f;
+reg signed [{psm}:0] m2_v;
+wire signed [{epm}:0] eprod_q = exp_mul$p; // the product of the operands of two edges ago
+reg signed [{mbm}:0] emux_a;
+reg signed [{mbm}:0] emux_b;
+reg [{rdm}:0] rd0;
+reg [{rdm}:0] rd1;
+reg [2:0] dv_state;
+reg [{abm}:0] dv_f;
+wire is_lm = tag_in == 2'd{tlm};
+wire is_sld = tag_in == 2'd{tsld};
+wire is_slnv = tag_in == 2'd{tslnv};
+wire signed [{scm}:0] ps_lm = ps_in[{scm}:0];
+// LM - RM in one subtraction: its sign picks RM' and it is D = RM' - RM when LM is the new max
+wire signed [{sc}:0] lm_raw = {psl_ext} - {rm_ext};
+wire lm_up = newblk || !lm_raw[{sc}];
+wire signed [{scm}:0] rm_new = lm_up ? ps_lm : rm;
+wire [{rdm}:0] rd_t = tb ? rd1 : rd0;
+wire dividing = dv_state != 3'd0;
+wire [{abm}:0] tile_addr = is_sld ? {ab}'d0 : {fn_a};
+/* verilator lint_off UNUSEDSIGNAL */ // D = RM' - RM fits its low {diff} bits; the top bits of
+// the rounded rescale product are those of the product
+wire signed [{sc}:0] d_sub = lm_up ? lm_raw : {sc1}'sd0;
+wire signed [{rspm}:0] a_round = (rs_mul$p + {rsp}'sd{half}) >>> {fx};
+/* verilator lint_on UNUSEDSIGNAL */
+wire signed [{rnvm}:0] result = m2_first ? {m2v_ext} : {m2v_ext} + a_round[{rnvm}:0];
+wire [{fbm}:0] f_next = f_cnt + {fb}'d1;
+always @(*) begin
+    if ({op1c}) begin
+        emux_a = {op1a};
+        emux_b = {op1b};
+    end else begin
+        emux_a = {op2a};
+        emux_b = {op2b};
+    end
+    exp_mul$clock = clock;
+    exp_mul$a = emux_a;
+    exp_mul$b = emux_b;
+    xs$sc_shift = sc_shift;
+    xs$prod = eprod_q;
+{seq_wiring}    rs_mul$clock = clock;
+    rs_mul$a = a_op;
+    rs_mul$b = $signed({prm_ext});
+    rnv0$clock = clock;
+    rnv0$raddr = (dividing && !dvb) ? dv_f : tile_addr;
+    rnv0$we = m2_valid && !m2_dst_rd && !m2_bank;
+    rnv0$waddr = m2_f;
+    rnv0$wdata = result;
+    rnv1$clock = clock;
+    rnv1$raddr = (dividing && dvb) ? dv_f : tile_addr;
+    rnv1$we = m2_valid && !m2_dst_rd && m2_bank;
+    rnv1$waddr = m2_f;
+    rnv1$wdata = result;
+    div$clock = clock;
+    div$rst = rst;
+    div$start = dv_state == 3'd3;
+    div$num = dvb ? rq1 : rq0;
+    div$den = dvb ? rd1 : rd0;
+    div_busy = dv_state != 3'd0;
+end
+// kept, as sc_loc is: the two hold the same value for different loads (the next unit, this
+// unit's exp logic)
+(* keep *) always @(posedge clock) scale_out <= scale_in;
+always @(posedge clock) begin
+    if (rst) begin
+        first <= 1'b1;
+        newblk <= 1'b0;
+        tb <= 1'b1;
+        rm_vout <= 1'b0;
+        es <= {esb}'d0;
+        a_valid <= 1'b0;
+        b_valid <= 1'b0;
+        m1_valid <= 1'b0;
+        m2_valid <= 1'b0;
+        dv_state <= 3'd0;
+        av_valid <= 1'b0;
+    end else begin
+        rq0 <= rnv0$rdata;
+        rq1 <= rnv1$rdata;
+        a_valid <= b_valid;
+        a_dst_rd <= b_dst_rd;
+        a_bank <= b_bank;
+        a_first <= b_first;
+        a_f <= b_f;
+        a_v <= b_v;
+        a_op <= b_dst_rd ? b_rd : (b_bank ? rq1 : rq0);
+        m1_valid <= a_valid;
+        m1_dst_rd <= a_dst_rd;
+        m1_bank <= a_bank;
+        m1_first <= a_first;
+        m1_f <= a_f;
+        m1_v <= a_v;
+        m2_valid <= m1_valid;
+        m2_dst_rd <= m1_dst_rd;
+        m2_bank <= m1_bank;
+        m2_first <= m1_first;
+        m2_f <= m1_f;
+        m2_v <= m1_v;
+        rm_vout <= 1'b0;
+        av_valid <= 1'b0;
+        b_valid <= 1'b0;
+        if (is_lm) begin
+            first <= newblk;
+            newblk <= 1'b0;
+            if (newblk) tb <= !tb;
+            rm <= rm_new;
+            rm_out <= rm_new;
+            rm_vout <= 1'b1;
+        end
+{seq_step}        if (is_sld) begin
+            b_valid <= 1'b1;
+            b_dst_rd <= 1'b1;
+            b_bank <= tb;
+            b_first <= first;
+            b_v <= ps_in;
+            b_rd <= $signed({rd_ext});
+            f_cnt <= {fb}'d0;
+        end else if (is_slnv) begin
+            b_valid <= 1'b1;
+            b_dst_rd <= 1'b0;
+            b_bank <= tb;
+            b_first <= first;
+            b_f <= {fc_a};
+            b_v <= ps_in;
+            f_cnt <= f_next;
+        end
+        if (blk_start) newblk <= 1'b1;
+        if (m2_valid && m2_dst_rd) begin
+            if (m2_bank) rd1 <= result[{rdm}:0];
+            else rd0 <= result[{rdm}:0];
+        end
+        if (div_start) begin
+            dv_state <= 3'd1;
+            dv_f <= div_f;
+            dvb <= div_bank;
+        end else if (dv_state == 3'd1) begin
+            dv_state <= 3'd2;
+        end else if (dv_state == 3'd2) begin
+            dv_state <= 3'd3;
+        end else if (dv_state == 3'd3) begin
+            dv_state <= 3'd4;
+        end else if (dv_state == 3'd4 && div$done) begin
+            av <= div$q;
+            av_valid <= 1'b1;
+            dv_state <= 3'd0;
+        end
+    end
+end
+"#,
+            scm = w.score - 1,
+            scale_wires = xs.scale_wires("scale_in"),
+            sc = w.score,
+            expm = w.exp - 1,
+            fbm = w.fb - 1,
+            fb = w.fb,
+            psm = w.psum - 1,
+            rspm = rsp - 1,
+            rsp = rsp,
+            rdm = w.rd - 1,
+            rnvm = w.rnv - 1,
+            diff = w.diff,
+            tlm = tag::LM,
+            tsld = tag::SLD,
+            tslnv = tag::SLNV,
+            psl_ext = format!("$signed({})", sresize("ps_lm", w.score, w.score + 1)),
+            sc1 = w.score + 1,
+            rm_ext = format!("$signed({})", sresize("rm", w.score, w.score + 1)),
+            half = 1u128 << (fx - 1),
+            rd_ext = zext("rd_t", w.rd, w.rnv),
+            prm_ext = zext("prm", w.exp, mb),
+            ab = w.ab,
+            fn_a = addr("f_next", w.fb, w.ab),
+            fc_a = addr("f_cnt", w.fb, w.ab),
+            seq_decls = xs.seq_decls(),
+            seq_wiring = xs.seq_wiring(),
+            seq_step = xs.seq_step(
+                "is_lm",
+                &format!("d_sub[{}:0]", w.diff - 1),
+                "prm <= xs$sln;"
+            ),
+            mbm = mb - 1,
+            epm = 2 * mb - 1,
+            m2v_ext = format!("$signed({})", sresize("m2_v", w.psum, w.rnv)),
+            op1c = ops[0].0,
+            op1a = ops[0].1,
+            op1b = ops[0].2,
+            op2a = ops[1].1,
+            op2b = ops[1].2,
+            abm = w.ab - 1,
+        );
+            let d = cfg.derived();
+    let ports = vec![
+        ("clock", Sig::input(1)),
+        ("rst", Sig::input(1)),
+        ("scale_in", Sig::input(xs.scale_bits())),
+        ("scale_out", Sig::output(xs.scale_bits())),
+        ("blk_start", Sig::input(1)),
+        ("div_start", Sig::input(1)),
+        ("div_f", Sig::input(w.ab)),
+        ("div_bank", Sig::input(1)),
+        ("ps_in", Sig::input_s(w.psum)),
+        ("tag_in", Sig::input(tag::BITS)),
+        ("rm_out", Sig::output_s(w.score)),
+        ("rm_vout", Sig::output(1)),
+        ("av", Sig::output_s(d.out_bits)),
+        ("av_valid", Sig::output(1)),
+        ("div_busy", Sig::output(1)),
+    ];
+    let mut l = Legacy::new("softmax_unit", ports, text);
+    l.children = vec![
+        ("exp_mul", mul_reg(w.mul, w.mul)),
+        ("xs", exp_step(cfg)),
+        ("rs_mul", mul_pipe(w.rnv, w.mul)),
+        ("rnv0", ram(w.rnv, cfg.max_f, true)),
+        ("rnv1", ram(w.rnv, cfg.max_f, true)),
+        ("div", divider(cfg)),
+    ];
+    l
 }
 
 impl Legacy {

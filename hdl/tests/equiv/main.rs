@@ -10,6 +10,7 @@
 //! | exp_step | yosys formal (combinational) | default; mul 16, exp_frac 12, degree 4; mul 14, exp_frac 10, data 4 |
 //! | pe (with its mul and xs instances, flattened) | yosys formal | default; mul 16, exp_frac 12, degree 4, data 6 |
 //! | mul_pipe | yosys formal (generic branch; each ECP5 product is one shared text) | 41 x 18, 35 x 14, 12 x 16, 60 x 18 |
+//! | softmax_unit (with exp_mul, xs, rs_mul, rnv0/1, div, flattened) | yosys formal | default; mul 16, exp_frac 12, degree 2, max_f 5 |
 //! | mul_reg | yosys formal (generic branch; the ECP5 branch is one shared text) | 18 x 18, 14 x 16, 24 x 18 |
 //! | uart_rx, uart_tx | yosys formal | divisors 868 (115,200 baud at 100 MHz), 347 (at 40 MHz), 4, 7 |
 //! | reset_gen | yosys formal | button active low, active high |
@@ -34,6 +35,7 @@ use fusemax_hdl::{
     fifo::Fifo,
     lanes::{Concat, Select, Split},
     pe::Pe,
+    softmax_unit::SoftmaxUnit,
     ram::Ram,
     reset_reg::ResetReg,
     uart::{UartRx, UartTx},
@@ -124,6 +126,29 @@ fn mul_pipe_is_equivalent() {
             &format!("mul_pipe_{wa}x{wb}"),
             &legacy::mul_pipe(wa, wb),
             &MulPipe::new(wa, wb),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn softmax_unit_is_equivalent() {
+    let small = Config {
+        exp_frac_bits: 12,
+        mul_bits: 16,
+        exp_degree: 2,
+        max_e: 32,
+        max_f: 5,
+        max_seq_kv: 3000,
+        data_bits: 6,
+        rows: 3,
+        ..Config::default()
+    };
+    for (i, cfg) in [Config::default(), small].iter().enumerate() {
+        formal(
+            &format!("softmax_unit_{i}"),
+            &legacy::softmax_unit(cfg),
+            &SoftmaxUnit::new(cfg),
         )
         .unwrap();
     }
