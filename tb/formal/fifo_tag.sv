@@ -33,8 +33,11 @@ always @(*) if (!f_init) begin
         assert(f_inside);
         assert({m_last, m_data} == f_tag_word);
     end
+`ifndef F_CLAIMS_ONLY
     // auxiliary invariants for the induction step (internal state)
+    assert(f_rst_seen);  // so fifo_inv.sv's invariants hold too
     assert(wp == f_in[F_AB:0]);
     assert(rp == f_out[F_AB:0]);
     if (f_inside) assert(mem[f_tag[F_AB-1:0]] == f_tag_word);
+`endif
 end

@@ -5,10 +5,12 @@
 //! - [`quant`]: symmetric per-tensor quantization and the folded score-scale constant;
 //! - [`gen`]: seeded inputs; [`metrics`]: errors in LSB of V's grid;
 //! - [`npy`]: NumPy `.npy` reading and writing of 2-D matrices;
-//! - [`badjobs`]: malformed job streams and the status each must end with.
+//! - [`badjobs`]: malformed job streams and the status each must end with;
+//! - [`formal`]: the SymbiYosys proofs of the stream rules (`docs/formal.md`).
 
 pub mod badjobs;
 pub mod drivers;
+pub mod formal;
 pub mod gen;
 pub mod mat;
 pub mod metrics;
