@@ -100,3 +100,144 @@ fn fifo_s_ready_has_no_path_from_s_valid() {
     println!("{o}");
     assert_eq!(o.status, "FAIL");
 }
+
+/// The engine's Verilog on the 1x1 config with its properties (liveness bound `n`).
+fn engine_task(
+    name: &str,
+    verilog: &str,
+    mode: Mode,
+    depth: u32,
+    n: u32,
+    defines: &[&str],
+) -> Task {
+    let cfg = formal::engine_config();
+    Task {
+        name: name.to_string(),
+        mode,
+        depth,
+        top: fusemax_hdl::TOP_MODULE.to_string(),
+        verilog: formal::engine_with_props(verilog, &cfg, n),
+        defines: defines.iter().map(|d| d.to_string()).collect(),
+    }
+}
+
+/// The liveness bound of the quick proofs: s_axis_tready is high within 3 cycles of a
+/// trailer's last word entering the output FIFO (2 fail: the controller takes the next header
+/// 2 cycles after, the input FIFO frees a slot a cycle later).
+const N: u32 = 3;
+
+fn engine() -> String {
+    fusemax_hdl::generate(&formal::engine_config())
+}
+
+/// The quick engine proofs' BMC depth: about 25 s each on this machine's kind (depth 30
+/// takes about 50 s, 40 about 6 minutes: the time grows steeply with the depth).
+const DEPTH: u32 = 24;
+
+#[test]
+fn engine_stream_rules_bmc() {
+    expect(
+        engine_task("engine_bmc", &engine(), Mode::Bmc, DEPTH, N, &[]),
+        true,
+    );
+}
+
+#[test]
+fn engine_takes_input_after_a_trailer_taken_on_m_axis() {
+    // with a sink that never stalls, from the trailer's last word taken on m_axis
+    let t = engine_task(
+        "engine_bmc_sink_ready",
+        &engine(),
+        Mode::Bmc,
+        DEPTH,
+        2,
+        &["F_SINK_READY"],
+    );
+    expect(t, true);
+}
+
+#[test]
+fn engine_s_axis_tready_has_no_path_from_tvalid() {
+    let top = fusemax_hdl::TOP_MODULE;
+    let o = formal::no_comb_path(
+        "engine_ready",
+        &engine(),
+        top,
+        "s_axis_tvalid",
+        "s_axis_tready",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    println!("{o}");
+    assert!(o.passed(), "{}", o.summary);
+}
+
+/// An engine mutant: BMC with the FIFO invariants left out (`F_CLAIMS_ONLY`) must fail on
+/// one of the `claims` (the end of a failed assertion's source line).
+fn engine_mutant(name: &str, verilog: String, depth: u32, claims: &[&str]) {
+    let t = engine_task(name, &verilog, Mode::Bmc, depth, N, &["F_CLAIMS_ONLY"]);
+    let o = expect(t, false);
+    assert!(
+        o.failed.iter().any(|f| claims.iter().any(|c| f.ends_with(c))),
+        "{name}: failed {:?}, expected one of {claims:?}",
+        o.failed
+    );
+}
+
+#[test]
+fn engine_mutants_are_rejected() {
+    let v = engine();
+    let top = fusemax_hdl::TOP_MODULE;
+    let out_fifo = formal::instance_module(&v, top, "out_fifo");
+    let in_fifo = formal::instance_module(&v, top, "in_fifo");
+    // output rule: the output FIFO lets a word go without m_axis_tready
+    let m = formal::edit_in(
+        &v,
+        &out_fifo,
+        "wire pop = m_ready && nonempty;",
+        "wire pop = nonempty;",
+    );
+    engine_mutant(
+        "engine_mutant_pop",
+        m,
+        DEPTH,
+        &[
+            "assert(m_axis_tvalid);",
+            "assert(m_axis_tdata == $past(m_axis_tdata));",
+            "assert(m_axis_tlast == $past(m_axis_tlast));",
+        ],
+    );
+    // after a trailer: the controller never leaves the wait for the trailer's end
+    let m = formal::edit_in(
+        &v,
+        "fusemax_controller",
+        "if (lst == L_WAITEND && trail_done) begin\n                lst <= L_HDR;",
+        "if (lst == L_WAITEND && trail_done) begin\n                lst <= L_WAITEND;",
+    );
+    engine_mutant("engine_mutant_stuck", m, DEPTH, &["assert(f_wait < F_N);"]);
+    // reset: the input FIFO ready out of reset
+    let m = formal::edit_in(
+        &v,
+        &in_fifo,
+        "if (rst) notfull <= 1'd0;",
+        "if (rst) notfull <= 1'd1;",
+    );
+    engine_mutant("engine_mutant_reset", m, 8, &["assert(!s_axis_tready);"]);
+}
+
+#[test]
+#[ignore = "long: make formal"]
+fn engine_stream_rules_bmc_long() {
+    expect(
+        engine_task("engine_bmc_long", &engine(), Mode::Bmc, 32, N, &[]),
+        true,
+    );
+}
+
+#[test]
+#[ignore = "long: make formal"]
+fn engine_good_job_cover() {
+    expect(
+        engine_task("engine_cover", &engine(), Mode::Cover, 80, N, &["F_COVER"]),
+        true,
+    );
+}
