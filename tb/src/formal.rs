@@ -397,5 +397,31 @@ pub fn engine_with_props(verilog: &str, cfg: &Config, n: u32) -> String {
     if in_fifo != out_fifo {
         v = inject(&v, &in_fifo, &fifo_props(word, 2, false));
     }
-    v
+    // the output FIFO's `f_rst_seen` out to the top (`f_out_fifo_ok`), where top.sv asserts
+    // it after reset: the link an induction on the top needs (the block's own invariants
+    // hold from the FIFO's reset on)
+    let (start, end) = module_span(&v, &out_fifo);
+    let head_end = start + v[start..].find(");\n").expect("module header");
+    let body = format!(
+        "{},f_ok{}",
+        &v[start..head_end],
+        &v[head_end..end].replacen(");\n", ");\n    output wire f_ok;\n", 1)
+    );
+    let last = body.rfind("`endif\n").expect("the injected block");
+    let body = format!(
+        "{}assign f_ok = f_rst_seen;\n{}",
+        &body[..last],
+        &body[last..]
+    );
+    v = format!("{}{body}{}", &v[..start], &v[end..]);
+    let (start, end) = module_span(&v, TOP_MODULE);
+    let pat = format!("    {out_fifo} out_fifo (");
+    let at = start + v[start..end].find(&pat).expect("out_fifo instance");
+    let close = at + v[at..].find(");\n").expect("end of the instance");
+    format!(
+        "{}    wire f_out_fifo_ok;\n{}, .f_ok(f_out_fifo_ok){}",
+        &v[..at],
+        &v[at..close],
+        &v[close..]
+    )
 }

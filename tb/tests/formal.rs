@@ -177,7 +177,9 @@ fn engine_mutant(name: &str, verilog: String, depth: u32, claims: &[&str]) {
     let t = engine_task(name, &verilog, Mode::Bmc, depth, N, &["F_CLAIMS_ONLY"]);
     let o = expect(t, false);
     assert!(
-        o.failed.iter().any(|f| claims.iter().any(|c| f.ends_with(c))),
+        o.failed
+            .iter()
+            .any(|f| claims.iter().any(|c| f.ends_with(c))),
         "{name}: failed {:?}, expected one of {claims:?}",
         o.failed
     );
@@ -222,6 +224,21 @@ fn engine_mutants_are_rejected() {
         "if (rst) notfull <= 1'd1;",
     );
     engine_mutant("engine_mutant_reset", m, 8, &["assert(!s_axis_tready);"]);
+}
+
+const K: u32 = 3;
+
+#[test]
+fn engine_output_rule_by_induction() {
+    let t = engine_task(
+        "engine_prove_output",
+        &engine(),
+        Mode::Prove,
+        K,
+        N,
+        &["F_OUTPUT_ONLY"],
+    );
+    expect(t, true);
 }
 
 #[test]
