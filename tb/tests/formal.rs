@@ -251,10 +251,21 @@ fn engine_stream_rules_bmc_long() {
 }
 
 #[test]
+fn engine_reaches_a_trailer_and_a_good_header() {
+    let t = engine_task("engine_cover", &engine(), Mode::Cover, 20, N, &["F_COVER"]);
+    expect(t, true);
+}
+
+#[test]
 #[ignore = "long: make formal"]
-fn engine_good_job_cover() {
-    expect(
-        engine_task("engine_cover", &engine(), Mode::Cover, 80, N, &["F_COVER"]),
-        true,
+fn engine_takes_input_after_a_trailer_bmc_long() {
+    let t = engine_task(
+        "engine_bmc_sink_ready_long",
+        &engine(),
+        Mode::Bmc,
+        32,
+        2,
+        &["F_SINK_READY"],
     );
+    expect(t, true);
 }
