@@ -92,9 +92,9 @@ equiv: deps
 	$(CARGO) test --release -p fusemax-hdl --test equiv -- --nocapture --test-threads 1
 
 # The formal proofs (docs/formal.md): every property of tb/tests/formal.rs, the long ones
-# too (FUSEMAX_FORMAL_LONG=1), each printed with its result and time.
+# (`#[ignore]`d in `make test`) too, each printed with its result and time.
 formal: check-rust formal-deps
-	FUSEMAX_FORMAL_LONG=1 $(CARGO) test --release -p fusemax-tb --test formal -- --nocapture --test-threads 1
+	$(CARGO) test --release -p fusemax-tb --test formal -- --include-ignored --nocapture --test-threads 1
 
 bench: bench-accuracy bench-rtl
 
