@@ -363,22 +363,7 @@ pub fn fifo_with_props(verilog: &str, width: u32, depth: usize) -> String {
 /// The 1x1 config of the engine's proofs: the fuzz's smallest (max E, F = 4, at most 8
 /// queries and keys, the default 16-word output FIFO).
 pub fn engine_config() -> Config {
-    Config {
-        rows: 1,
-        cols: 1,
-        max_e: 4,
-        max_f: 4,
-        max_seq_kv: 8,
-        max_seq_q: 8,
-        job: fusemax_hdl::Job {
-            head_e: 1,
-            head_f: 1,
-            seq_q: 1,
-            seq_kv: 1,
-            ..Default::default()
-        },
-        ..Config::default()
-    }
+    crate::small_config(1, 4)
 }
 
 /// The engine's Verilog (`fusemax_hdl::generate`, maybe a mutant) with the stream
@@ -395,6 +380,7 @@ pub fn engine_with_props(verilog: &str, cfg: &Config, n: u32) -> String {
     let out_fifo = instance_module(&v, TOP_MODULE, "out_fifo");
     v = inject(&v, &out_fifo, &fifo_props(word, cfg.fifo_depth, false));
     if in_fifo != out_fifo {
+        // the input FIFO is two words deep (top.rs)
         v = inject(&v, &in_fifo, &fifo_props(word, 2, false));
     }
     // the output FIFO's `f_rst_seen` out to the top (`f_out_fifo_ok`), where top.sv asserts
