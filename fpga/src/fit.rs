@@ -182,7 +182,7 @@ fn walk(c: &dyn fusemax_hdl::kit::Component, inv: &mut Inventory) {
             walk(s.child_ref(i), inv);
         }
     } else if let Some(p) = any.downcast_ref::<Pe>() {
-        mul(&p.mul, inv);
+        inv.products.push(p.product());
     } else if let Some(u) = any.downcast_ref::<SoftmaxUnit>() {
         mul(&u.exp_mul, inv);
         inv.products.extend(u.rs_mul.products());

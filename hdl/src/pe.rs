@@ -103,6 +103,11 @@ impl Pe {
         Pe::from_circuit(describe(cfg), PeWidths::new(cfg))
     }
 
+    /// Operand widths of the multiplier (`mul`, a `mul_reg` instance).
+    pub fn product(&self) -> (u32, u32) {
+        (self._w.mul, self._w.mul)
+    }
+
     /// The accumulator: the score after BQK, SLN after the exp sequence (for tests).
     pub fn acc(&self) -> i128 {
         crate::kit::sig::wrap(self.ir_sim().peek("acc") as i128, self._w.acc, true)
