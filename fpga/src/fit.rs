@@ -195,9 +195,9 @@ fn walk(c: &dyn fusemax_hdl::kit::Component, inv: &mut Inventory) {
     } else if let Some(r) = any.downcast_ref::<Ram>() {
         ram(r, inv);
     } else if let Some(f) = any.downcast_ref::<RowFeeder>() {
-        ram(&f.kv, inv);
+        inv.rams.push(f.ram_shape());
     } else if let Some(f) = any.downcast_ref::<ColFeeder>() {
-        ram(&f.qbuf, inv);
+        inv.rams.push(f.ram_shape());
     } else if let Some(h) = any.downcast_ref::<HostLink>() {
         ram(&h.frame_buf, inv);
     }

@@ -4,6 +4,7 @@
 //! once the whole port (issue 12) is complete.
 
 use fusemax_hdl::arith::ExpStep;
+use fusemax_hdl::buffers::FeedWidths;
 use fusemax_hdl::kit::{Component, Sig};
 use fusemax_hdl::pe::{op, tag, PeWidths};
 use fusemax_hdl::{Config, Numerics};
@@ -1029,4 +1030,152 @@ pub fn select(n: usize, lane_bits: u32, word_bits: u32) -> Legacy {
     ports.push(("nvalid", Sig::input(nb)));
     ports.push(("word", Sig::output(word_bits)));
     Legacy::new("select", ports, t)
+}
+
+/// `buffers::resize_u` at a8be3fb: unsigned resize of an identifier (zero-extend or keep low
+/// bits).
+fn resize_u(e: &str, from: u32, to: u32) -> String {
+    if to >= from {
+        zext(e, from, to)
+    } else {
+        format!("{e}[{}:0]", to - 1)
+    }
+}
+
+/// `row_feeder` at a8be3fb (hdl/src/buffers.rs), with its child `kv` (ram) as it is.
+pub fn row_feeder(cfg: &Config) -> Legacy {
+    let w = FeedWidths::new(cfg);
+    let kab = w.kv_addr;
+    let text = format!(
+        r#"// @leaf row_feeder
+reg [2:0] op_q;
+reg [1:0] src_q;
+reg vld_q;
+wire [{kabm}:0] off = (c_src == 2'd2) ? {me} + {idx_a} : {idx_a};
+always @(*) begin
+    kv$clock = clock;
+    kv$we = we && chunk == my_chunk;
+    kv$waddr = waddr;
+    kv$wdata = lane;
+    kv$raddr = c_bank ? {kab}'d{bank1} + off : off;
+end
+always @(posedge clock) begin
+    c_src_out <= c_src;
+    c_idx_out <= c_idx;
+    c_bank_out <= c_bank;
+    c_nvalid_out <= c_nvalid;
+    src_q <= c_src;
+    vld_q <= row_idx < c_nvalid;
+    x <= (src_q != 2'd0) ? kv$rdata : {db}'sd0;
+    vld <= vld_q;
+    if (rst) begin
+        op_q <= 3'd0;
+        op <= 3'd0;
+        c_op_out <= 3'd0;
+    end else begin
+        op_q <= c_op;
+        op <= op_q;
+        c_op_out <= c_op;
+    end
+end
+"#,
+        kabm = kab - 1,
+        kab = kab,
+        me = format!("{kab}'d{}", w.max_e),
+        idx_a = resize_u("c_idx", w.idx, kab),
+        bank1 = w.max_e + w.max_f,
+        db = w.data,
+    );
+    let ports = vec![
+        ("clock", Sig::input(1)),
+        ("rst", Sig::input(1)),
+        ("row_idx", Sig::input(w.nvalid)),
+        ("my_chunk", Sig::input(w.chunk)),
+        ("lane", Sig::input_s(w.data)),
+        ("we", Sig::input(1)),
+        ("chunk", Sig::input(w.chunk)),
+        ("waddr", Sig::input(w.kv_addr)),
+        ("c_op", Sig::input(op::BITS)),
+        ("c_src", Sig::input(2)),
+        ("c_idx", Sig::input(w.idx)),
+        ("c_bank", Sig::input(1)),
+        ("c_nvalid", Sig::input(w.nvalid)),
+        ("c_op_out", Sig::output(op::BITS)),
+        ("c_src_out", Sig::output(2)),
+        ("c_idx_out", Sig::output(w.idx)),
+        ("c_bank_out", Sig::output(1)),
+        ("c_nvalid_out", Sig::output(w.nvalid)),
+        ("x", Sig::output_s(w.data)),
+        ("op", Sig::output(op::BITS)),
+        ("vld", Sig::output(1)),
+    ];
+    let mut l = Legacy::new("row_feeder", ports, text);
+    l.children = vec![("kv", ram(w.data, 2 * (w.max_e + w.max_f), true))];
+    l
+}
+
+/// `col_feeder` at a8be3fb (hdl/src/buffers.rs), with its child `qbuf` (ram) as it is.
+pub fn col_feeder(cfg: &Config) -> Legacy {
+    let w = FeedWidths::new(cfg);
+    let (raddr, waive) = if w.idx > w.q_addr {
+        (format!("c_idx[{}:0]", w.q_addr - 1), true)
+    } else {
+        (zext("c_idx", w.idx, w.q_addr), false)
+    };
+    let mut text = String::from("// @leaf col_feeder\n");
+    if waive {
+        text.push_str("// Q indices stay below max_e; the index field is as wide as max_f's.\n/* verilator lint_off UNUSEDSIGNAL */\nwire unused_idx = |c_idx;\n/* verilator lint_on UNUSEDSIGNAL */\n");
+    }
+    text.push_str(&format!(
+        r#"reg q_en;
+reg seed;
+reg seed2;
+reg seed3;
+always @(*) begin
+    qbuf$clock = clock;
+    qbuf$we = we && chunk == my_chunk;
+    qbuf$waddr = waddr;
+    qbuf$wdata = lane;
+    qbuf$raddr = (c_qbank ? {qab}'d{me} : {qab}'d0) + {raddr};
+end
+always @(posedge clock) begin
+    c_q_out <= c_q;
+    c_idx_out <= c_idx;
+    c_seed_out <= c_seed;
+    c_qbank_out <= c_qbank;
+    q_en <= c_q;
+    seed <= c_seed;
+    seed2 <= seed;
+    seed3 <= seed2;
+    q <= q_en ? qbuf$rdata : {db}'sd0;
+    ps <= seed3 ? {neg} : {pb}'sd0;
+end
+"#,
+        db = w.data,
+        pb = w.psum,
+        qab = w.q_addr,
+        me = w.max_e,
+        neg = format!("{{1'b1, {}'d0}}", w.psum - 1),
+    ));
+    let ports = vec![
+        ("clock", Sig::input(1)),
+        ("my_chunk", Sig::input(w.chunk)),
+        ("lane", Sig::input_s(w.data)),
+        ("we", Sig::input(1)),
+        ("chunk", Sig::input(w.chunk)),
+        ("waddr", Sig::input(w.q_addr)),
+        ("c_q", Sig::input(1)),
+        ("c_idx", Sig::input(w.idx)),
+        ("c_seed", Sig::input(1)),
+        ("c_qbank", Sig::input(1)),
+        ("c_q_out", Sig::output(1)),
+        ("c_idx_out", Sig::output(w.idx)),
+        ("c_seed_out", Sig::output(1)),
+        ("c_qbank_out", Sig::output(1)),
+        ("q", Sig::output_s(w.data)),
+        ("ps", Sig::output_s(w.psum)),
+    ];
+    let mut l = Legacy::new("col_feeder", ports, text);
+    l.children = vec![("qbuf", ram(w.data, 2 * w.max_e, true))];
+    l
 }
