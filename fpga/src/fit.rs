@@ -199,7 +199,7 @@ fn walk(c: &dyn fusemax_hdl::kit::Component, inv: &mut Inventory) {
     } else if let Some(f) = any.downcast_ref::<ColFeeder>() {
         inv.rams.push(f.ram_shape());
     } else if let Some(h) = any.downcast_ref::<HostLink>() {
-        ram(&h.frame_buf, inv);
+        inv.rams.push(h.ram_shape());
     }
 }
 
