@@ -283,8 +283,11 @@ mod tests {
                 let waddr = w.kv_addr(bank, v, widx);
                 let lane = vectors::random(&mut rng, w.data, true);
                 let we = rng.gen_bool(0.4);
-                let chunk = if rng.gen_bool(0.7) { my_chunk } else { my_chunk ^ 1 }
-                    & ((1 << w.chunk) - 1);
+                let chunk = if rng.gen_bool(0.7) {
+                    my_chunk
+                } else {
+                    my_chunk ^ 1
+                } & ((1 << w.chunk) - 1);
                 let src = rng.gen_range(0..3);
                 let idx = match src {
                     1 => rng.gen_range(0..w.max_e),
@@ -342,7 +345,10 @@ mod tests {
                 sim.step();
                 assert_eq!(sim.uut.kv_word(waddr), mem[waddr]);
             }
-            assert!(reads > 1000 && drops > 300, "{reads} reads, {drops} writes to other rows");
+            assert!(
+                reads > 1000 && drops > 300,
+                "{reads} reads, {drops} writes to other rows"
+            );
         }
     }
 

@@ -100,7 +100,10 @@ impl HostLink {
 /// many 64-bit words). The receiver's flags `typ_bad`, `len_bad`, `fwd_last` are registered
 /// from values set cycles before they are used, so that no decision waits on a compare.
 pub fn describe(max_words: usize) -> Circuit {
-    assert!((1..=64).contains(&max_words), "host_link: {max_words} words");
+    assert!(
+        (1..=64).contains(&max_words),
+        "host_link: {max_words} words"
+    );
     let ab = Ram::addr_bits(max_words);
     let mut m = Module::new("host_link", "");
     m.clock("clock");
@@ -178,7 +181,10 @@ pub fn describe(max_words: usize) -> Circuit {
     let word_end = bcnt.slice(2, 0).is(7);
     frame_buf.set(
         "we",
-        &rxs.is(rs::PAYLOAD).and(&rx_valid).and(&word_end).and(&wroom),
+        &rxs.is(rs::PAYLOAD)
+            .and(&rx_valid)
+            .and(&word_end)
+            .and(&wroom),
     );
     frame_buf.set("waddr", &wcount.slice(ab - 1, 0));
     frame_buf.set("wdata", &cat(&[&rx_data, &word]));
@@ -319,7 +325,13 @@ pub fn describe(max_words: usize) -> Circuit {
                             t_first.set(&bit(true));
                             tleft.set(&tleft.lit(12));
                             let otyp = m_last.mux(&byte(proto::OUT_LAST), &byte(proto::OUT));
-                            t_sh.set(&cat(&[&m_data, &byte(0), &byte(8), &otyp, &byte(proto::SYNC)]));
+                            t_sh.set(&cat(&[
+                                &m_data,
+                                &byte(0),
+                                &byte(8),
+                                &otyp,
+                                &byte(proto::SYNC),
+                            ]));
                             t_neg.set(&byte(0));
                         })
                     },
