@@ -166,8 +166,6 @@ pub fn inventory(cfg: &fusemax_hdl::Config, board: crate::Board) -> Result<Inven
 }
 
 fn walk(c: &dyn fusemax_hdl::kit::Component, inv: &mut Inventory) {
-    use fusemax_hdl::buffers::{ColFeeder, RowFeeder};
-    use fusemax_hdl::host_link::HostLink;
     use fusemax_hdl::kit::structure::Structure;
     // a block described once tells its products and memories itself
     let leaf = |c: &dyn fusemax_hdl::kit::Component, inv: &mut Inventory| {
@@ -181,12 +179,6 @@ fn walk(c: &dyn fusemax_hdl::kit::Component, inv: &mut Inventory) {
         for i in 0..s.num_children() {
             walk(s.child_ref(i), inv);
         }
-    } else if let Some(f) = any.downcast_ref::<RowFeeder>() {
-        leaf(&f.kv, inv);
-    } else if let Some(f) = any.downcast_ref::<ColFeeder>() {
-        leaf(&f.qbuf, inv);
-    } else if let Some(h) = any.downcast_ref::<HostLink>() {
-        leaf(&h.frame_buf, inv);
     } else {
         leaf(c, inv);
     }

@@ -15,12 +15,11 @@
 //! partial-sum seed at t + 4 (a PE reads it in its third stage), and the next feeder at t + 1.
 
 use crate::config::{ubits, Config};
-use crate::kit::{zext, Component, Sig};
-use crate::leaf_ports;
+use crate::ir::{Circuit, Module};
+use crate::ir_leaf;
 use crate::pe::op;
-use crate::ram::Ram;
+use crate::ram::{self, Ram};
 use crate::schedule::XSrc;
-use rust_hdl::core::prelude::*;
 
 /// Encoding of the x source in commands.
 pub fn src_code(x: XSrc) -> i128 {
@@ -75,414 +74,341 @@ impl FeedWidths {
     }
 }
 
-#[derive(Default, Clone, Debug)]
-struct RowState {
-    op: i128,
-    src: i128,
-    vld: bool,
-    x_o: i128,
-    op_o: i128,
-    vld_o: bool,
-    c_op: i128,
-    c_src: i128,
-    c_idx: i128,
-    c_bank: i128,
-    c_nvalid: i128,
-}
-
-/// Feeder of one row: K/V banks and the command chain.
-#[derive(LogicBlock)]
-pub struct RowFeeder {
-    pub clock: Sig,
-    pub rst: Sig,
-    pub row_idx: Sig,
-    pub my_chunk: Sig,
-    pub lane: Sig,
-    pub we: Sig,
-    pub chunk: Sig,
-    pub waddr: Sig,
-    pub c_op: Sig,
-    pub c_src: Sig,
-    pub c_idx: Sig,
-    pub c_bank: Sig,
-    pub c_nvalid: Sig,
-    pub c_op_out: Sig,
-    pub c_src_out: Sig,
-    pub c_idx_out: Sig,
-    pub c_bank_out: Sig,
-    pub c_nvalid_out: Sig,
-    pub x: Sig,
-    pub op: Sig,
-    pub vld: Sig,
-    pub kv: Ram,
-    _w: FeedWidths,
-    _s: RowState,
+ir_leaf! {
+    /// Feeder of one row: K/V banks and the command chain, simulated and emitted from
+    /// [`describe_row`].
+    pub struct RowFeeder {
+        clock, rst, row_idx, my_chunk, lane, we, chunk, waddr, c_op, c_src, c_idx, c_bank,
+        c_nvalid, c_op_out, c_src_out, c_idx_out, c_bank_out, c_nvalid_out, x, op, vld
+    }
+    extra { _w: FeedWidths }
 }
 
 impl RowFeeder {
     pub fn new(cfg: &Config) -> RowFeeder {
-        let w = FeedWidths::new(cfg);
-        RowFeeder {
-            clock: Sig::input(1),
-            rst: Sig::input(1),
-            row_idx: Sig::input(w.nvalid),
-            my_chunk: Sig::input(w.chunk),
-            lane: Sig::input_s(w.data),
-            we: Sig::input(1),
-            chunk: Sig::input(w.chunk),
-            waddr: Sig::input(w.kv_addr),
-            c_op: Sig::input(op::BITS),
-            c_src: Sig::input(2),
-            c_idx: Sig::input(w.idx),
-            c_bank: Sig::input(1),
-            c_nvalid: Sig::input(w.nvalid),
-            c_op_out: Sig::output(op::BITS),
-            c_src_out: Sig::output(2),
-            c_idx_out: Sig::output(w.idx),
-            c_bank_out: Sig::output(1),
-            c_nvalid_out: Sig::output(w.nvalid),
-            x: Sig::output_s(w.data),
-            op: Sig::output(op::BITS),
-            vld: Sig::output(1),
-            kv: Ram::new(w.data, 2 * (w.max_e + w.max_f), true),
-            _w: w,
-            _s: RowState::default(),
-        }
+        RowFeeder::from_circuit(describe_row(cfg), FeedWidths::new(cfg))
+    }
+
+    /// Word `a` of the K/V RAM (for tests).
+    pub fn kv_word(&self, a: usize) -> i128 {
+        ram_word(self.ir_sim(), "kv", a, self._w.data)
     }
 }
 
-impl Logic for RowFeeder {
-    fn update(&mut self) {
-        let w = self._w;
-        let s = &self._s;
-        self.c_op_out.set(s.c_op);
-        self.c_src_out.set(s.c_src);
-        self.c_idx_out.set(s.c_idx);
-        self.c_bank_out.set(s.c_bank);
-        self.c_nvalid_out.set(s.c_nvalid);
-        self.op.set(s.op_o);
-        self.vld.set_bool(s.vld_o);
-        self.x.set(s.x_o);
-        let off = if self.c_src.get() == 2 {
-            w.max_e as i128 + self.c_idx.get()
-        } else {
-            self.c_idx.get()
-        };
-        let base = if self.c_bank.on() {
-            (w.max_e + w.max_f) as i128
-        } else {
-            0
-        };
-        self.kv.raddr.set(base + off);
-        self.kv.clock.set(self.clock.get());
-        self.kv
-            .we
-            .set_bool(self.we.on() && self.chunk.get() == self.my_chunk.get());
-        self.kv.waddr.set(self.waddr.get());
-        self.kv.wdata.set(self.lane.get());
-    }
-    fn connect(&mut self) {
-        self.claim_outputs();
-        self.kv.claim_inputs();
-    }
-    fn hdl(&self) -> Verilog {
-        let w = self._w;
-        let kab = w.kv_addr;
-        let text = format!(
-            r#"// @leaf row_feeder
-reg [2:0] op_q;
-reg [1:0] src_q;
-reg vld_q;
-wire [{kabm}:0] off = (c_src == 2'd2) ? {me} + {idx_a} : {idx_a};
-always @(*) begin
-    kv$clock = clock;
-    kv$we = we && chunk == my_chunk;
-    kv$waddr = waddr;
-    kv$wdata = lane;
-    kv$raddr = c_bank ? {kab}'d{bank1} + off : off;
-end
-always @(posedge clock) begin
-    c_src_out <= c_src;
-    c_idx_out <= c_idx;
-    c_bank_out <= c_bank;
-    c_nvalid_out <= c_nvalid;
-    src_q <= c_src;
-    vld_q <= row_idx < c_nvalid;
-    x <= (src_q != 2'd0) ? kv$rdata : {db}'sd0;
-    vld <= vld_q;
-    if (rst) begin
-        op_q <= 3'd0;
-        op <= 3'd0;
-        c_op_out <= 3'd0;
-    end else begin
-        op_q <= c_op;
-        op <= op_q;
-        c_op_out <= c_op;
-    end
-end
-"#,
-            kabm = kab - 1,
-            kab = kab,
-            me = format!("{kab}'d{}", w.max_e),
-            idx_a = resize_u("c_idx", w.idx, kab),
-            bank1 = w.max_e + w.max_f,
-            db = w.data,
-        );
-        Verilog::Custom(text)
-    }
+/// Word `a` of the signed `data`-bit RAM instance `inst` in a feeder's simulation.
+fn ram_word(sim: &crate::ir::Sim, inst: &str, a: usize, data: u32) -> i128 {
+    crate::kit::sig::wrap(sim.mem_word(&format!("{inst}.mem"), a) as i128, data, true)
 }
 
-/// Unsigned resize of an identifier (zero-extend or keep low bits).
-fn resize_u(e: &str, from: u32, to: u32) -> String {
-    if to >= from {
-        zext(e, from, to)
-    } else {
-        format!("{e}[{}:0]", to - 1)
-    }
+/// The row feeder described once (see the module doc): the `kv` instance of `ram`
+/// (2 x (max_e + max_f) words), the read address from the command, the command chain.
+pub fn describe_row(cfg: &Config) -> Circuit {
+    let w = FeedWidths::new(cfg);
+    let kab = w.kv_addr;
+    let mut m = Module::new("row_feeder", "");
+    m.clock("clock");
+    let rst = m.input("rst", 1);
+    let row_idx = m.input("row_idx", w.nvalid);
+    let my_chunk = m.input("my_chunk", w.chunk);
+    let lane = m.input_s("lane", w.data);
+    let we = m.input("we", 1);
+    let chunk = m.input("chunk", w.chunk);
+    let waddr = m.input("waddr", kab);
+    let c_op = m.input("c_op", op::BITS);
+    let c_src = m.input("c_src", 2);
+    let c_idx = m.input("c_idx", w.idx);
+    let c_bank = m.input("c_bank", 1);
+    let c_nvalid = m.input("c_nvalid", w.nvalid);
+    let c_op_out = m.output_reg("c_op_out", op::BITS).reset(&rst, 0);
+    let c_src_out = m.output_reg("c_src_out", 2);
+    let c_idx_out = m.output_reg("c_idx_out", w.idx);
+    let c_bank_out = m.output_reg("c_bank_out", 1);
+    let c_nvalid_out = m.output_reg("c_nvalid_out", w.nvalid);
+    let x = m.output_reg_s("x", w.data);
+    let op_o = m.output_reg("op", op::BITS).reset(&rst, 0);
+    let vld = m.output_reg("vld", 1);
+    let op_q = m.reg("op_q", op::BITS).reset(&rst, 0);
+    let src_q = m.reg("src_q", 2);
+    let vld_q = m.reg("vld_q", 1);
+
+    // V[f] sits after the max_e words of K in a bank
+    let idx_a = c_idx.resize(kab);
+    let off = c_src
+        .is(src_code(XSrc::V))
+        .mux(&idx_a.lit(w.max_e as i128).add_wrap(&idx_a), &idx_a)
+        .named("off");
+    let kv = m.instance("kv", &ram::describe(w.data, 2 * (w.max_e + w.max_f), true));
+    kv.set("we", &we.and(&chunk.eq(&my_chunk)));
+    kv.set("waddr", &waddr);
+    kv.set("wdata", &lane);
+    let bank1 = off.lit((w.max_e + w.max_f) as i128);
+    kv.set("raddr", &c_bank.mux(&bank1.add_wrap(&off), &off));
+
+    c_src_out.set(&c_src);
+    c_idx_out.set(&c_idx);
+    c_bank_out.set(&c_bank);
+    c_nvalid_out.set(&c_nvalid);
+    src_q.set(&c_src);
+    vld_q.set(&row_idx.lt(&c_nvalid));
+    let rdata = kv.out("rdata");
+    x.set(&src_q.ne(&src_q.lit(0)).mux(&rdata, &rdata.lit(0)));
+    vld.set(&vld_q);
+    op_q.set(&c_op);
+    op_o.set(&op_q);
+    c_op_out.set(&c_op);
+    m.finish()
 }
 
-impl Component for RowFeeder {
-    fn kind(&self) -> String {
-        "row_feeder".into()
+ir_leaf! {
+    /// Feeder of one column: the Q buffer and the command chain, simulated and emitted from
+    /// [`describe_col`].
+    pub struct ColFeeder {
+        clock, my_chunk, lane, we, chunk, waddr, c_q, c_idx, c_seed, c_qbank, c_q_out,
+        c_idx_out, c_seed_out, c_qbank_out, q, ps
     }
-    leaf_ports!(
-        clock,
-        rst,
-        row_idx,
-        my_chunk,
-        lane,
-        we,
-        chunk,
-        waddr,
-        c_op,
-        c_src,
-        c_idx,
-        c_bank,
-        c_nvalid,
-        c_op_out,
-        c_src_out,
-        c_idx_out,
-        c_bank_out,
-        c_nvalid_out,
-        x,
-        op,
-        vld
-    );
-    fn tick(&mut self) {
-        let x_next = if self._s.src != 0 {
-            self.kv.rdata.get()
-        } else {
-            0
-        };
-        self.kv.tick();
-        let s = &mut self._s;
-        s.x_o = x_next;
-        s.vld_o = s.vld;
-        s.c_src = self.c_src.get();
-        s.c_idx = self.c_idx.get();
-        s.c_bank = self.c_bank.get();
-        s.c_nvalid = self.c_nvalid.get();
-        s.src = self.c_src.get();
-        s.vld = self.row_idx.get() < self.c_nvalid.get();
-        if self.rst.on() {
-            s.op = 0;
-            s.op_o = 0;
-            s.c_op = 0;
-        } else {
-            s.op_o = s.op;
-            s.op = self.c_op.get();
-            s.c_op = self.c_op.get();
-        }
-    }
-}
-
-#[derive(Default, Clone, Debug)]
-struct ColState {
-    q_en: bool,
-    seed: bool,
-    seed2: bool,
-    seed3: bool,
-    q_o: i128,
-    ps_o: i128,
-    c_q: bool,
-    c_qbank: bool,
-    c_idx: i128,
-    c_seed: bool,
-}
-
-/// Feeder of one column: the Q buffer and the command chain.
-#[derive(LogicBlock)]
-pub struct ColFeeder {
-    pub clock: Sig,
-    pub my_chunk: Sig,
-    pub lane: Sig,
-    pub we: Sig,
-    pub chunk: Sig,
-    pub waddr: Sig,
-    pub c_q: Sig,
-    pub c_idx: Sig,
-    pub c_seed: Sig,
-    pub c_qbank: Sig,
-    pub c_q_out: Sig,
-    pub c_idx_out: Sig,
-    pub c_seed_out: Sig,
-    pub c_qbank_out: Sig,
-    pub q: Sig,
-    pub ps: Sig,
-    pub qbuf: Ram,
-    _w: FeedWidths,
-    _s: ColState,
+    extra { _w: FeedWidths }
 }
 
 impl ColFeeder {
     pub fn new(cfg: &Config) -> ColFeeder {
-        let w = FeedWidths::new(cfg);
-        ColFeeder {
-            clock: Sig::input(1),
-            my_chunk: Sig::input(w.chunk),
-            lane: Sig::input_s(w.data),
-            we: Sig::input(1),
-            chunk: Sig::input(w.chunk),
-            waddr: Sig::input(w.q_addr),
-            c_q: Sig::input(1),
-            c_idx: Sig::input(w.idx),
-            c_seed: Sig::input(1),
-            c_qbank: Sig::input(1),
-            c_q_out: Sig::output(1),
-            c_idx_out: Sig::output(w.idx),
-            c_seed_out: Sig::output(1),
-            c_qbank_out: Sig::output(1),
-            q: Sig::output_s(w.data),
-            ps: Sig::output_s(w.psum),
-            qbuf: Ram::new(w.data, 2 * w.max_e, true),
-            _w: w,
-            _s: ColState::default(),
-        }
+        ColFeeder::from_circuit(describe_col(cfg), FeedWidths::new(cfg))
+    }
+
+    /// Word `a` of the Q RAM (for tests).
+    pub fn q_word(&self, a: usize) -> i128 {
+        ram_word(self.ir_sim(), "qbuf", a, self._w.data)
     }
 }
 
-impl Logic for ColFeeder {
-    fn update(&mut self) {
-        let w = self._w;
-        let s = &self._s;
-        self.c_q_out.set_bool(s.c_q);
-        self.c_idx_out.set(s.c_idx);
-        self.c_seed_out.set_bool(s.c_seed);
-        self.c_qbank_out.set_bool(s.c_qbank);
-        self.q.set(s.q_o);
-        self.ps.set(s.ps_o);
-        self.qbuf.clock.set(self.clock.get());
-        self.qbuf
-            .we
-            .set_bool(self.we.on() && self.chunk.get() == self.my_chunk.get());
-        self.qbuf.waddr.set(self.waddr.get());
-        self.qbuf.wdata.set(self.lane.get());
-        let base = if self.c_qbank.on() {
-            w.max_e as i128
-        } else {
-            0
-        };
-        self.qbuf.raddr.set(base + self.c_idx.get());
-    }
-    fn connect(&mut self) {
-        self.claim_outputs();
-        self.qbuf.claim_inputs();
-    }
-    fn hdl(&self) -> Verilog {
-        let w = self._w;
-        let (raddr, waive) = if w.idx > w.q_addr {
-            (format!("c_idx[{}:0]", w.q_addr - 1), true)
-        } else {
-            (zext("c_idx", w.idx, w.q_addr), false)
-        };
-        let mut text = String::from("// @leaf col_feeder\n");
-        if waive {
-            text.push_str("// Q indices stay below max_e; the index field is as wide as max_f's.\n/* verilator lint_off UNUSEDSIGNAL */\nwire unused_idx = |c_idx;\n/* verilator lint_on UNUSEDSIGNAL */\n");
-        }
-        text.push_str(&format!(
-            r#"reg q_en;
-reg seed;
-reg seed2;
-reg seed3;
-always @(*) begin
-    qbuf$clock = clock;
-    qbuf$we = we && chunk == my_chunk;
-    qbuf$waddr = waddr;
-    qbuf$wdata = lane;
-    qbuf$raddr = (c_qbank ? {qab}'d{me} : {qab}'d0) + {raddr};
-end
-always @(posedge clock) begin
-    c_q_out <= c_q;
-    c_idx_out <= c_idx;
-    c_seed_out <= c_seed;
-    c_qbank_out <= c_qbank;
-    q_en <= c_q;
-    seed <= c_seed;
-    seed2 <= seed;
-    seed3 <= seed2;
-    q <= q_en ? qbuf$rdata : {db}'sd0;
-    ps <= seed3 ? {neg} : {pb}'sd0;
-end
-"#,
-            db = w.data,
-            pb = w.psum,
-            qab = w.q_addr,
-            me = w.max_e,
-            neg = format!("{{1'b1, {}'d0}}", w.psum - 1),
-        ));
-        Verilog::Custom(text)
-    }
-}
+/// The column feeder described once (see the module doc): the `qbuf` instance of `ram`
+/// (2 x max_e words), the command chain and the partial-sum seed three cycles behind it.
+pub fn describe_col(cfg: &Config) -> Circuit {
+    let w = FeedWidths::new(cfg);
+    let qab = w.q_addr;
+    let mut m = Module::new("col_feeder", "");
+    m.clock("clock");
+    let my_chunk = m.input("my_chunk", w.chunk);
+    let lane = m.input_s("lane", w.data);
+    let we = m.input("we", 1);
+    let chunk = m.input("chunk", w.chunk);
+    let waddr = m.input("waddr", qab);
+    let c_q = m.input("c_q", 1);
+    let c_idx = m.input("c_idx", w.idx);
+    let c_seed = m.input("c_seed", 1);
+    let c_qbank = m.input("c_qbank", 1);
+    let c_q_out = m.output_reg("c_q_out", 1);
+    let c_idx_out = m.output_reg("c_idx_out", w.idx);
+    let c_seed_out = m.output_reg("c_seed_out", 1);
+    let c_qbank_out = m.output_reg("c_qbank_out", 1);
+    let q = m.output_reg_s("q", w.data);
+    let ps = m.output_reg_s("ps", w.psum);
+    let q_en = m.reg("q_en", 1);
+    let seed = m.reg("seed", 1);
+    let seed2 = m.reg("seed2", 1);
+    let seed3 = m.reg("seed3", 1);
 
-impl Component for ColFeeder {
-    fn kind(&self) -> String {
-        "col_feeder".into()
-    }
-    leaf_ports!(
-        clock,
-        my_chunk,
-        lane,
-        we,
-        chunk,
-        waddr,
-        c_q,
-        c_idx,
-        c_seed,
-        c_qbank,
-        c_q_out,
-        c_idx_out,
-        c_seed_out,
-        c_qbank_out,
-        q,
-        ps
-    );
-    fn tick(&mut self) {
-        let q_next = if self._s.q_en {
-            self.qbuf.rdata.get()
-        } else {
-            0
-        };
-        let psum = self._w.psum;
-        self.qbuf.tick();
-        let s = &mut self._s;
-        s.q_o = q_next;
-        s.ps_o = if s.seed3 { -(1i128 << (psum - 1)) } else { 0 };
-        s.seed3 = s.seed2;
-        s.seed2 = s.seed;
-        s.c_q = self.c_q.on();
-        s.c_idx = self.c_idx.get();
-        s.c_seed = self.c_seed.on();
-        s.c_qbank = self.c_qbank.on();
-        s.q_en = self.c_q.on();
-        s.seed = self.c_seed.on();
-    }
+    // Q indices stay below max_e; the index field is as wide as max_f's
+    let idx_a = c_idx.resize(qab);
+    let base = c_qbank.mux(&idx_a.lit(w.max_e as i128), &idx_a.lit(0));
+    let qbuf = m.instance("qbuf", &ram::describe(w.data, 2 * w.max_e, true));
+    qbuf.set("we", &we.and(&chunk.eq(&my_chunk)));
+    qbuf.set("waddr", &waddr);
+    qbuf.set("wdata", &lane);
+    qbuf.set("raddr", &base.add_wrap(&idx_a));
+
+    c_q_out.set(&c_q);
+    c_idx_out.set(&c_idx);
+    c_seed_out.set(&c_seed);
+    c_qbank_out.set(&c_qbank);
+    q_en.set(&c_q);
+    seed.set(&c_seed);
+    seed2.set(&seed);
+    seed3.set(&seed2);
+    let rdata = qbuf.out("rdata");
+    q.set(&q_en.mux(&rdata, &rdata.lit(0)));
+    // the seed of a max: -2^(psum - 1), the least partial sum
+    ps.set(&seed3.mux(&ps.lit(-(1i128 << (w.psum - 1))), &ps.lit(0)));
+    m.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kit::cosim::{check_verilog, cosim, io_ports, vectors};
+    use crate::kit::{Component, RtlSim};
     use rand::{Rng, SeedableRng};
+
+    fn configs() -> Vec<Config> {
+        vec![
+            Config::default(),
+            Config {
+                max_e: 16,
+                max_f: 40,
+                rows: 3,
+                cols: 12,
+                ..Config::default()
+            },
+        ]
+    }
+
+    /// K/V written through the lane (only when the chunk on the bus is the row's), read back
+    /// by commands at `FeedWidths::kv_addr`: x, op and vld 2 cycles after the command, the
+    /// command itself 1 cycle after, on the next feeder's inputs.
+    #[test]
+    fn row_feeder_reads_its_banks_as_commanded() {
+        for (ci, cfg) in configs().iter().enumerate() {
+            let w = FeedWidths::new(cfg);
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20 + ci as u64);
+            let mut sim = RtlSim::new(RowFeeder::new(cfg));
+            let depth = 1usize << w.kv_addr;
+            let mut mem = vec![0i128; depth];
+            let row_idx = rng.gen_range(0..cfg.rows) as i128;
+            let my_chunk = rng.gen_range(0..=((1 << w.chunk) - 1)) as i128;
+            // per cycle: (src, idx, bank, op, nvalid, the word read)
+            let mut cmds: Vec<(i128, i128, i128, i128, i128, i128)> = vec![];
+            let (mut reads, mut drops) = (0, 0);
+            for t in 0..6000 {
+                let (bank, v) = (rng.gen_range(0..2), rng.gen_bool(0.5));
+                let widx = rng.gen_range(0..if v { w.max_f } else { w.max_e });
+                let waddr = w.kv_addr(bank, v, widx);
+                let lane = vectors::random(&mut rng, w.data, true);
+                let we = rng.gen_bool(0.4);
+                let chunk = if rng.gen_bool(0.7) {
+                    my_chunk
+                } else {
+                    my_chunk ^ 1
+                } & ((1 << w.chunk) - 1);
+                let src = rng.gen_range(0..3);
+                let idx = match src {
+                    1 => rng.gen_range(0..w.max_e),
+                    2 => rng.gen_range(0..w.max_f),
+                    _ => rng.gen_range(0..1usize << w.idx),
+                } as i128;
+                let cbank = rng.gen_range(0..2);
+                let cop = rng.gen_range(0..6);
+                let nvalid = rng.gen_range(0..=cfg.rows) as i128;
+                for (n, v) in [
+                    ("rst", (t < 2) as i128),
+                    ("row_idx", row_idx),
+                    ("my_chunk", my_chunk),
+                    ("lane", lane),
+                    ("we", we as i128),
+                    ("chunk", chunk),
+                    ("waddr", waddr as i128),
+                    ("c_op", cop),
+                    ("c_src", src),
+                    ("c_idx", idx),
+                    ("c_bank", cbank),
+                    ("c_nvalid", nvalid),
+                ] {
+                    sim.set(n, v);
+                }
+                sim.settle();
+                let read = if src != 0 {
+                    mem[w.kv_addr(cbank as usize, src == 2, idx as usize)]
+                } else {
+                    0
+                };
+                cmds.push((src, idx, cbank, cop, nvalid, read));
+                if t >= 2 {
+                    let p = cmds[t - 1];
+                    assert_eq!(sim.get("c_src_out"), p.0, "cycle {t}");
+                    assert_eq!(sim.get("c_idx_out"), p.1, "cycle {t}");
+                    assert_eq!(sim.get("c_bank_out"), p.2, "cycle {t}");
+                    // the op fields are reset (rst in cycles 0 and 1)
+                    let op = if t >= 3 { p.3 } else { 0 };
+                    assert_eq!(sim.get("c_op_out"), op, "cycle {t}");
+                    assert_eq!(sim.get("c_nvalid_out"), p.4, "cycle {t}");
+                }
+                if t >= 4 {
+                    let p = cmds[t - 2];
+                    assert_eq!(sim.get("x"), p.5, "cycle {t}: x");
+                    assert_eq!(sim.get("op"), p.3, "cycle {t}: op");
+                    assert_eq!(sim.get("vld"), (row_idx < p.4) as i128, "cycle {t}: vld");
+                    reads += (p.0 != 0 && p.5 != 0) as usize;
+                }
+                if we && chunk == my_chunk {
+                    mem[waddr] = lane;
+                } else if we {
+                    drops += 1;
+                }
+                sim.step();
+                assert_eq!(sim.uut.kv_word(waddr), mem[waddr]);
+            }
+            assert!(
+                reads > 1000 && drops > 300,
+                "{reads} reads, {drops} writes to other rows"
+            );
+        }
+    }
+
+    /// Q written through the lane, read back by commands at bank x max_e + index: q 2 cycles
+    /// after the command, the seed (-2^(psum - 1) or 0) 4 cycles after, the command 1 after.
+    #[test]
+    fn col_feeder_reads_q_and_seeds_the_sums() {
+        for (ci, cfg) in configs().iter().enumerate() {
+            let w = FeedWidths::new(cfg);
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(30 + ci as u64);
+            let mut sim = RtlSim::new(ColFeeder::new(cfg));
+            let mut mem = vec![0i128; 1 << w.q_addr];
+            let my_chunk = 0;
+            let least = -(1i128 << (w.psum - 1));
+            // per cycle: (q, idx, seed, qbank, the word read)
+            let mut cmds: Vec<(i128, i128, i128, i128, i128)> = vec![];
+            let mut reads = 0;
+            for t in 0..6000 {
+                let waddr = rng.gen_range(0..2) * w.max_e + rng.gen_range(0..w.max_e);
+                let lane = vectors::random(&mut rng, w.data, true);
+                let we = rng.gen_bool(0.4);
+                let chunk = rng.gen_range(0..2) & ((1 << w.chunk) - 1);
+                let cq = rng.gen_bool(0.6) as i128;
+                let idx = rng.gen_range(0..w.max_e) as i128;
+                let seed = rng.gen_bool(0.3) as i128;
+                let qbank = rng.gen_range(0..2);
+                for (n, v) in [
+                    ("my_chunk", my_chunk),
+                    ("lane", lane),
+                    ("we", we as i128),
+                    ("chunk", chunk),
+                    ("waddr", waddr as i128),
+                    ("c_q", cq),
+                    ("c_idx", idx),
+                    ("c_seed", seed),
+                    ("c_qbank", qbank),
+                ] {
+                    sim.set(n, v);
+                }
+                sim.settle();
+                let read = if cq == 1 {
+                    mem[qbank as usize * w.max_e + idx as usize]
+                } else {
+                    0
+                };
+                cmds.push((cq, idx, seed, qbank, read));
+                if t >= 1 {
+                    let p = cmds[t - 1];
+                    assert_eq!(sim.get("c_q_out"), p.0, "cycle {t}");
+                    assert_eq!(sim.get("c_idx_out"), p.1, "cycle {t}");
+                    assert_eq!(sim.get("c_seed_out"), p.2, "cycle {t}");
+                    assert_eq!(sim.get("c_qbank_out"), p.3, "cycle {t}");
+                }
+                if t >= 2 {
+                    assert_eq!(sim.get("q"), cmds[t - 2].4, "cycle {t}: q");
+                    reads += (cmds[t - 2].4 != 0) as usize;
+                }
+                if t >= 4 {
+                    let ps = if cmds[t - 4].2 == 1 { least } else { 0 };
+                    assert_eq!(sim.get("ps"), ps, "cycle {t}: ps");
+                }
+                if we && chunk == my_chunk {
+                    mem[waddr] = lane;
+                }
+                sim.step();
+                assert_eq!(sim.uut.q_word(waddr), mem[waddr]);
+            }
+            assert!(reads > 1000, "{reads} reads");
+        }
+    }
 
     fn random_rows<T: Component>(uut: &T, n: usize, seed: u64) -> Vec<Vec<i128>> {
         let (ins, _) = io_ports(uut);
@@ -503,16 +429,7 @@ mod tests {
 
     #[test]
     fn feeders_match_verilog() {
-        for cfg in [
-            Config::default(),
-            Config {
-                max_e: 16,
-                max_f: 40,
-                rows: 3,
-                cols: 12,
-                ..Config::default()
-            },
-        ] {
+        for cfg in configs() {
             check_verilog(&RowFeeder::new(&cfg)).unwrap();
             check_verilog(&ColFeeder::new(&cfg)).unwrap();
             let rows = random_rows(&RowFeeder::new(&cfg), 4000, 1);

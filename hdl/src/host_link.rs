@@ -11,10 +11,9 @@
 //! Board to host: each output word of the engine in an `OUT` frame (`OUT_LAST` for the word with
 //! `tlast`, the last trailer word); answers have priority over output frames.
 
-use crate::kit::{Component, Sig};
-use crate::leaf_ports;
-use crate::ram::Ram;
-use rust_hdl::core::prelude::*;
+use crate::ir::{cat, select, Circuit, Module};
+use crate::ir_leaf;
+use crate::ram::{self, Ram};
 
 /// Protocol constants, shared by the hardware and the host program.
 pub mod proto {
@@ -53,69 +52,30 @@ pub mod proto {
     }
 }
 
+/// Receiver states (`rxs`).
 mod rs {
-    pub const SYNC: u32 = 0;
-    pub const TYPE: u32 = 1;
-    pub const LEN0: u32 = 2;
-    pub const LEN1: u32 = 3;
-    pub const PAYLOAD: u32 = 4;
-    pub const CHK: u32 = 5;
-    pub const FREAD: u32 = 6;
-    pub const FSEND: u32 = 7;
-    pub const DECIDE: u32 = 8;
+    pub const SYNC: i128 = 0;
+    pub const TYPE: i128 = 1;
+    pub const LEN0: i128 = 2;
+    pub const LEN1: i128 = 3;
+    pub const PAYLOAD: i128 = 4;
+    pub const CHK: i128 = 5;
+    /// A word is read from the frame buffer (and `fwd_last` registered).
+    pub const FREAD: i128 = 6;
+    /// The word is offered to the engine.
+    pub const FSEND: i128 = 7;
+    /// The frame's checksum, type and length decide: forward, or NAK.
+    pub const DECIDE: i128 = 8;
+    /// Width of the state.
+    pub const BITS: u32 = 4;
 }
 
-#[derive(Clone, Default, Debug)]
-struct State {
-    rs: u32,
-    typ: i128,
-    len: i128,
-    bcnt: i128,
-    sum: i128,
-    /// The checksum byte made the frame sum to 0 (registered in CHK, used in DECIDE).
-    chk_ok: bool,
-    word: i128,
-    wcount: i128,
-    fwd: i128,
-    reply_pending: bool,
-    reply_typ: i128,
-    reply_code: i128,
-    ts: u32,
-    /// Bytes of the frame being sent after the one on `tx_data` (0: the checksum is on it).
-    tleft: i128,
-    /// The SYNC byte is on `tx_data` (it is not in the checksum).
-    t_first: bool,
-    /// The frame's bytes from the one on `tx_data` on, first byte lowest, checksum excluded.
-    t_sh: u128,
-    /// Minus the sum of the bytes of the frame being sent (its checksum byte), kept as the
-    /// bytes go out.
-    t_neg: i128,
-    ok_pulse: bool,
-    err_pulse: bool,
-}
-
-/// The host link.
-#[derive(LogicBlock)]
-pub struct HostLink {
-    pub clock: Sig,
-    pub rst: Sig,
-    pub rx_data: Sig,
-    pub rx_valid: Sig,
-    pub tx_data: Sig,
-    pub tx_start: Sig,
-    pub tx_ready: Sig,
-    pub s_data: Sig,
-    pub s_valid: Sig,
-    pub s_last: Sig,
-    pub s_ready: Sig,
-    pub m_data: Sig,
-    pub m_valid: Sig,
-    pub m_last: Sig,
-    pub m_ready: Sig,
-    pub frame_ok: Sig,
-    pub frame_err: Sig,
-    pub frame_buf: Ram,
-    _s: State,
+ir_leaf! {
+    /// The host link, simulated and emitted from [`describe`].
+    pub struct HostLink {
+        clock, rst, rx_data, rx_valid, tx_data, tx_start, tx_ready, s_data, s_valid, s_last,
+        s_ready, m_data, m_valid, m_last, m_ready, frame_ok, frame_err
+    }
 }
 
 impl Default for HostLink {
@@ -126,390 +86,270 @@ impl Default for HostLink {
 
 impl HostLink {
     pub fn new() -> HostLink {
-        HostLink {
-            clock: Sig::input(1),
-            rst: Sig::input(1),
-            rx_data: Sig::input(8),
-            rx_valid: Sig::input(1),
-            tx_data: Sig::output(8),
-            tx_start: Sig::output(1),
-            tx_ready: Sig::input(1),
-            s_data: Sig::output(64),
-            s_valid: Sig::output(1),
-            s_last: Sig::output(1),
-            s_ready: Sig::input(1),
-            m_data: Sig::input(64),
-            m_valid: Sig::input(1),
-            m_last: Sig::input(1),
-            m_ready: Sig::output(1),
-            frame_ok: Sig::output(1),
-            frame_err: Sig::output(1),
-            frame_buf: Ram::new(64, proto::MAX_WORDS, false),
-            _s: State::default(),
-        }
-    }
-
-    /// Byte `i` of the frame being sent.
-    fn tx_byte(s: &State) -> i128 {
-        if s.tleft == 0 {
-            s.t_neg
-        } else {
-            (s.t_sh & 0xff) as i128
-        }
-    }
-
-    fn len_ok(s: &State) -> bool {
-        s.len != 0 && s.len % 8 == 0 && s.len <= (proto::MAX_WORDS * 8) as i128
-    }
-
-    fn tx_idle_takes_out(&self) -> bool {
-        let s = &self._s;
-        s.ts == 0 && !s.reply_pending && self.m_valid.on()
+        HostLink::from_circuit(describe(proto::MAX_WORDS))
     }
 }
 
-impl Logic for HostLink {
-    fn update(&mut self) {
-        let s = self._s.clone();
-        let sending = s.ts == 1 && self.tx_ready.on();
-        self.tx_start.set_bool(sending);
-        self.tx_data.set(Self::tx_byte(&s));
-        let fsend = s.rs == rs::FSEND;
-        self.s_valid.set_bool(fsend);
-        self.s_data.set(self.frame_buf.rdata.get());
-        self.s_last
-            .set_bool(fsend && s.typ == proto::DATA_LAST as i128 && s.fwd == s.wcount - 1);
-        self.m_ready.set_bool(self.tx_idle_takes_out());
-        self.frame_ok.set_bool(s.ok_pulse);
-        self.frame_err.set_bool(s.err_pulse);
-        let storing = s.rs == rs::PAYLOAD
-            && self.rx_valid.on()
-            && s.bcnt % 8 == 7
-            && s.wcount < proto::MAX_WORDS as i128;
-        self.frame_buf.clock.set(self.clock.get());
-        self.frame_buf.we.set_bool(storing);
-        self.frame_buf.waddr.set(s.wcount);
-        self.frame_buf
-            .wdata
-            .set(s.word | ((self.rx_data.get() & 0xff) << 56));
-        self.frame_buf.raddr.set(s.fwd);
-    }
-
-    fn connect(&mut self) {
-        self.claim_outputs();
-        self.frame_buf.claim_inputs();
-    }
-
-    fn hdl(&self) -> Verilog {
-        let ab = self.frame_buf.waddr.width();
-        Verilog::Custom(format!(
-            r#"// @leaf host_link
-localparam [3:0] R_SYNC = 4'd0, R_TYPE = 4'd1, R_LEN0 = 4'd2, R_LEN1 = 4'd3, R_PAYLOAD = 4'd4, R_CHK = 4'd5, R_FREAD = 4'd6, R_FSEND = 4'd7, R_DECIDE = 4'd8;
-reg [3:0] rxs;
-reg [7:0] typ;
-reg [15:0] len;
-reg [15:0] len_m1;
-reg chk_ok;
-reg typ_bad; // typ is neither DATA nor DATA_LAST (registered from typ, which is set bytes before it is used)
-reg len_bad; // !len_ok, likewise
-reg fwd_last;
-reg [15:0] bcnt;
-reg [7:0] sum;
-reg [55:0] word;
-reg [6:0] wcount;
-reg [6:0] fwd;
-reg reply_pending;
-reg [7:0] reply_typ;
-reg [7:0] reply_code;
-reg ts;
-reg [3:0] tleft; // bytes of the frame after the one on tx_data (0: the checksum is on it)
-reg t_first; // the SYNC byte is on tx_data
-reg [95:0] t_sh; // the frame's bytes from the one on tx_data on, first byte lowest
-reg [7:0] t_neg; // minus the sum of the frame's bytes: its checksum byte
-reg ok_pulse;
-reg err_pulse;
-wire len_ok = len != 16'd0 && len[2:0] == 3'd0 && len <= 16'd{maxlen};
-wire [7:0] sum_next = sum + rx_data;
-wire takes_out = !ts && !reply_pending && m_valid;
-always @(*) begin
-    tx_start = ts && tx_ready;
-    tx_data = (tleft == 4'd0) ? t_neg : t_sh[7:0];
-    s_valid = rxs == R_FSEND;
-    s_data = frame_buf$rdata;
-    s_last = rxs == R_FSEND && typ == 8'h{data_last:x} && fwd_last;
-    m_ready = takes_out;
-    frame_ok = ok_pulse;
-    frame_err = err_pulse;
-    frame_buf$clock = clock;
-    frame_buf$we = rxs == R_PAYLOAD && rx_valid && bcnt[2:0] == 3'd7 && wcount < 7'd{maxw};
-    frame_buf$waddr = wcount[{abm}:0];
-    frame_buf$wdata = {{rx_data, word}};
-    frame_buf$raddr = fwd[{abm}:0];
-end
-always @(posedge clock) begin
-    if (rst) begin
-        rxs <= R_SYNC;
-        reply_pending <= 1'b0;
-        ts <= 1'b0;
-        ok_pulse <= 1'b0;
-        err_pulse <= 1'b0;
-    end else begin
-        ok_pulse <= 1'b0;
-        err_pulse <= 1'b0;
-        typ_bad <= typ != 8'h{data:x} && typ != 8'h{data_last:x};
-        len_bad <= !len_ok;
-        // receive
-        case (rxs)
-            R_SYNC: if (rx_valid && rx_data == 8'h{sync:x}) begin
-                rxs <= R_TYPE;
-                sum <= 8'd0;
-            end
-            R_TYPE: if (rx_valid) begin
-                typ <= rx_data;
-                sum <= sum_next;
-                rxs <= R_LEN0;
-            end
-            R_LEN0: if (rx_valid) begin
-                len[7:0] <= rx_data;
-                sum <= sum_next;
-                rxs <= R_LEN1;
-            end
-            R_LEN1: if (rx_valid) begin
-                len[15:8] <= rx_data;
-                len_m1 <= {{rx_data, len[7:0]}} - 16'd1;
-                sum <= sum_next;
-                bcnt <= 16'd0;
-                wcount <= 7'd0;
-                rxs <= ({{rx_data, len[7:0]}} == 16'd0) ? R_CHK : R_PAYLOAD;
-            end
-            R_PAYLOAD: if (rx_valid) begin
-                sum <= sum_next;
-                word <= {{rx_data, word[55:8]}};
-                if (bcnt[2:0] == 3'd7 && wcount < 7'd{maxw}) wcount <= wcount + 7'd1;
-                bcnt <= bcnt + 16'd1;
-                if (bcnt == len_m1) rxs <= R_CHK;
-            end
-            R_CHK: if (rx_valid) begin
-                chk_ok <= sum_next == 8'd0;
-                rxs <= R_DECIDE;
-            end
-            R_DECIDE: begin
-                if (!chk_ok || typ_bad || len_bad) begin
-                    reply_pending <= 1'b1;
-                    reply_typ <= 8'h{nak:x};
-                    reply_code <= !chk_ok ? 8'd{e_chk} : typ_bad ? 8'd{e_typ} : 8'd{e_len};
-                    err_pulse <= 1'b1;
-                    rxs <= R_SYNC;
-                end else begin
-                    fwd <= 7'd0;
-                    rxs <= R_FREAD;
-                end
-            end
-            R_FREAD: begin
-                fwd_last <= fwd == wcount - 7'd1;
-                rxs <= R_FSEND;
-            end
-            default: if (s_ready) begin
-                if (fwd_last) begin
-                    reply_pending <= 1'b1;
-                    reply_typ <= 8'h{ack:x};
-                    ok_pulse <= 1'b1;
-                    rxs <= R_SYNC;
-                end else begin
-                    fwd <= fwd + 7'd1;
-                    rxs <= R_FREAD;
-                end
-            end
-        endcase
-        // transmit
-        if (!ts) begin
-            if (reply_pending) begin
-                ts <= 1'b1;
-                t_first <= 1'b1;
-                // SYNC, type, length (1 with a NAK's code, else 0), the code, the checksum
-                tleft <= (reply_typ == 8'h{nak:x}) ? 4'd5 : 4'd4;
-                t_sh <= {{56'd0, reply_code, 8'd0, (reply_typ == 8'h{nak:x}) ? 8'd1 : 8'd0, reply_typ, 8'h{sync:x}}};
-                t_neg <= 8'd0;
-                reply_pending <= 1'b0;
-            end else if (m_valid) begin
-                ts <= 1'b1;
-                t_first <= 1'b1;
-                tleft <= 4'd12;
-                t_sh <= {{m_data, 8'd0, 8'd8, m_last ? 8'h{out_last:x} : 8'h{out:x}, 8'h{sync:x}}};
-                t_neg <= 8'd0;
-            end
-        end else if (tx_ready) begin
-            // the checksum: minus the sum of the bytes between SYNC and itself
-            if (!t_first && tleft != 4'd0) t_neg <= t_neg - t_sh[7:0];
-            t_first <= 1'b0;
-            t_sh <= {{8'd0, t_sh[95:8]}};
-            if (tleft == 4'd0) ts <= 1'b0;
-            else tleft <= tleft - 4'd1;
-        end
-    end
-end
-"#,
-            maxlen = proto::MAX_WORDS * 8,
-            maxw = proto::MAX_WORDS,
-            abm = ab - 1,
-            sync = proto::SYNC,
-            nak = proto::NAK,
-            ack = proto::ACK,
-            data = proto::DATA,
-            data_last = proto::DATA_LAST,
-            out = proto::OUT,
-            out_last = proto::OUT_LAST,
-            e_chk = proto::ERR_CHECKSUM,
-            e_typ = proto::ERR_TYPE,
-            e_len = proto::ERR_LENGTH,
-        ))
-    }
-}
-
-impl Component for HostLink {
-    fn kind(&self) -> String {
-        "host_link".into()
-    }
-    leaf_ports!(
-        clock, rst, rx_data, rx_valid, tx_data, tx_start, tx_ready, s_data, s_valid, s_last,
-        s_ready, m_data, m_valid, m_last, m_ready, frame_ok, frame_err
+/// The host link described once (see the module doc), for frames of at most `max_words`
+/// words (`proto::MAX_WORDS` on the board; the frame buffer `frame_buf` is a `ram` of that
+/// many 64-bit words). The receiver's flags `typ_bad`, `len_bad`, `fwd_last` are registered
+/// from values set cycles before they are used, so that no decision waits on a compare.
+pub fn describe(max_words: usize) -> Circuit {
+    assert!(
+        (1..=64).contains(&max_words),
+        "host_link: {max_words} words"
     );
-    fn tick(&mut self) {
-        self.frame_buf.tick();
-        let o = self._s.clone();
-        let takes_out = self.tx_idle_takes_out();
-        let s = &mut self._s;
-        if self.rst.on() {
-            s.rs = rs::SYNC;
-            s.reply_pending = false;
-            s.ts = 0;
-            s.ok_pulse = false;
-            s.err_pulse = false;
-            return;
-        }
-        s.ok_pulse = false;
-        s.err_pulse = false;
-        let rxv = self.rx_valid.on();
-        let b = self.rx_data.get() & 0xff;
-        let sum_next = (o.sum + b) & 0xff;
-        match o.rs {
-            rs::SYNC => {
-                if rxv && b == proto::SYNC as i128 {
-                    s.rs = rs::TYPE;
-                    s.sum = 0;
-                }
-            }
-            rs::TYPE => {
-                if rxv {
-                    s.typ = b;
-                    s.sum = sum_next;
-                    s.rs = rs::LEN0;
-                }
-            }
-            rs::LEN0 => {
-                if rxv {
-                    s.len = (o.len & 0xff00) | b;
-                    s.sum = sum_next;
-                    s.rs = rs::LEN1;
-                }
-            }
-            rs::LEN1 => {
-                if rxv {
-                    s.len = (o.len & 0xff) | (b << 8);
-                    s.sum = sum_next;
-                    s.bcnt = 0;
-                    s.wcount = 0;
-                    s.rs = if s.len == 0 { rs::CHK } else { rs::PAYLOAD };
-                }
-            }
-            rs::PAYLOAD => {
-                if rxv {
-                    s.sum = sum_next;
-                    s.word = (o.word >> 8) | (b << 48);
-                    if o.bcnt % 8 == 7 && o.wcount < proto::MAX_WORDS as i128 {
-                        s.wcount = o.wcount + 1;
-                    }
-                    s.bcnt = (o.bcnt + 1) & 0xffff;
-                    if s.bcnt == o.len {
-                        s.rs = rs::CHK;
-                    }
-                }
-            }
-            rs::CHK => {
-                if rxv {
-                    s.chk_ok = sum_next == 0;
-                    s.rs = rs::DECIDE;
-                }
-            }
-            rs::DECIDE => {
-                let bad_type = o.typ != proto::DATA as i128 && o.typ != proto::DATA_LAST as i128;
-                if !o.chk_ok || bad_type || !HostLink::len_ok(&o) {
-                    s.reply_pending = true;
-                    s.reply_typ = proto::NAK as i128;
-                    s.reply_code = if !o.chk_ok {
-                        proto::ERR_CHECKSUM
-                    } else if bad_type {
-                        proto::ERR_TYPE
-                    } else {
-                        proto::ERR_LENGTH
-                    } as i128;
-                    s.err_pulse = true;
-                    s.rs = rs::SYNC;
-                } else {
-                    s.fwd = 0;
-                    s.rs = rs::FREAD;
-                }
-            }
-            rs::FREAD => s.rs = rs::FSEND,
-            _ => {
-                if self.s_ready.on() {
-                    if o.fwd == (o.wcount - 1) & 0x7f {
-                        s.reply_pending = true;
-                        s.reply_typ = proto::ACK as i128;
-                        s.ok_pulse = true;
-                        s.rs = rs::SYNC;
-                    } else {
-                        s.fwd = o.fwd + 1;
-                        s.rs = rs::FREAD;
-                    }
-                }
-            }
-        }
-        if o.ts == 0 {
-            if o.reply_pending {
-                s.ts = 1;
-                let nak = o.reply_typ == proto::NAK as i128;
-                s.t_first = true;
-                s.tleft = if nak { 5 } else { 4 };
-                s.t_sh = proto::SYNC as u128
-                    | (o.reply_typ as u128) << 8
-                    | (nak as u128) << 16
-                    | (o.reply_code as u128) << 32;
-                s.t_neg = 0;
-                s.reply_pending = false;
-            } else if takes_out {
-                let w = self.m_data.bits();
-                let last = self.m_last.on();
-                s.ts = 1;
-                let typ = if last { proto::OUT_LAST } else { proto::OUT };
-                s.t_first = true;
-                s.tleft = 12;
-                s.t_sh = proto::SYNC as u128 | (typ as u128) << 8 | 8 << 16 | (w as u128) << 32;
-                s.t_neg = 0;
-            }
-        } else if self.tx_ready.on() {
-            if !o.t_first && o.tleft != 0 {
-                s.t_neg = (o.t_neg - (o.t_sh & 0xff) as i128) & 0xff;
-            }
-            s.t_first = false;
-            s.t_sh = o.t_sh >> 8;
-            if o.tleft == 0 {
-                s.ts = 0;
-            } else {
-                s.tleft = o.tleft - 1;
-            }
-        }
-    }
+    let ab = Ram::addr_bits(max_words);
+    let mut m = Module::new("host_link", "");
+    m.clock("clock");
+    let rst = m.input("rst", 1);
+    let rx_data = m.input("rx_data", 8);
+    let rx_valid = m.input("rx_valid", 1);
+    let rxs = m.reg("rxs", rs::BITS).reset(&rst, rs::SYNC);
+    let typ = m.reg("typ", 8);
+    let len = m.reg("len", 16);
+    let len_m1 = m.reg("len_m1", 16);
+    let chk_ok = m.reg("chk_ok", 1);
+    let typ_bad = m.reg("typ_bad", 1);
+    let len_bad = m.reg("len_bad", 1);
+    let fwd_last = m.reg("fwd_last", 1);
+    let bcnt = m.reg("bcnt", 16);
+    let sum = m.reg("sum", 8);
+    let word = m.reg("word", 56);
+    let wcount = m.reg("wcount", 7);
+    let fwd = m.reg("fwd", 7);
+    let reply_pending = m.reg("reply_pending", 1).reset(&rst, 0);
+    let reply_typ = m.reg("reply_typ", 8);
+    let reply_code = m.reg("reply_code", 8);
+    let ts = m.reg("ts", 1).reset(&rst, 0);
+    let tleft = m
+        .reg("tleft", 4)
+        .note("bytes of the frame after the one on tx_data (0: the checksum is on it)");
+    let t_first = m.reg("t_first", 1).note("the SYNC byte is on tx_data");
+    let t_sh = m
+        .reg("t_sh", 96)
+        .note("the frame's bytes from the one on tx_data on, first byte lowest");
+    let t_neg = m
+        .reg("t_neg", 8)
+        .note("minus the sum of the frame's bytes: its checksum byte");
+    let ok_pulse = m.reg("ok_pulse", 1).reset(&rst, 0);
+    let err_pulse = m.reg("err_pulse", 1).reset(&rst, 0);
+
+    let byte = |v: u8| rx_data.lit(v as i128);
+    let bit = |v: bool| ts.lit(v as i128);
+    let len_ok = len
+        .ne(&len.lit(0))
+        .and(&len.slice(2, 0).is(0))
+        .and(&len.le(&len.lit(max_words as i128 * 8)))
+        .named("len_ok");
+    let sum_next = sum.add_wrap(&rx_data).named("sum_next");
+    let zero56 = m.lit(56, 0);
+
+    // outputs: the transmitter's byte, the engine's input stream, the output stream's ready
+    m.output("tx_data", &tleft.is(0).mux(&t_neg, &t_sh.slice(7, 0)));
+    // a byte goes out (tx_ready comes after tx_start in the port order)
+    let sending = m.wire("sending", 1, false);
+    m.output("tx_start", &sending);
+    let tx_ready = m.input("tx_ready", 1);
+    m.assign(&sending, &ts.and(&tx_ready));
+    let fsend = rxs.is(rs::FSEND);
+    let frame_buf = m.instance("frame_buf", &ram::describe(64, max_words, false));
+    m.output("s_data", &frame_buf.out("rdata"));
+    m.output("s_valid", &fsend);
+    let s_last = fsend.and(&typ.eq(&byte(proto::DATA_LAST))).and(&fwd_last);
+    m.output("s_last", &s_last);
+    let s_ready = m.input("s_ready", 1);
+    let m_data = m.input("m_data", 64);
+    let m_valid = m.input("m_valid", 1);
+    let m_last = m.input("m_last", 1);
+    let takes_out = ts
+        .not()
+        .and(&reply_pending.not())
+        .and(&m_valid)
+        .named("takes_out");
+    m.output("m_ready", &takes_out);
+    m.output("frame_ok", &ok_pulse);
+    m.output("frame_err", &err_pulse);
+
+    // the frame buffer: a word stored at each eighth payload byte, read at `fwd`
+    let wroom = wcount.lt(&wcount.lit(max_words as i128));
+    let word_end = bcnt.slice(2, 0).is(7);
+    frame_buf.set(
+        "we",
+        &rxs.is(rs::PAYLOAD)
+            .and(&rx_valid)
+            .and(&word_end)
+            .and(&wroom),
+    );
+    frame_buf.set("waddr", &wcount.slice(ab - 1, 0));
+    frame_buf.set("wdata", &cat(&[&rx_data, &word]));
+    frame_buf.set("raddr", &fwd.slice(ab - 1, 0));
+
+    m.when(&rst.not(), |m| {
+        ok_pulse.set(&bit(false));
+        err_pulse.set(&bit(false));
+        typ_bad.set(
+            &typ.ne(&byte(proto::DATA))
+                .and(&typ.ne(&byte(proto::DATA_LAST))),
+        );
+        len_bad.set(&len_ok.not());
+        // receive
+        let st = |v: i128| rxs.lit(v);
+        m.switch(&rxs, |sw| {
+            sw.case(rs::SYNC, |m| {
+                m.when(&rx_valid.and(&rx_data.eq(&byte(proto::SYNC))), |_| {
+                    rxs.set(&st(rs::TYPE));
+                    sum.set(&sum.lit(0));
+                })
+            });
+            sw.case(rs::TYPE, |m| {
+                m.when(&rx_valid, |_| {
+                    typ.set(&rx_data);
+                    sum.set(&sum_next);
+                    rxs.set(&st(rs::LEN0));
+                })
+            });
+            sw.case(rs::LEN0, |m| {
+                m.when(&rx_valid, |_| {
+                    len.set(&cat(&[&len.slice(15, 8), &rx_data]));
+                    sum.set(&sum_next);
+                    rxs.set(&st(rs::LEN1));
+                })
+            });
+            sw.case(rs::LEN1, |m| {
+                m.when(&rx_valid, |_| {
+                    let full = cat(&[&rx_data, &len.slice(7, 0)]);
+                    len.set(&full);
+                    len_m1.set(&full.sub_wrap(&full.lit(1)));
+                    sum.set(&sum_next);
+                    bcnt.set(&bcnt.lit(0));
+                    wcount.set(&wcount.lit(0));
+                    rxs.set(&full.is(0).mux(&st(rs::CHK), &st(rs::PAYLOAD)));
+                })
+            });
+            sw.case(rs::PAYLOAD, |m| {
+                m.when(&rx_valid, |m| {
+                    sum.set(&sum_next);
+                    word.set(&cat(&[&rx_data, &word.slice(55, 8)]));
+                    m.when(&word_end.and(&wroom), |_| {
+                        wcount.set(&wcount.add_wrap(&wcount.lit(1)))
+                    });
+                    bcnt.set(&bcnt.add_wrap(&bcnt.lit(1)));
+                    m.when(&bcnt.eq(&len_m1), |_| rxs.set(&st(rs::CHK)));
+                })
+            });
+            sw.case(rs::CHK, |m| {
+                m.when(&rx_valid, |_| {
+                    chk_ok.set(&sum_next.is(0));
+                    rxs.set(&st(rs::DECIDE));
+                })
+            });
+            sw.case(rs::DECIDE, |m| {
+                m.when_else(
+                    &chk_ok.not().or(&typ_bad).or(&len_bad),
+                    |_| {
+                        reply_pending.set(&bit(true));
+                        reply_typ.set(&byte(proto::NAK));
+                        let code = |v: u8| reply_code.lit(v as i128);
+                        reply_code.set(&select(
+                            &[
+                                (&chk_ok.not(), &code(proto::ERR_CHECKSUM)),
+                                (&typ_bad, &code(proto::ERR_TYPE)),
+                            ],
+                            &code(proto::ERR_LENGTH),
+                        ));
+                        err_pulse.set(&bit(true));
+                        rxs.set(&st(rs::SYNC));
+                    },
+                    |_| {
+                        fwd.set(&fwd.lit(0));
+                        rxs.set(&st(rs::FREAD));
+                    },
+                )
+            });
+            sw.case(rs::FREAD, |_| {
+                fwd_last.set(&fwd.eq(&wcount.sub_wrap(&wcount.lit(1))));
+                rxs.set(&st(rs::FSEND));
+            });
+            // FSEND (and the unused codes)
+            sw.default(|m| {
+                m.when(&s_ready, |m| {
+                    m.when_else(
+                        &fwd_last,
+                        |_| {
+                            reply_pending.set(&bit(true));
+                            reply_typ.set(&byte(proto::ACK));
+                            ok_pulse.set(&bit(true));
+                            rxs.set(&st(rs::SYNC));
+                        },
+                        |_| {
+                            fwd.set(&fwd.add_wrap(&fwd.lit(1)));
+                            rxs.set(&st(rs::FREAD));
+                        },
+                    )
+                })
+            });
+        });
+        // transmit (after the receiver: its clear of reply_pending wins)
+        m.when_else(
+            &ts.not(),
+            |m| {
+                m.when_else(
+                    &reply_pending,
+                    |_| {
+                        ts.set(&bit(true));
+                        t_first.set(&bit(true));
+                        // SYNC, type, length (1 with a NAK's code, else 0), the code, the
+                        // checksum
+                        let nak = reply_typ.eq(&byte(proto::NAK));
+                        tleft.set(&nak.mux(&tleft.lit(5), &tleft.lit(4)));
+                        t_sh.set(&cat(&[
+                            &zero56,
+                            &reply_code,
+                            &byte(0),
+                            &nak.mux(&byte(1), &byte(0)),
+                            &reply_typ,
+                            &byte(proto::SYNC),
+                        ]));
+                        t_neg.set(&byte(0));
+                        reply_pending.set(&bit(false));
+                    },
+                    |m| {
+                        m.when(&m_valid, |_| {
+                            ts.set(&bit(true));
+                            t_first.set(&bit(true));
+                            tleft.set(&tleft.lit(12));
+                            let otyp = m_last.mux(&byte(proto::OUT_LAST), &byte(proto::OUT));
+                            t_sh.set(&cat(&[
+                                &m_data,
+                                &byte(0),
+                                &byte(8),
+                                &otyp,
+                                &byte(proto::SYNC),
+                            ]));
+                            t_neg.set(&byte(0));
+                        })
+                    },
+                )
+            },
+            |m| {
+                m.when(&tx_ready, |m| {
+                    // the checksum: minus the sum of the bytes between SYNC and itself
+                    m.when(&t_first.not().and(&tleft.ne(&tleft.lit(0))), |_| {
+                        t_neg.set(&t_neg.sub_wrap(&t_sh.slice(7, 0)))
+                    });
+                    t_first.set(&bit(false));
+                    t_sh.set(&cat(&[&byte(0), &t_sh.slice(95, 8)]));
+                    m.when_else(
+                        &tleft.is(0),
+                        |_| ts.set(&bit(false)),
+                        |_| tleft.set(&tleft.sub_wrap(&tleft.lit(1))),
+                    );
+                })
+            },
+        );
+    });
+    m.finish()
 }
 
 #[cfg(test)]
@@ -588,6 +428,29 @@ mod tests {
         expect.extend(proto::frame(proto::NAK, &[proto::ERR_TYPE]));
         expect.extend(proto::frame(proto::NAK, &[proto::ERR_LENGTH]));
         assert_eq!(sent, expect);
+    }
+
+    #[test]
+    fn a_full_frame_is_forwarded_and_longer_or_empty_ones_refused() {
+        let words: Vec<u64> = (0..proto::MAX_WORDS as u64 + 1)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect();
+        // bytes that are not SYNC between the frames: the link hunts through them while it
+        // forwards a frame (the host waits for the answer)
+        let gap = [0u8; 100];
+        let mut bytes = proto::frame(proto::DATA_LAST, &words_payload(&words[..proto::MAX_WORDS]));
+        bytes.extend(gap);
+        bytes.extend(proto::frame(proto::DATA, &words_payload(&words))); // 33 words
+        bytes.extend(gap);
+        bytes.extend(proto::frame(proto::DATA, &[])); // no word
+        let (fwd, sent) = run_frames(&bytes, 3, &[]);
+        let n = proto::MAX_WORDS;
+        let expect: Vec<(u64, bool)> = (0..n).map(|i| (words[i], i == n - 1)).collect();
+        assert_eq!(fwd, expect);
+        let mut replies = proto::frame(proto::ACK, &[]);
+        replies.extend(proto::frame(proto::NAK, &[proto::ERR_LENGTH]));
+        replies.extend(proto::frame(proto::NAK, &[proto::ERR_LENGTH]));
+        assert_eq!(sent, replies);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! exactly the module the engine used to emit; it has no simulation. Delete a block's entry
 //! once the whole port (issue 12) is complete.
 
+use fusemax_hdl::buffers::FeedWidths;
+use fusemax_hdl::host_link::proto;
 use fusemax_hdl::kit::{Component, Sig};
 use fusemax_hdl::pe::{op, tag, PeWidths};
 use fusemax_hdl::{Config, Numerics};
@@ -427,8 +429,8 @@ always @(*) sln = s2[{fx}:0];
 
 
 /// `pe` at c8cf6ad (hdl/src/pe.rs), with its children `mul` (mul_reg) and `xs` (exp_step)
-/// as they were; the exp sequence's text from `ExpStep`'s `seq_*` generators, which the
-/// 1D unit still uses unchanged.
+/// as they were; the exp sequence's text from `ExpStep`'s `seq_*` generators (copied below
+/// as [`Xs`]).
 pub fn pe(cfg: &Config) -> Legacy {
         let w = PeWidths::new(cfg);
     let xs = Xs::new(cfg);
@@ -1619,4 +1621,343 @@ pub fn select(n: usize, lane_bits: u32, word_bits: u32) -> Legacy {
     ports.push(("nvalid", Sig::input(nb)));
     ports.push(("word", Sig::output(word_bits)));
     Legacy::new("select", ports, t)
+}
+
+/// `buffers::resize_u` at a8be3fb: unsigned resize of an identifier (zero-extend or keep low
+/// bits).
+fn resize_u(e: &str, from: u32, to: u32) -> String {
+    if to >= from {
+        zext(e, from, to)
+    } else {
+        format!("{e}[{}:0]", to - 1)
+    }
+}
+
+/// `row_feeder` at a8be3fb (hdl/src/buffers.rs), with its child `kv` (ram) as it is.
+pub fn row_feeder(cfg: &Config) -> Legacy {
+    let w = FeedWidths::new(cfg);
+    let kab = w.kv_addr;
+    let text = format!(
+        r#"// @leaf row_feeder
+reg [2:0] op_q;
+reg [1:0] src_q;
+reg vld_q;
+wire [{kabm}:0] off = (c_src == 2'd2) ? {me} + {idx_a} : {idx_a};
+always @(*) begin
+    kv$clock = clock;
+    kv$we = we && chunk == my_chunk;
+    kv$waddr = waddr;
+    kv$wdata = lane;
+    kv$raddr = c_bank ? {kab}'d{bank1} + off : off;
+end
+always @(posedge clock) begin
+    c_src_out <= c_src;
+    c_idx_out <= c_idx;
+    c_bank_out <= c_bank;
+    c_nvalid_out <= c_nvalid;
+    src_q <= c_src;
+    vld_q <= row_idx < c_nvalid;
+    x <= (src_q != 2'd0) ? kv$rdata : {db}'sd0;
+    vld <= vld_q;
+    if (rst) begin
+        op_q <= 3'd0;
+        op <= 3'd0;
+        c_op_out <= 3'd0;
+    end else begin
+        op_q <= c_op;
+        op <= op_q;
+        c_op_out <= c_op;
+    end
+end
+"#,
+        kabm = kab - 1,
+        kab = kab,
+        me = format!("{kab}'d{}", w.max_e),
+        idx_a = resize_u("c_idx", w.idx, kab),
+        bank1 = w.max_e + w.max_f,
+        db = w.data,
+    );
+    let ports = vec![
+        ("clock", Sig::input(1)),
+        ("rst", Sig::input(1)),
+        ("row_idx", Sig::input(w.nvalid)),
+        ("my_chunk", Sig::input(w.chunk)),
+        ("lane", Sig::input_s(w.data)),
+        ("we", Sig::input(1)),
+        ("chunk", Sig::input(w.chunk)),
+        ("waddr", Sig::input(w.kv_addr)),
+        ("c_op", Sig::input(op::BITS)),
+        ("c_src", Sig::input(2)),
+        ("c_idx", Sig::input(w.idx)),
+        ("c_bank", Sig::input(1)),
+        ("c_nvalid", Sig::input(w.nvalid)),
+        ("c_op_out", Sig::output(op::BITS)),
+        ("c_src_out", Sig::output(2)),
+        ("c_idx_out", Sig::output(w.idx)),
+        ("c_bank_out", Sig::output(1)),
+        ("c_nvalid_out", Sig::output(w.nvalid)),
+        ("x", Sig::output_s(w.data)),
+        ("op", Sig::output(op::BITS)),
+        ("vld", Sig::output(1)),
+    ];
+    let mut l = Legacy::new("row_feeder", ports, text);
+    l.children = vec![("kv", ram(w.data, 2 * (w.max_e + w.max_f), true))];
+    l
+}
+
+/// `col_feeder` at a8be3fb (hdl/src/buffers.rs), with its child `qbuf` (ram) as it is.
+pub fn col_feeder(cfg: &Config) -> Legacy {
+    let w = FeedWidths::new(cfg);
+    let (raddr, waive) = if w.idx > w.q_addr {
+        (format!("c_idx[{}:0]", w.q_addr - 1), true)
+    } else {
+        (zext("c_idx", w.idx, w.q_addr), false)
+    };
+    let mut text = String::from("// @leaf col_feeder\n");
+    if waive {
+        text.push_str("// Q indices stay below max_e; the index field is as wide as max_f's.\n/* verilator lint_off UNUSEDSIGNAL */\nwire unused_idx = |c_idx;\n/* verilator lint_on UNUSEDSIGNAL */\n");
+    }
+    text.push_str(&format!(
+        r#"reg q_en;
+reg seed;
+reg seed2;
+reg seed3;
+always @(*) begin
+    qbuf$clock = clock;
+    qbuf$we = we && chunk == my_chunk;
+    qbuf$waddr = waddr;
+    qbuf$wdata = lane;
+    qbuf$raddr = (c_qbank ? {qab}'d{me} : {qab}'d0) + {raddr};
+end
+always @(posedge clock) begin
+    c_q_out <= c_q;
+    c_idx_out <= c_idx;
+    c_seed_out <= c_seed;
+    c_qbank_out <= c_qbank;
+    q_en <= c_q;
+    seed <= c_seed;
+    seed2 <= seed;
+    seed3 <= seed2;
+    q <= q_en ? qbuf$rdata : {db}'sd0;
+    ps <= seed3 ? {neg} : {pb}'sd0;
+end
+"#,
+        db = w.data,
+        pb = w.psum,
+        qab = w.q_addr,
+        me = w.max_e,
+        neg = format!("{{1'b1, {}'d0}}", w.psum - 1),
+    ));
+    let ports = vec![
+        ("clock", Sig::input(1)),
+        ("my_chunk", Sig::input(w.chunk)),
+        ("lane", Sig::input_s(w.data)),
+        ("we", Sig::input(1)),
+        ("chunk", Sig::input(w.chunk)),
+        ("waddr", Sig::input(w.q_addr)),
+        ("c_q", Sig::input(1)),
+        ("c_idx", Sig::input(w.idx)),
+        ("c_seed", Sig::input(1)),
+        ("c_qbank", Sig::input(1)),
+        ("c_q_out", Sig::output(1)),
+        ("c_idx_out", Sig::output(w.idx)),
+        ("c_seed_out", Sig::output(1)),
+        ("c_qbank_out", Sig::output(1)),
+        ("q", Sig::output_s(w.data)),
+        ("ps", Sig::output_s(w.psum)),
+    ];
+    let mut l = Legacy::new("col_feeder", ports, text);
+    l.children = vec![("qbuf", ram(w.data, 2 * w.max_e, true))];
+    l
+}
+
+/// `host_link` at a8be3fb (hdl/src/host_link.rs), with its child `frame_buf` (ram) as it is.
+/// Its one parameter, the frame's most words (`proto::MAX_WORDS`, 32), is `max_words` here,
+/// so that a second shape can be checked; the text is otherwise verbatim.
+pub fn host_link(max_words: usize) -> Legacy {
+    // `self.frame_buf.waddr.width()` of the RAM of max_words words
+    let ab = ubits(max_words.max(2) as u128 - 1);
+    let text = format!(
+        r#"// @leaf host_link
+localparam [3:0] R_SYNC = 4'd0, R_TYPE = 4'd1, R_LEN0 = 4'd2, R_LEN1 = 4'd3, R_PAYLOAD = 4'd4, R_CHK = 4'd5, R_FREAD = 4'd6, R_FSEND = 4'd7, R_DECIDE = 4'd8;
+reg [3:0] rxs;
+reg [7:0] typ;
+reg [15:0] len;
+reg [15:0] len_m1;
+reg chk_ok;
+reg typ_bad; // typ is neither DATA nor DATA_LAST (registered from typ, which is set bytes before it is used)
+reg len_bad; // !len_ok, likewise
+reg fwd_last;
+reg [15:0] bcnt;
+reg [7:0] sum;
+reg [55:0] word;
+reg [6:0] wcount;
+reg [6:0] fwd;
+reg reply_pending;
+reg [7:0] reply_typ;
+reg [7:0] reply_code;
+reg ts;
+reg [3:0] tleft; // bytes of the frame after the one on tx_data (0: the checksum is on it)
+reg t_first; // the SYNC byte is on tx_data
+reg [95:0] t_sh; // the frame's bytes from the one on tx_data on, first byte lowest
+reg [7:0] t_neg; // minus the sum of the frame's bytes: its checksum byte
+reg ok_pulse;
+reg err_pulse;
+wire len_ok = len != 16'd0 && len[2:0] == 3'd0 && len <= 16'd{maxlen};
+wire [7:0] sum_next = sum + rx_data;
+wire takes_out = !ts && !reply_pending && m_valid;
+always @(*) begin
+    tx_start = ts && tx_ready;
+    tx_data = (tleft == 4'd0) ? t_neg : t_sh[7:0];
+    s_valid = rxs == R_FSEND;
+    s_data = frame_buf$rdata;
+    s_last = rxs == R_FSEND && typ == 8'h{data_last:x} && fwd_last;
+    m_ready = takes_out;
+    frame_ok = ok_pulse;
+    frame_err = err_pulse;
+    frame_buf$clock = clock;
+    frame_buf$we = rxs == R_PAYLOAD && rx_valid && bcnt[2:0] == 3'd7 && wcount < 7'd{maxw};
+    frame_buf$waddr = wcount[{abm}:0];
+    frame_buf$wdata = {{rx_data, word}};
+    frame_buf$raddr = fwd[{abm}:0];
+end
+always @(posedge clock) begin
+    if (rst) begin
+        rxs <= R_SYNC;
+        reply_pending <= 1'b0;
+        ts <= 1'b0;
+        ok_pulse <= 1'b0;
+        err_pulse <= 1'b0;
+    end else begin
+        ok_pulse <= 1'b0;
+        err_pulse <= 1'b0;
+        typ_bad <= typ != 8'h{data:x} && typ != 8'h{data_last:x};
+        len_bad <= !len_ok;
+        // receive
+        case (rxs)
+            R_SYNC: if (rx_valid && rx_data == 8'h{sync:x}) begin
+                rxs <= R_TYPE;
+                sum <= 8'd0;
+            end
+            R_TYPE: if (rx_valid) begin
+                typ <= rx_data;
+                sum <= sum_next;
+                rxs <= R_LEN0;
+            end
+            R_LEN0: if (rx_valid) begin
+                len[7:0] <= rx_data;
+                sum <= sum_next;
+                rxs <= R_LEN1;
+            end
+            R_LEN1: if (rx_valid) begin
+                len[15:8] <= rx_data;
+                len_m1 <= {{rx_data, len[7:0]}} - 16'd1;
+                sum <= sum_next;
+                bcnt <= 16'd0;
+                wcount <= 7'd0;
+                rxs <= ({{rx_data, len[7:0]}} == 16'd0) ? R_CHK : R_PAYLOAD;
+            end
+            R_PAYLOAD: if (rx_valid) begin
+                sum <= sum_next;
+                word <= {{rx_data, word[55:8]}};
+                if (bcnt[2:0] == 3'd7 && wcount < 7'd{maxw}) wcount <= wcount + 7'd1;
+                bcnt <= bcnt + 16'd1;
+                if (bcnt == len_m1) rxs <= R_CHK;
+            end
+            R_CHK: if (rx_valid) begin
+                chk_ok <= sum_next == 8'd0;
+                rxs <= R_DECIDE;
+            end
+            R_DECIDE: begin
+                if (!chk_ok || typ_bad || len_bad) begin
+                    reply_pending <= 1'b1;
+                    reply_typ <= 8'h{nak:x};
+                    reply_code <= !chk_ok ? 8'd{e_chk} : typ_bad ? 8'd{e_typ} : 8'd{e_len};
+                    err_pulse <= 1'b1;
+                    rxs <= R_SYNC;
+                end else begin
+                    fwd <= 7'd0;
+                    rxs <= R_FREAD;
+                end
+            end
+            R_FREAD: begin
+                fwd_last <= fwd == wcount - 7'd1;
+                rxs <= R_FSEND;
+            end
+            default: if (s_ready) begin
+                if (fwd_last) begin
+                    reply_pending <= 1'b1;
+                    reply_typ <= 8'h{ack:x};
+                    ok_pulse <= 1'b1;
+                    rxs <= R_SYNC;
+                end else begin
+                    fwd <= fwd + 7'd1;
+                    rxs <= R_FREAD;
+                end
+            end
+        endcase
+        // transmit
+        if (!ts) begin
+            if (reply_pending) begin
+                ts <= 1'b1;
+                t_first <= 1'b1;
+                // SYNC, type, length (1 with a NAK's code, else 0), the code, the checksum
+                tleft <= (reply_typ == 8'h{nak:x}) ? 4'd5 : 4'd4;
+                t_sh <= {{56'd0, reply_code, 8'd0, (reply_typ == 8'h{nak:x}) ? 8'd1 : 8'd0, reply_typ, 8'h{sync:x}}};
+                t_neg <= 8'd0;
+                reply_pending <= 1'b0;
+            end else if (m_valid) begin
+                ts <= 1'b1;
+                t_first <= 1'b1;
+                tleft <= 4'd12;
+                t_sh <= {{m_data, 8'd0, 8'd8, m_last ? 8'h{out_last:x} : 8'h{out:x}, 8'h{sync:x}}};
+                t_neg <= 8'd0;
+            end
+        end else if (tx_ready) begin
+            // the checksum: minus the sum of the bytes between SYNC and itself
+            if (!t_first && tleft != 4'd0) t_neg <= t_neg - t_sh[7:0];
+            t_first <= 1'b0;
+            t_sh <= {{8'd0, t_sh[95:8]}};
+            if (tleft == 4'd0) ts <= 1'b0;
+            else tleft <= tleft - 4'd1;
+        end
+    end
+end
+"#,
+            maxlen = max_words * 8,
+            maxw = max_words,
+            abm = ab - 1,
+            sync = proto::SYNC,
+            nak = proto::NAK,
+            ack = proto::ACK,
+            data = proto::DATA,
+            data_last = proto::DATA_LAST,
+            out = proto::OUT,
+            out_last = proto::OUT_LAST,
+            e_chk = proto::ERR_CHECKSUM,
+            e_typ = proto::ERR_TYPE,
+            e_len = proto::ERR_LENGTH,
+    );
+    let ports = vec![
+        ("clock", Sig::input(1)),
+        ("rst", Sig::input(1)),
+        ("rx_data", Sig::input(8)),
+        ("rx_valid", Sig::input(1)),
+        ("tx_data", Sig::output(8)),
+        ("tx_start", Sig::output(1)),
+        ("tx_ready", Sig::input(1)),
+        ("s_data", Sig::output(64)),
+        ("s_valid", Sig::output(1)),
+        ("s_last", Sig::output(1)),
+        ("s_ready", Sig::input(1)),
+        ("m_data", Sig::input(64)),
+        ("m_valid", Sig::input(1)),
+        ("m_last", Sig::input(1)),
+        ("m_ready", Sig::output(1)),
+        ("frame_ok", Sig::output(1)),
+        ("frame_err", Sig::output(1)),
+    ];
+    let mut l = Legacy::new("host_link", ports, text);
+    l.children = vec![("frame_buf", ram(64, max_words, false))];
+    l
 }

@@ -19,6 +19,8 @@
 //! | concat | yosys formal (combinational) | 3 x 16, 4 x 16, 8 x 8 into 64 |
 //! | select | yosys formal (combinational) | 1, 5, 8 lanes of 16 and 13 of 10 into 64 |
 //! | divider | yosys formal | num x den -> q bits 41 x 33 -> 16 (default), 26 x 20 -> 10, 27 x 19 -> 14 (icebreaker) |
+//! | host_link (with its frame_buf ram instance, flattened) | yosys formal | the board's (32 words a frame); 8 words a frame (the old text's one parameter) |
+//! | row_feeder, col_feeder (with their kv / qbuf ram instances, flattened) | yosys formal | default (max_e = max_f = 128); max_e 16, max_f 40, 3 x 12 (the Q index truncated); icebreaker |
 //!
 //! Formal: each text read and flattened alone, then both copied into one yosys design,
 //! processes and memories mapped to
@@ -29,10 +31,13 @@ mod check;
 mod legacy;
 
 use check::formal;
+use fusemax_hdl::ir::leaf::IrBlock;
 use fusemax_hdl::{
     arith::{Divider, ExpStep, MulPipe, MulReg},
     board::{Leds, ResetGen},
+    buffers::{ColFeeder, RowFeeder},
     fifo::Fifo,
+    host_link::{self, HostLink},
     lanes::{Concat, Select, Split},
     pe::Pe,
     softmax_unit::SoftmaxUnit,
@@ -263,6 +268,65 @@ fn lanes_are_equivalent() {
         )
         .unwrap();
     }
+}
+
+/// The feeders' configs: the default, the one of their tests (max_e 16 and max_f 40: the
+/// index field is wider than Q's address, the K/V address takes 7 bits) and the iCEBreaker's.
+fn feeder_configs() -> Vec<(&'static str, Config)> {
+    let small = Config {
+        max_e: 16,
+        max_f: 40,
+        rows: 3,
+        cols: 12,
+        ..Config::default()
+    };
+    let ice = Config::from_toml_str(include_str!("../../../configs/icebreaker.toml")).unwrap();
+    vec![("default", Config::default()), ("small", small), ("icebreaker", ice)]
+}
+
+#[test]
+fn feeders_are_equivalent() {
+    for (name, cfg) in feeder_configs() {
+        formal(
+            &format!("row_feeder_{name}"),
+            &legacy::row_feeder(&cfg),
+            &RowFeeder::new(&cfg),
+        )
+        .unwrap();
+        formal(
+            &format!("col_feeder_{name}"),
+            &legacy::col_feeder(&cfg),
+            &ColFeeder::new(&cfg),
+        )
+        .unwrap();
+    }
+    // the proofs can fail: a row counted valid at c_nvalid itself, a seed a cycle early
+    let cfg = &feeder_configs()[1].1;
+    let mut bad = legacy::row_feeder(cfg);
+    bad.edit("vld_q <= row_idx < c_nvalid;", "vld_q <= row_idx <= c_nvalid;");
+    let e = formal("row_feeder_mutant", &bad, &RowFeeder::new(cfg)).unwrap_err();
+    assert!(e.contains("unproven"), "{e}");
+    let mut bad = legacy::col_feeder(cfg);
+    bad.edit("ps <= seed3 ?", "ps <= seed2 ?");
+    let e = formal("col_feeder_mutant", &bad, &ColFeeder::new(cfg)).unwrap_err();
+    assert!(e.contains("unproven"), "{e}");
+}
+
+#[test]
+fn host_link_is_equivalent() {
+    // the board's link (HostLink::new), and the text's one parameter at another value
+    formal("host_link_32", &legacy::host_link(32), &HostLink::new()).unwrap();
+    formal(
+        "host_link_8",
+        &legacy::host_link(8),
+        &IrBlock::new(host_link::describe(8)),
+    )
+    .unwrap();
+    // the proof can fail: an ACK's frame one byte short is another link
+    let mut bad = legacy::host_link(32);
+    bad.edit("? 4'd5 : 4'd4;", "? 4'd5 : 4'd3;");
+    let e = formal("host_link_mutant", &bad, &HostLink::new()).unwrap_err();
+    assert!(e.contains("unproven"), "{e}");
 }
 
 #[test]
