@@ -1566,12 +1566,13 @@ fn affine_expr(a: i64, b: i64, c: i64, w: u32, k: &K) -> String {
 /// the low ones (a 64-bit comparator is one long carry chain).
 fn range_check(x: &str, max: usize) -> String {
     let b = ubits(max as u128);
-    format!(
-        "{x}[63:{b}] == {}'d0 && {x}[{}:0] != {b}'d0 && {x}[{}:0] <= {b}'d{max}",
-        64 - b,
-        b - 1,
-        b - 1
-    )
+    let nonzero_fits = format!("{x}[63:{b}] == {}'d0 && {x}[{}:0] != {b}'d0", 64 - b, b - 1);
+    if max as u128 == (1u128 << b) - 1 {
+        // every nonzero value of b bits is in range (a compare would be constant)
+        nonzero_fits
+    } else {
+        format!("{nonzero_fits} && {x}[{}:0] <= {b}'d{max}", b - 1)
+    }
 }
 
 /// Unsigned resize of an identifier (zero-extend or keep the low bits).

@@ -29,6 +29,24 @@ fn lint_clean_and_yosys_clean_for_every_shape() {
 }
 
 #[test]
+fn lint_clean_when_a_maximum_fills_its_bits() {
+    // A maximum of 2^b - 1 (or 1) makes the header's range compare constant: it must not be
+    // written (Verilator -Wall calls a constant compare an error), for every shape field.
+    for (e, f, kv, q) in [(63, 127, 255, 1023), (1, 1, 1, 1), (64, 1, 3, 7)] {
+        let mut c = Config {
+            max_e: e,
+            max_f: f,
+            max_seq_kv: kv,
+            max_seq_q: q,
+            ..cfg(1, 1)
+        };
+        (c.job.seq_q, c.job.seq_kv, c.job.head_e, c.job.head_f) = (1, 1, 1, 1);
+        c.validate().unwrap();
+        lint(&generate(&c), TOP_MODULE).unwrap_or_else(|err| panic!("{e} {f} {kv} {q}: {err}"));
+    }
+}
+
+#[test]
 fn yosys_clean_16x16() {
     yosys_check(&generate(&cfg(16, 16)), TOP_MODULE).unwrap();
 }
