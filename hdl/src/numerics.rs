@@ -243,8 +243,25 @@ pub fn divide(rnv: i128, rd: u128, n: &Numerics) -> i64 {
 /// Fits the coefficients a_0..a_degree of p(f) ~ 2^-f on [0, 1) with a_0 = 1 exactly, as
 /// signed integers with `exp_frac` fractions: weighted least squares for relative error at
 /// Chebyshev nodes, rounded, then a small search that minimizes the bit-exact maximum error of
-/// [`exp2neg`]'s polynomial over every f. Deterministic.
+/// [`exp2neg`]'s polynomial over every f. Deterministic, so each fit is made once per process
+/// (`Config::derived` asks for it wherever a block reads its widths).
 pub fn fit_exp2_coeffs(degree: u32, exp_frac: u32, z_frac: u32) -> Vec<i64> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static FITS: OnceLock<Mutex<HashMap<(u32, u32, u32), Vec<i64>>>> = OnceLock::new();
+    let fits = FITS.get_or_init(|| Mutex::new(HashMap::new()));
+    let key = (degree, exp_frac, z_frac);
+    if let Some(c) = fits.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return c.clone();
+    }
+    let c = fit(degree, exp_frac, z_frac);
+    fits.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, c.clone());
+    c
+}
+
+fn fit(degree: u32, exp_frac: u32, z_frac: u32) -> Vec<i64> {
     let d = degree as usize;
     let nodes = 256;
     let pts: Vec<f64> = (0..nodes)

@@ -20,8 +20,10 @@ pub struct Leaf {
     sim: Sim,
     /// The circuit's instances as kit leaves, for the Verilog only (rust-hdl declares their
     /// ports and instantiates their modules); the simulation has them inlined.
-    children: Vec<(&'static str, Shadow)>,
-    text: String,
+    children: std::cell::OnceCell<Vec<(&'static str, Shadow)>>,
+    text: std::cell::OnceCell<String>,
+    /// The circuit, for its Verilog (made when asked: a simulation never needs it).
+    circuit: Circuit,
     kind: String,
     ports: Vec<(String, PortDir, u32, bool)>,
     ins: Vec<(usize, u32)>,
@@ -71,17 +73,17 @@ impl Leaf {
                 }
             }
         }
-        let children = shadows(&c);
         Leaf {
             products: c.products(),
             memories: c.memories(),
-            children,
-            text: verilog::body(&c),
+            children: std::cell::OnceCell::new(),
+            text: std::cell::OnceCell::new(),
             kind: c.kind().to_string(),
             sim,
             ports,
             ins,
             outs,
+            circuit: c,
         }
     }
 
@@ -122,7 +124,7 @@ impl Leaf {
 
     /// The Verilog body.
     pub fn hdl(&self) -> Verilog {
-        Verilog::Custom(self.text.clone())
+        Verilog::Custom(self.text.get_or_init(|| verilog::body(&self.circuit)).clone())
     }
 
     /// The module kind.
@@ -147,7 +149,7 @@ impl Leaf {
 
     /// Visits the instances (for rust-hdl's Verilog of the enclosing leaf).
     pub fn accept_children(&self, probe: &mut dyn Probe) {
-        for (n, c) in &self.children {
+        for (n, c) in self.children.get_or_init(|| shadows(&self.circuit)) {
             c.accept(n, probe);
         }
     }
