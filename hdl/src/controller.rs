@@ -1306,15 +1306,17 @@ always @(posedge clock) begin
         end
         // issuer
         case (ist)
-            // after an error, the block whose input is incomplete is not run
-            I_WAIT: if (abort && is_p0 == ld_p0) ist <= I_LASTDIV;
-            else if (ready_to_run) begin
-                ist <= I_RUN;
+            I_WAIT: begin
+                // the phase sequencer stands at the tile's start while waiting (it is read only
+                // while running), so its loads wait for neither the error compare nor the banks
                 ph <= {phb}'d0;
                 tt <= {idx}'d0;
                 left <= ph0_lm1;
                 ph_first <= 1'b1;
                 ph_last <= ph0_one;
+                // after an error, the block whose input is incomplete is not run
+                if (abort && is_p0 == ld_p0) ist <= I_LASTDIV;
+                else if (ready_to_run) ist <= I_RUN;
             end
             I_RUN: begin
                 if (tile_end) begin
