@@ -984,6 +984,7 @@ reg [2:0] dst;
 reg [7:0] dfl;
 reg dbank;
 reg [{fwm}:0] f_len;
+reg [{fwm}:0] f_lm1; // f_len - 1, registered with it (the divisions' last f)
 reg [{abm}:0] dvf;
 reg [{ochm}:0] j;
 reg [2:0] tk;
@@ -1107,6 +1108,7 @@ always @(posedge clock) begin
         m_len <= {mw}'d0;
         e_len <= {ew}'d0;
         f_len <= {fwb}'d0;
+        f_lm1 <= ~{fwb}'d0; // 0 - 1, as f_len - 1 is after reset
         sc_mant <= {mant}'d0;
         sc_shift <= {shb}'d0;
         shape_ok <= 1'b0;
@@ -1267,6 +1269,7 @@ always @(posedge clock) begin
                 end
                 3'd4: begin
                     f_len <= hq[{fwm}:0];
+                    f_lm1 <= hq[{fwm}:0] - {fwb}'d1;
                     shape_ok <= shape_ok && {f_ok};
                 end
                 3'd5: begin
@@ -1393,7 +1396,7 @@ always @(posedge clock) begin
             D_PUSH: begin
                 if (j == {ochw}'d{ochlast}) begin
                     j <= {ochw}'d0;
-                    if ({dvf_ext} == f_len - {fwb}'d1) begin
+                    if ({dvf_ext} == f_lm1) begin
                         dst <= D_IDLE;
                         blocks_out <= blocks_out + {bkw}'d1;
                     end else begin
