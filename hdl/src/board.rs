@@ -524,7 +524,11 @@ mod tests {
                 sim.step();
                 rst.push(sim.get("rst"));
             }
-            assert_eq!(rst, [vec![1; 15], vec![0; 5]].concat(), "power-on, low {low}");
+            assert_eq!(
+                rst,
+                [vec![1; 15], vec![0; 5]].concat(),
+                "power-on, low {low}"
+            );
             // a press of 5 cycles, or 5 cycles of a lost lock: the press goes through the two
             // synchronizer flip-flops, then both through the counter and the `rst` register;
             // `rst` falls once the counter has counted 15 cycles of release

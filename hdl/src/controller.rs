@@ -1509,7 +1509,12 @@ end
             ochm = k.ochw - 1,
             cb = cb,
             count_cycles = count_half("c_cycles", "cy_cycles", "1'b1", cb),
-            count_stall_in = count_half("c_stall_in", "cy_stall_in", "ist == I_WAIT && !ready_to_run", cb),
+            count_stall_in = count_half(
+                "c_stall_in",
+                "cy_stall_in",
+                "ist == I_WAIT && !ready_to_run",
+                cb
+            ),
             count_stall_out = count_half(
                 "c_stall_out",
                 "cy_stall_out",
@@ -1646,7 +1651,11 @@ mod count_half_tests {
             .current_dir(&dir)
             .args(["-o", "t.vvp", "t.v"]))
         .unwrap();
-        let out = Command::new("vvp").current_dir(&dir).arg("t.vvp").output().unwrap();
+        let out = Command::new("vvp")
+            .current_dir(&dir)
+            .arg("t.vvp")
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("OK"), "{text}");
     }

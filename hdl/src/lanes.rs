@@ -58,7 +58,9 @@ pub fn describe_split(word_bits: u32, n: usize, lane_bits: u32) -> Circuit {
     let mut m = Module::new("split", "");
     let word = m.input("word", word_bits);
     for i in 0..n as u32 {
-        let lane = word.slice((i + 1) * lane_bits - 1, i * lane_bits).as_signed();
+        let lane = word
+            .slice((i + 1) * lane_bits - 1, i * lane_bits)
+            .as_signed();
         m.output(&format!("lane_{i}"), &lane);
     }
     m.finish()
@@ -258,7 +260,11 @@ mod tests {
             sp.update_all();
             sp.update_all();
             for (i, l) in sp.lanes.iter().enumerate() {
-                assert_eq!(l.get(), ((w >> (8 * i)) & 0xff) as u8 as i8 as i128, "lane {i}");
+                assert_eq!(
+                    l.get(),
+                    ((w >> (8 * i)) & 0xff) as u8 as i8 as i128,
+                    "lane {i}"
+                );
             }
             for (i, l) in ct.lanes.iter_mut().enumerate() {
                 l.set(sp.lanes[i].get());
@@ -364,7 +370,11 @@ pub fn describe_select(n: usize, lane_bits: u32, word_bits: u32) -> Circuit {
         .chunks(per_word)
         .map(|c| pack(c).ext(word_bits))
         .collect();
-    let arms: Vec<(i128, &Signal)> = words.iter().enumerate().map(|(j, w)| (j as i128, w)).collect();
+    let arms: Vec<(i128, &Signal)> = words
+        .iter()
+        .enumerate()
+        .map(|(j, w)| (j as i128, w))
+        .collect();
     let word = case(&sel, &arms, &m.lit(word_bits, 0));
     m.output("word", &word);
     m.finish()

@@ -170,7 +170,11 @@ pub fn describe(cfg: &Config) -> Circuit {
     let is_slnv = op_in.is(op::SLNV);
     let x_op = x_in.resize(mb);
     let mux_a = select(
-        &[(&seq.zop, &seq.dn_op), (&seq.hop, &seq.p_op), (&is_slnv, &sln.ext(mb).as_signed())],
+        &[
+            (&seq.zop, &seq.dn_op),
+            (&seq.hop, &seq.p_op),
+            (&is_slnv, &sln.ext(mb).as_signed()),
+        ],
         &q_in.resize(mb),
     )
     .named("mux_a");
@@ -204,12 +208,18 @@ pub fn describe(cfg: &Config) -> Circuit {
             sw.case(op::SLD, |_| {
                 ps_out.set(&ps_in.add_wrap(&sln.ext(w.psum).as_signed()))
             });
-            sw.case(op::SLNV, |_| ps_out.set(&ps_in.add_wrap(&prod_q.resize(w.psum))));
+            sw.case(op::SLNV, |_| {
+                ps_out.set(&ps_in.add_wrap(&prod_q.resize(w.psum)))
+            });
         });
         let t = |v: i128| tag_out.lit(v);
         tag_out.set(&case(
             &op_d2,
-            &[(op::LM, &t(tag::LM)), (op::SLD, &t(tag::SLD)), (op::SLNV, &t(tag::SLNV))],
+            &[
+                (op::LM, &t(tag::LM)),
+                (op::SLD, &t(tag::SLD)),
+                (op::SLNV, &t(tag::SLNV)),
+            ],
             &t(tag::NONE),
         ));
         // the exp sequence's finish overrides an op's write of acc

@@ -100,7 +100,11 @@ impl SoftmaxUnit {
     }
     /// Running denominator RD of the current bank (for tests).
     pub fn rd(&self) -> i128 {
-        let bank = if self.ir_sim().peek("tb") == 1 { "rd1" } else { "rd0" };
+        let bank = if self.ir_sim().peek("tb") == 1 {
+            "rd1"
+        } else {
+            "rd0"
+        };
         self.reg(bank, self._w.rd, false)
     }
     /// PRM of the current tile (for tests).
@@ -109,7 +113,11 @@ impl SoftmaxUnit {
     }
     /// Running numerator RNV[f] of the current bank (for tests).
     pub fn rnv(&self, f: usize) -> i128 {
-        let bank = if self.ir_sim().peek("tb") == 1 { "rnv1.mem" } else { "rnv0.mem" };
+        let bank = if self.ir_sim().peek("tb") == 1 {
+            "rnv1.mem"
+        } else {
+            "rnv0.mem"
+        };
         crate::kit::sig::wrap(self.ir_sim().mem_word(bank, f) as i128, self._w.rnv, true)
     }
 }
@@ -228,7 +236,10 @@ pub fn describe(cfg: &Config) -> Circuit {
     let [m2_valid, m2_dst_rd, m2_bank, m2_first, m2_f, m2_v] = m2.clone();
     let m2v = m2_v.resize(w.rnv);
     let result = m2_first
-        .mux(&m2v, &m2v.add_wrap(&a_round.slice(w.rnv - 1, 0).as_signed()))
+        .mux(
+            &m2v,
+            &m2v.add_wrap(&a_round.slice(w.rnv - 1, 0).as_signed()),
+        )
         .named("result");
     let mut rdata = vec![];
     for (k, bank_hi) in [("rnv0", false), ("rnv1", true)] {
@@ -251,7 +262,12 @@ pub fn describe(cfg: &Config) -> Circuit {
     m.when(&rst.not(), |m| {
         rq0.set(&rdata[0]);
         rq1.set(&rdata[1]);
-        for (x, y) in a.iter().zip(&b).chain(m1.iter().zip(&a)).chain(m2.iter().zip(&m1)) {
+        for (x, y) in a
+            .iter()
+            .zip(&b)
+            .chain(m1.iter().zip(&a))
+            .chain(m2.iter().zip(&m1))
+        {
             x.set(y);
         }
         let [_, b_dst_rd, b_bank, _, _, _] = &b;

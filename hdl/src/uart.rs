@@ -211,7 +211,11 @@ mod tests {
                     sim.step();
                 }
                 assert_eq!(line, frame(byte, true, div), "div {div} byte {byte:#x}");
-                assert_eq!((sim.get("tx"), sim.get("ready")), (1, 1), "ready after the stop bit");
+                assert_eq!(
+                    (sim.get("tx"), sim.get("ready")),
+                    (1, 1),
+                    "ready after the stop bit"
+                );
             }
         }
     }

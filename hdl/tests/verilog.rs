@@ -114,7 +114,11 @@ fn identical_modules_are_written_once_and_growth_is_instances() {
     let d4 = emit_verilog(&datapath::build(&cfg(4, 4)), "fusemax_datapath", "");
     let d16 = emit_verilog(&datapath::build(&cfg(16, 16)), "fusemax_datapath", "");
     let per_pe = (d16.len() - d4.len()) / 240;
-    println!("datapath 4x4 {} bytes, 16x16 {} bytes: {per_pe} bytes per PE", d4.len(), d16.len());
+    println!(
+        "datapath 4x4 {} bytes, 16x16 {} bytes: {per_pe} bytes per PE",
+        d4.len(),
+        d16.len()
+    );
     assert!(per_pe < 1_300, "{per_pe} bytes per added PE");
     assert!(d16.len() < 350_000, "16x16 datapath is {} bytes", d16.len());
     let v4 = generate(&cfg(4, 4));

@@ -74,7 +74,10 @@ pub fn describe(cfg: &Config) -> Circuit {
     let qa = m.reg("qa", qb);
 
     let nu = num_q.as_unsigned();
-    let mag_w = nu.msb().mux(&nu.not().add_wrap(&nu.lit(1)), &nu).named("mag_w");
+    let mag_w = nu
+        .msb()
+        .mux(&nu.not().add_wrap(&nu.lit(1)), &nu)
+        .named("mag_w");
     let n_w = cat(&[&mag_q, &m.lit(fo + 1, 0)])
         .ext(nb)
         .add_wrap(&den_q.ext(nb))
@@ -152,9 +155,9 @@ pub fn describe(cfg: &Config) -> Circuit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::numerics;
     use crate::kit::cosim::{cosim, vectors};
     use crate::kit::RtlSim;
+    use crate::numerics;
     use rand::{Rng, SeedableRng};
 
     fn configs() -> Vec<Config> {

@@ -81,10 +81,7 @@ pub fn describe(cfg: &Config) -> Circuit {
     };
     let pre_w = pre.shr_by(&fine).named("pre_w");
     let (lo, ovf) = if pw > mant + 1 {
-        (
-            pre_w.slice(mant, 0),
-            pre_w.slice(pw - 1, mant + 1).any(),
-        )
+        (pre_w.slice(mant, 0), pre_w.slice(pw - 1, mant + 1).any())
     } else {
         (pre_w.ext(mant + 1), m.lit(1, 0))
     };
@@ -123,7 +120,11 @@ pub fn describe(cfg: &Config) -> Circuit {
         .shr(zf)
         .named("h_r");
     let coef: Vec<Signal> = n.coeffs.iter().map(|&a| m.lit_s(mb, a as i128)).collect();
-    let arms: Vec<(i128, &Signal)> = coef.iter().enumerate().map(|(i, c)| (i as i128, c)).collect();
+    let arms: Vec<(i128, &Signal)> = coef
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i as i128, c))
+        .collect();
     let a_k = case(&k, &arms, &coef[deg]).named("a_k");
     m.output("p_next", &h_r.slice(mb - 1, 0).as_signed().add_wrap(&a_k));
     m.output("p_first", &coef[deg]);

@@ -412,8 +412,7 @@ impl Graph {
             Op::Shr(a, i) => format!("({} >> {})", d(*a), d(*i)),
             Op::InstOut(i, p) => format!(
                 "`{}.{}`",
-                self.insts[*i].name,
-                self.insts[*i].child.g.ports[*p].name
+                self.insts[*i].name, self.insts[*i].child.g.ports[*p].name
             ),
         }
     }
@@ -1461,9 +1460,7 @@ impl Inst {
             .unwrap_or_else(|| {
                 panic!(
                     "ir: module {}: instance `{}` ({}) has no port `{name}`",
-                    g.kind,
-                    inst.name,
-                    inst.child.g.kind
+                    g.kind, inst.name, inst.child.g.kind
                 )
             });
         (i, p.dir, p.width, p.signed)

@@ -124,7 +124,11 @@ impl Leaf {
 
     /// The Verilog body.
     pub fn hdl(&self) -> Verilog {
-        Verilog::Custom(self.text.get_or_init(|| verilog::body(&self.circuit)).clone())
+        Verilog::Custom(
+            self.text
+                .get_or_init(|| verilog::body(&self.circuit))
+                .clone(),
+        )
     }
 
     /// The module kind.

@@ -463,7 +463,10 @@ fn instances_simulate_inlined_and_emit_one_module_per_distinct_child() {
     let v = verilog::module(&c, "pair");
     assert_eq!(v.matches("module counter(").count(), 1, "{v}");
     assert_eq!(v.matches("module adder(").count(), 1, "{v}");
-    assert!(v.contains("counter c1 (.clock(clock), .rst(rst), .en(!en), .n(c1_n));"), "{v}");
+    assert!(
+        v.contains("counter c1 (.clock(clock), .rst(rst), .en(!en), .n(c1_n));"),
+        "{v}"
+    );
     crate::kit::cosim::lint(&v, "pair").unwrap();
     // inside the kit: rust-hdl declares the instances' ports; the simulation against Verilator
     let uut = IrBlock::new(c.clone());

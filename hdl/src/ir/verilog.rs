@@ -540,7 +540,9 @@ fn logic_lines(c: &Circuit, insts: &Insts) -> Vec<String> {
         .iter()
         .any(|&id| matches!(g.nodes[id].op, Op::Reg(_)))
         || !live_mems.is_empty()
-        || live_insts.iter().any(|&i| g.insts[i].child.g.clock.is_some());
+        || live_insts
+            .iter()
+            .any(|&i| g.insts[i].child.g.clock.is_some());
     let partly = |id: NodeId| used[id] != mask_of(g.nodes[id].width);
 
     let mut out = vec![];
@@ -614,7 +616,12 @@ fn logic_lines(c: &Circuit, insts: &Insts) -> Vec<String> {
             let cp = &inst.child.g.ports;
             for k in (0..cp.len()).filter(|&k| cp[k].dir == PortDir::Out) {
                 let s = if cp[k].signed { "signed " } else { "" };
-                let line = format!("wire {s}{}{}_{};", range(cp[k].width), inst.name, cp[k].name);
+                let line = format!(
+                    "wire {s}{}{}_{};",
+                    range(cp[k].width),
+                    inst.name,
+                    cp[k].name
+                );
                 let partial = match inst.outs[k] {
                     Some(o) => partly(o),
                     None => true,
@@ -643,7 +650,9 @@ fn logic_lines(c: &Circuit, insts: &Insts) -> Vec<String> {
         let inst = &g.insts[i];
         let cp = &inst.child.g.ports;
         let read = |k: usize| inst.outs[k].is_some_and(|o| used[o] != 0);
-        let outs: Vec<usize> = (0..cp.len()).filter(|&k| cp[k].dir == PortDir::Out).collect();
+        let outs: Vec<usize> = (0..cp.len())
+            .filter(|&k| cp[k].dir == PortDir::Out)
+            .collect();
         match insts {
             Insts::Kit => {
                 let unread: Vec<String> = outs

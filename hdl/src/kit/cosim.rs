@@ -269,7 +269,13 @@ pub fn lint(verilog: &str, top: &str) -> Result<(), String> {
     let f = dir.join(format!("{top}-{}-{}.v", std::process::id(), unique_id()));
     std::fs::write(&f, verilog).map_err(|e| e.to_string())?;
     let r = run(Command::new("verilator")
-        .args(["--lint-only", "-Wall", "-Wno-DECLFILENAME", "--top-module", top])
+        .args([
+            "--lint-only",
+            "-Wall",
+            "-Wno-DECLFILENAME",
+            "--top-module",
+            top,
+        ])
         .arg(&f));
     let _ = std::fs::remove_file(&f);
     r

@@ -264,7 +264,6 @@ pub fn mul_reg(wa: u32, wb: u32) -> Legacy {
     )
 }
 
-
 /// `kit::zext` at c8cf6ad.
 fn zext(e: &str, from: u32, to: u32) -> String {
     if to == from {
@@ -310,28 +309,28 @@ pub fn exp_step(cfg: &Config) -> Legacy {
         ("sh", Sig::input(n.exp_frac + 2)),
         ("sln", Sig::output(dv.exp_bits)),
     ];
-        
-        let mb = cfg.mul_bits;
-        let dw = dv.diff_bits;
-        let l = n.scale_left;
-        let pw = dw + l + 1; // prescale working width
-        let mant = n.mant_bits;
-        let zb = dv.z_bits;
-        let zw = n.z_window;
-        let zf = n.z_frac;
-        let fx = n.exp_frac;
-        let pb = 2 * mb;
-        let kb = kbits(cfg.exp_degree);
-        let deg = n.coeffs.len() - 1;
-        let mut coef_case = String::new();
-        for (i, a) in n.coeffs.iter().enumerate() {
-            coef_case.push_str(&format!(
-                "        {kb}'d{i}: a_k = {};\n",
-                slit(mb, *a as i128)
-            ));
-        }
-        let text = format!(
-            r#"// @leaf exp_step
+
+    let mb = cfg.mul_bits;
+    let dw = dv.diff_bits;
+    let l = n.scale_left;
+    let pw = dw + l + 1; // prescale working width
+    let mant = n.mant_bits;
+    let zb = dv.z_bits;
+    let zw = n.z_window;
+    let zf = n.z_frac;
+    let fx = n.exp_frac;
+    let pb = 2 * mb;
+    let kb = kbits(cfg.exp_degree);
+    let deg = n.coeffs.len() - 1;
+    let mut coef_case = String::new();
+    for (i, a) in n.coeffs.iter().enumerate() {
+        coef_case.push_str(&format!(
+            "        {kb}'d{i}: a_k = {};\n",
+            slit(mb, *a as i128)
+        ));
+    }
+    let text = format!(
+        r#"// @leaf exp_step
 // dn = sat(round(d * 2^({l} - sc_shift))), z = sat(round(prod / 2^{zw})),
 // p_next = round(prod / 2^{zf}) + a[k], sln = round(clamp(p, 0, 1) / 2^zi).
 localparam [{mm}:0] DN_MAX = {mant}'h{dnmax:x};
@@ -371,76 +370,75 @@ wire [{fx1}:0] s2 = (sh + {fx2}'d1) >> 1;
 /* verilator lint_on UNUSEDSIGNAL */
 always @(*) sln = s2[{fx}:0];
 "#,
-            mm = mant - 1,
-            dnmax = (1u128 << mant) - 1,
-            zm = zb - 1,
-            zsat = n.z_sat,
-            mbm = mb - 1,
-            one = slit(mb, 1i128 << fx),
-            pwm = pw - 1,
-            l1 = l + 1,
-            coarse = if dv.scale_shift_bits > 2 {
-                format!("{{sc_shift[{}:2], 2'b00}}", dv.scale_shift_bits - 1)
-            } else {
-                "0".to_string()
-            },
-            fine = if dv.scale_shift_bits >= 2 {
-                "sc_shift[1:0]".to_string()
-            } else {
-                "sc_shift".to_string()
-            },
-            w_lo_expr = if pw > mant + 1 {
-                format!("pre_w[{mant}:0]")
-            } else {
-                zext("pre_w", pw, mant + 1)
-            },
-            w_ovf_expr = if pw > mant + 1 {
-                format!("|pre_w[{}:{}]", pw - 1, mant + 1)
-            } else {
+        mm = mant - 1,
+        dnmax = (1u128 << mant) - 1,
+        zm = zb - 1,
+        zsat = n.z_sat,
+        mbm = mb - 1,
+        one = slit(mb, 1i128 << fx),
+        pwm = pw - 1,
+        l1 = l + 1,
+        coarse = if dv.scale_shift_bits > 2 {
+            format!("{{sc_shift[{}:2], 2'b00}}", dv.scale_shift_bits - 1)
+        } else {
+            "0".to_string()
+        },
+        fine = if dv.scale_shift_bits >= 2 {
+            "sc_shift[1:0]".to_string()
+        } else {
+            "sc_shift".to_string()
+        },
+        w_lo_expr = if pw > mant + 1 {
+            format!("pre_w[{mant}:0]")
+        } else {
+            zext("pre_w", pw, mant + 1)
+        },
+        w_ovf_expr = if pw > mant + 1 {
+            format!("|pre_w[{}:{}]", pw - 1, mant + 1)
+        } else {
+            "1'b0".to_string()
+        },
+        mant1 = mant + 1,
+        all = (1u128 << (mant + 1)) - 1,
+        pbm = pb - 1,
+        zhalf = 1u128 << (zw - 1),
+        z_big = {
+            // round(prod / 2^zw) > z_sat  <=>  prod >= (z_sat + 1) * 2^zw - 2^(zw - 1)
+            let lim = ((n.z_sat as u128 + 1) << zw) - (1u128 << (zw - 1));
+            if lim >> pb != 0 {
                 "1'b0".to_string()
-            },
-            mant1 = mant + 1,
-            all = (1u128 << (mant + 1)) - 1,
-            pbm = pb - 1,
-            zhalf = 1u128 << (zw - 1),
-            z_big = {
-                // round(prod / 2^zw) > z_sat  <=>  prod >= (z_sat + 1) * 2^zw - 2^(zw - 1)
-                let lim = ((n.z_sat as u128 + 1) << zw) - (1u128 << (zw - 1));
-                if lim >> pb != 0 {
-                    "1'b0".to_string()
-                } else {
-                    format!("prod >= {pb}'h{lim:x}")
-                }
-            },
-            pb1 = pb + 1,
-            hhalf = 1u128 << (zf - 1),
-            adeg = slit(mb, n.coeffs[deg] as i128),
-            fx1 = fx + 1,
-            fx2 = fx + 2,
-            fxm = fx - 1,
-            p_hi_nz = if mb >= fx + 3 {
-                format!("|p[{}:{}]", mb - 2, fx + 1)
             } else {
-                "1'b0".to_string()
-            },
-        );
-            Legacy::new("exp_step", ports, text)
+                format!("prod >= {pb}'h{lim:x}")
+            }
+        },
+        pb1 = pb + 1,
+        hhalf = 1u128 << (zf - 1),
+        adeg = slit(mb, n.coeffs[deg] as i128),
+        fx1 = fx + 1,
+        fx2 = fx + 2,
+        fxm = fx - 1,
+        p_hi_nz = if mb >= fx + 3 {
+            format!("|p[{}:{}]", mb - 2, fx + 1)
+        } else {
+            "1'b0".to_string()
+        },
+    );
+    Legacy::new("exp_step", ports, text)
 }
-
 
 /// `pe` at c8cf6ad (hdl/src/pe.rs), with its children `mul` (mul_reg) and `xs` (exp_step)
 /// as they were; the exp sequence's text from `ExpStep`'s `seq_*` generators (copied below
 /// as [`Xs`]).
 pub fn pe(cfg: &Config) -> Legacy {
-        let w = PeWidths::new(cfg);
+    let w = PeWidths::new(cfg);
     let xs = Xs::new(cfg);
-        let mb = w.mul;
-        let pm = 2 * mb;
-        let esb = w.es;
-        let ops = xs.seq_operands();
-        let sln_acc = format!("$signed({})", zext("xs$sln", w.exp, w.acc));
-        let text = format!(
-            r#"// @leaf pe
+    let mb = w.mul;
+    let pm = 2 * mb;
+    let esb = w.es;
+    let ops = xs.seq_operands();
+    let sln_acc = format!("$signed({})", zext("xs$sln", w.exp, w.acc));
+    let text = format!(
+        r#"// @leaf pe
 localparam [2:0] OP_MAC0 = 3'd{mac0};
 localparam [2:0] OP_MAC = 3'd{mac};
 localparam [2:0] OP_LM = 3'd{lm};
@@ -519,43 +517,43 @@ always @(posedge clock) begin
 {seq_step}    end
 end
 "#,
-            mac0 = op::MAC0,
-            mac = op::MAC,
-            lm = op::LM,
-            sld = op::SLD,
-            slnv = op::SLNV,
-            acc = w.acc,
-            accm = w.acc - 1,
-            psm = w.psum - 1,
-            expm = w.exp - 1,
-            diff = w.diff,
-            acc_to_ps = sresize("acc_ext_ps", w.acc, w.psum),
-            rm_ext = format!("$signed({})", sresize("rm_in", w.score, w.acc + 1)),
-            acc_ext = format!("$signed({})", sresize("acc", w.acc, w.acc + 1)),
-            sln_ext = format!("$signed({})", zext("sln", w.exp, mb)),
-            x_ext = format!("$signed({})", sresize("x_in", w.data, mb)),
-            q_ext = format!("$signed({})", sresize("q_in", w.data, mb)),
-            prod_acc = format!("$signed({})", sresize("prod_q", pm, w.acc)),
-            sln_ps = format!("$signed({})", zext("sln", w.exp, w.psum)),
-            prod_ps = format!("$signed({})", sresize("prod_q", pm, w.psum)),
-            seq_decls = xs.seq_decls(),
-            seq_wiring = xs.seq_wiring(),
-            seq_step = xs.seq_step(
-                "rm_vin",
-                &format!("d_sub[{}:0]", w.diff - 1),
-                &format!("acc <= row_valid ? {sln_acc} : {}'sd0;", w.acc),
-            ),
-            mbm = mb - 1,
-            pmm = pm - 1,
-            op1c = ops[0].0,
-            op1a = ops[0].1,
-            op1b = ops[0].2,
-            op2c = ops[1].0,
-            op2a = ops[1].1,
-            op2b = ops[1].2,
-            scale_wires = xs.scale_wires("scale_in"),
-        );
-            let ports = vec![
+        mac0 = op::MAC0,
+        mac = op::MAC,
+        lm = op::LM,
+        sld = op::SLD,
+        slnv = op::SLNV,
+        acc = w.acc,
+        accm = w.acc - 1,
+        psm = w.psum - 1,
+        expm = w.exp - 1,
+        diff = w.diff,
+        acc_to_ps = sresize("acc_ext_ps", w.acc, w.psum),
+        rm_ext = format!("$signed({})", sresize("rm_in", w.score, w.acc + 1)),
+        acc_ext = format!("$signed({})", sresize("acc", w.acc, w.acc + 1)),
+        sln_ext = format!("$signed({})", zext("sln", w.exp, mb)),
+        x_ext = format!("$signed({})", sresize("x_in", w.data, mb)),
+        q_ext = format!("$signed({})", sresize("q_in", w.data, mb)),
+        prod_acc = format!("$signed({})", sresize("prod_q", pm, w.acc)),
+        sln_ps = format!("$signed({})", zext("sln", w.exp, w.psum)),
+        prod_ps = format!("$signed({})", sresize("prod_q", pm, w.psum)),
+        seq_decls = xs.seq_decls(),
+        seq_wiring = xs.seq_wiring(),
+        seq_step = xs.seq_step(
+            "rm_vin",
+            &format!("d_sub[{}:0]", w.diff - 1),
+            &format!("acc <= row_valid ? {sln_acc} : {}'sd0;", w.acc),
+        ),
+        mbm = mb - 1,
+        pmm = pm - 1,
+        op1c = ops[0].0,
+        op1a = ops[0].1,
+        op1b = ops[0].2,
+        op2c = ops[1].0,
+        op2a = ops[1].1,
+        op2b = ops[1].2,
+        scale_wires = xs.scale_wires("scale_in"),
+    );
+    let ports = vec![
         ("clock", Sig::input(1)),
         ("rst", Sig::input(1)),
         ("scale_in", Sig::input(xs.scale_bits())),
@@ -580,7 +578,6 @@ end
     l.children = vec![("mul", mul_reg(w.mul, w.mul)), ("xs", exp_step(cfg))];
     l
 }
-
 
 /// `dsp::registered_product` at c8cf6ad, without operand registers (as mul_pipe used it).
 fn registered_product(tag: &str, a: (&str, u32), b: (&str, u32), p: &str, in_regs: bool) -> String {
@@ -625,54 +622,54 @@ pub fn mul_pipe(wa: u32, wb: u32) -> Legacy {
 reg signed [{wm}:0] s1;
 {s1}always @(posedge clock) p <= s1;
 "#,
-                wm = w - 1,
-                s1 = registered_product("m", ("a", wa), ("b", wb), "s1", false),
-            )
-        } else {
-            let n = low_chunks(wa, wb);
-            let wh = wa - n * l; // signed high part
-            let mut decl = String::new();
-            let mut prods = String::new();
-            let mut sum = format!("{{m_hi, {}'d0}}", n * l);
-            for i in 0..n {
-                let wi = l + 1 + wb;
-                decl.push_str(&format!(
-                    "wire signed [{l}:0] a_{i} = {{1'b0, a[{}:{}]}};\nreg signed [{}:0] m_{i};\n",
-                    (i + 1) * l - 1,
-                    i * l,
-                    wi - 1
-                ));
-                prods.push_str(&registered_product(
-                    &format!("m{i}"),
-                    (&format!("a_{i}"), l + 1),
-                    ("b", wb),
-                    &format!("m_{i}"),
-                    false,
-                ));
-                let term = sresize(&format!("m_{i}"), wi, w - i * l);
-                sum.push_str(&if i == 0 {
-                    format!(" + {term}")
-                } else {
-                    format!(" + {{{term}, {}'d0}}", i * l)
-                });
-            }
-            format!(
-                r#"// @leaf mul_pipe
+            wm = w - 1,
+            s1 = registered_product("m", ("a", wa), ("b", wb), "s1", false),
+        )
+    } else {
+        let n = low_chunks(wa, wb);
+        let wh = wa - n * l; // signed high part
+        let mut decl = String::new();
+        let mut prods = String::new();
+        let mut sum = format!("{{m_hi, {}'d0}}", n * l);
+        for i in 0..n {
+            let wi = l + 1 + wb;
+            decl.push_str(&format!(
+                "wire signed [{l}:0] a_{i} = {{1'b0, a[{}:{}]}};\nreg signed [{}:0] m_{i};\n",
+                (i + 1) * l - 1,
+                i * l,
+                wi - 1
+            ));
+            prods.push_str(&registered_product(
+                &format!("m{i}"),
+                (&format!("a_{i}"), l + 1),
+                ("b", wb),
+                &format!("m_{i}"),
+                false,
+            ));
+            let term = sresize(&format!("m_{i}"), wi, w - i * l);
+            sum.push_str(&if i == 0 {
+                format!(" + {term}")
+            } else {
+                format!(" + {{{term}, {}'d0}}", i * l)
+            });
+        }
+        format!(
+            r#"// @leaf mul_pipe
 // a = a_hi * 2^{nl} + sum of a_i * 2^({l} i), a_i unsigned {l} bits: {np} products (each
 // fits one DSP), then their sum.
 wire signed [{whm}:0] a_hi = a[{wam}:{nl}];
 reg signed [{hm}:0] m_hi;
 {decl}{hi}{prods}always @(posedge clock) p <= {sum};
 "#,
-                nl = n * l,
-                np = n + 1,
-                whm = wh - 1,
-                wam = wa - 1,
-                hm = wh + wb - 1,
-                hi = registered_product("mh", ("a_hi", wh), ("b", wb), "m_hi", false),
-            )
-        };
-            Legacy::new(
+            nl = n * l,
+            np = n + 1,
+            whm = wh - 1,
+            wam = wa - 1,
+            hm = wh + wb - 1,
+            hi = registered_product("mh", ("a_hi", wh), ("b", wb), "m_hi", false),
+        )
+    };
+    Legacy::new(
         "mul_pipe",
         vec![
             ("clock", Sig::input(1)),
@@ -683,7 +680,6 @@ reg signed [{hm}:0] m_hi;
         text,
     )
 }
-
 
 /// The exp sequence's Verilog generators of `ExpStep` at c8cf6ad (hdl/src/arith/exp_step.rs),
 /// over the widths they read.
@@ -770,10 +766,7 @@ impl Xs {
             (
                 format!("es == 4'd{}", ES_ZOP),
                 format!("$signed({})", zext("dn", self.dn.width(), mb)),
-                format!(
-                    "$signed({})",
-                    zext("sc_mant", self.dn.width(), mb)
-                ),
+                format!("$signed({})", zext("sc_mant", self.dn.width(), mb)),
             ),
             (
                 format!("es == 4'd{}", ES_HOP),
@@ -849,7 +842,6 @@ impl Xs {
     }
 }
 
-
 impl Xs {
     /// Width of a `scale` bus for this exp_step.
     fn scale_bits(&self) -> u32 {
@@ -873,8 +865,6 @@ impl Xs {
         )
     }
 }
-
-
 
 /// The widths `softmax_unit` read at c8cf6ad.
 struct UnitW {
@@ -919,15 +909,15 @@ fn addr(e: &str, fb: u32, ab: u32) -> String {
 
 /// `softmax_unit` at c8cf6ad (hdl/src/softmax_unit.rs), with its children as they were.
 pub fn softmax_unit(cfg: &Config) -> Legacy {
-        let w = UnitW::new(cfg);
+    let w = UnitW::new(cfg);
     let xs = Xs::new(cfg);
-        let mb = w.mul;
-        let esb = w.es;
-        let rsp = w.rnv + w.mul; // rescale product width
-        let fx = xs._n.exp_frac;
-        let ops = xs.seq_operands();
-        let text = format!(
-            r#"// @leaf softmax_unit
+    let mb = w.mul;
+    let esb = w.es;
+    let rsp = w.rnv + w.mul; // rescale product width
+    let fx = xs._n.exp_frac;
+    let ops = xs.seq_operands();
+    let text = format!(
+        r#"// @leaf softmax_unit
 {scale_wires}reg first;
 reg newblk;
 reg tb;
@@ -1101,48 +1091,48 @@ always @(posedge clock) begin
     end
 end
 "#,
-            scm = w.score - 1,
-            scale_wires = xs.scale_wires("scale_in"),
-            sc = w.score,
-            expm = w.exp - 1,
-            fbm = w.fb - 1,
-            fb = w.fb,
-            psm = w.psum - 1,
-            rspm = rsp - 1,
-            rsp = rsp,
-            rdm = w.rd - 1,
-            rnvm = w.rnv - 1,
-            diff = w.diff,
-            tlm = tag::LM,
-            tsld = tag::SLD,
-            tslnv = tag::SLNV,
-            psl_ext = format!("$signed({})", sresize("ps_lm", w.score, w.score + 1)),
-            sc1 = w.score + 1,
-            rm_ext = format!("$signed({})", sresize("rm", w.score, w.score + 1)),
-            half = 1u128 << (fx - 1),
-            rd_ext = zext("rd_t", w.rd, w.rnv),
-            prm_ext = zext("prm", w.exp, mb),
-            ab = w.ab,
-            fn_a = addr("f_next", w.fb, w.ab),
-            fc_a = addr("f_cnt", w.fb, w.ab),
-            seq_decls = xs.seq_decls(),
-            seq_wiring = xs.seq_wiring(),
-            seq_step = xs.seq_step(
-                "is_lm",
-                &format!("d_sub[{}:0]", w.diff - 1),
-                "prm <= xs$sln;"
-            ),
-            mbm = mb - 1,
-            epm = 2 * mb - 1,
-            m2v_ext = format!("$signed({})", sresize("m2_v", w.psum, w.rnv)),
-            op1c = ops[0].0,
-            op1a = ops[0].1,
-            op1b = ops[0].2,
-            op2a = ops[1].1,
-            op2b = ops[1].2,
-            abm = w.ab - 1,
-        );
-            let d = cfg.derived();
+        scm = w.score - 1,
+        scale_wires = xs.scale_wires("scale_in"),
+        sc = w.score,
+        expm = w.exp - 1,
+        fbm = w.fb - 1,
+        fb = w.fb,
+        psm = w.psum - 1,
+        rspm = rsp - 1,
+        rsp = rsp,
+        rdm = w.rd - 1,
+        rnvm = w.rnv - 1,
+        diff = w.diff,
+        tlm = tag::LM,
+        tsld = tag::SLD,
+        tslnv = tag::SLNV,
+        psl_ext = format!("$signed({})", sresize("ps_lm", w.score, w.score + 1)),
+        sc1 = w.score + 1,
+        rm_ext = format!("$signed({})", sresize("rm", w.score, w.score + 1)),
+        half = 1u128 << (fx - 1),
+        rd_ext = zext("rd_t", w.rd, w.rnv),
+        prm_ext = zext("prm", w.exp, mb),
+        ab = w.ab,
+        fn_a = addr("f_next", w.fb, w.ab),
+        fc_a = addr("f_cnt", w.fb, w.ab),
+        seq_decls = xs.seq_decls(),
+        seq_wiring = xs.seq_wiring(),
+        seq_step = xs.seq_step(
+            "is_lm",
+            &format!("d_sub[{}:0]", w.diff - 1),
+            "prm <= xs$sln;"
+        ),
+        mbm = mb - 1,
+        epm = 2 * mb - 1,
+        m2v_ext = format!("$signed({})", sresize("m2_v", w.psum, w.rnv)),
+        op1c = ops[0].0,
+        op1a = ops[0].1,
+        op1b = ops[0].2,
+        op2a = ops[1].1,
+        op2b = ops[1].2,
+        abm = w.ab - 1,
+    );
+    let d = cfg.derived();
     let ports = vec![
         ("clock", Sig::input(1)),
         ("rst", Sig::input(1)),
@@ -1436,7 +1426,6 @@ end
     )
 }
 
-
 /// `reset_gen` at c8cf6ad (hdl/src/board.rs).
 pub fn reset_gen(active_low: bool) -> Legacy {
     let text = format!(
@@ -1573,8 +1562,10 @@ pub fn concat(n: usize, lane_bits: u32, word_bits: u32) -> Legacy {
         "// @leaf concat\nalways @(*) word = {{{}}};\n",
         parts.join(", ")
     );
-    let mut ports: Vec<(&'static str, Sig)> =
-        names.iter().map(|&l| (l, Sig::input_s(lane_bits))).collect();
+    let mut ports: Vec<(&'static str, Sig)> = names
+        .iter()
+        .map(|&l| (l, Sig::input_s(lane_bits)))
+        .collect();
     ports.push(("word", Sig::output(word_bits)));
     Legacy::new("concat", ports, t)
 }
@@ -1615,8 +1606,10 @@ pub fn select(n: usize, lane_bits: u32, word_bits: u32) -> Legacy {
     t.push_str(&format!(
         "        default: word = {wb}'d0;\n    endcase\nend\n"
     ));
-    let mut ports: Vec<(&'static str, Sig)> =
-        names.iter().map(|&l| (l, Sig::input_s(lane_bits))).collect();
+    let mut ports: Vec<(&'static str, Sig)> = names
+        .iter()
+        .map(|&l| (l, Sig::input_s(lane_bits)))
+        .collect();
     ports.push(("sel", Sig::input(sb)));
     ports.push(("nvalid", Sig::input(nb)));
     ports.push(("word", Sig::output(word_bits)));
@@ -1924,19 +1917,19 @@ always @(posedge clock) begin
     end
 end
 "#,
-            maxlen = max_words * 8,
-            maxw = max_words,
-            abm = ab - 1,
-            sync = proto::SYNC,
-            nak = proto::NAK,
-            ack = proto::ACK,
-            data = proto::DATA,
-            data_last = proto::DATA_LAST,
-            out = proto::OUT,
-            out_last = proto::OUT_LAST,
-            e_chk = proto::ERR_CHECKSUM,
-            e_typ = proto::ERR_TYPE,
-            e_len = proto::ERR_LENGTH,
+        maxlen = max_words * 8,
+        maxw = max_words,
+        abm = ab - 1,
+        sync = proto::SYNC,
+        nak = proto::NAK,
+        ack = proto::ACK,
+        data = proto::DATA,
+        data_last = proto::DATA_LAST,
+        out = proto::OUT,
+        out_last = proto::OUT_LAST,
+        e_chk = proto::ERR_CHECKSUM,
+        e_typ = proto::ERR_TYPE,
+        e_len = proto::ERR_LENGTH,
     );
     let ports = vec![
         ("clock", Sig::input(1)),

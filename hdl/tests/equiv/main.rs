@@ -40,9 +40,9 @@ use fusemax_hdl::{
     host_link::{self, HostLink},
     lanes::{Concat, Select, Split},
     pe::Pe,
-    softmax_unit::SoftmaxUnit,
     ram::Ram,
     reset_reg::ResetReg,
+    softmax_unit::SoftmaxUnit,
     uart::{UartRx, UartTx},
     Config,
 };
@@ -181,8 +181,18 @@ fn uart_is_equivalent() {
     // the divisors of 115,200 baud at 100 MHz (the default and ULX3S config) and at 40 MHz
     // (the iCEBreaker preset), the smallest (4: half a bit is one cycle) and an odd one
     for div in [868u64, 347, 4, 7] {
-        formal(&format!("uart_rx_{div}"), &legacy::uart_rx(div), &UartRx::new(div)).unwrap();
-        formal(&format!("uart_tx_{div}"), &legacy::uart_tx(div), &UartTx::new(div)).unwrap();
+        formal(
+            &format!("uart_rx_{div}"),
+            &legacy::uart_rx(div),
+            &UartRx::new(div),
+        )
+        .unwrap();
+        formal(
+            &format!("uart_tx_{div}"),
+            &legacy::uart_tx(div),
+            &UartTx::new(div),
+        )
+        .unwrap();
     }
 }
 
@@ -198,7 +208,11 @@ fn divider_configs() -> Vec<(&'static str, Config)> {
         ..Config::default()
     };
     let ice = Config::from_toml_str(include_str!("../../../configs/icebreaker.toml")).unwrap();
-    vec![("default", Config::default()), ("narrow", narrow), ("icebreaker", ice)]
+    vec![
+        ("default", Config::default()),
+        ("narrow", narrow),
+        ("icebreaker", ice),
+    ]
 }
 
 #[test]
@@ -281,7 +295,11 @@ fn feeder_configs() -> Vec<(&'static str, Config)> {
         ..Config::default()
     };
     let ice = Config::from_toml_str(include_str!("../../../configs/icebreaker.toml")).unwrap();
-    vec![("default", Config::default()), ("small", small), ("icebreaker", ice)]
+    vec![
+        ("default", Config::default()),
+        ("small", small),
+        ("icebreaker", ice),
+    ]
 }
 
 #[test]
@@ -303,7 +321,10 @@ fn feeders_are_equivalent() {
     // the proofs can fail: a row counted valid at c_nvalid itself, a seed a cycle early
     let cfg = &feeder_configs()[1].1;
     let mut bad = legacy::row_feeder(cfg);
-    bad.edit("vld_q <= row_idx < c_nvalid;", "vld_q <= row_idx <= c_nvalid;");
+    bad.edit(
+        "vld_q <= row_idx < c_nvalid;",
+        "vld_q <= row_idx <= c_nvalid;",
+    );
     let e = formal("row_feeder_mutant", &bad, &RowFeeder::new(cfg)).unwrap_err();
     assert!(e.contains("unproven"), "{e}");
     let mut bad = legacy::col_feeder(cfg);
