@@ -1,98 +1,94 @@
-//! `controller`: runs jobs on the datapath. Three cooperating sequencers in one module:
-//! - the loader takes the input stream: the job header, then per query block Q and per key tile
-//!   K and V into the feeders' buffers (two K/V banks, so loading tile i + 1 overlaps computing
-//!   tile i); it checks the header and the stream's end (`tlast`);
-//! - the issuer runs each tile by injecting the schedule (`schedule::TilePlan`, the phase table
-//!   compiled into a phase sequencer: the phase, the time within it and a count-down loaded
-//!   from each phase's length, registered from E and F) into the feeders' command chains, and
-//!   after a block's last tile hands the block to the divider sequencer and goes on with the
-//!   next block; after the last block it pushes the trailer (status and performance counters);
-//! - the divider sequencer divides a finished block (one `div_start` per f, in the 1D units'
+//! `controller`: runs jobs on the datapath, described once in [`describe`] (its simulation and
+//! its Verilog both come from it). Three cooperating sequencers in one module:
+//! - the **loader** takes the input stream: the job header, then per query block Q and per key
+//!   tile K and V into the feeders' buffers (two K/V banks, so loading tile i + 1 overlaps
+//!   computing tile i); it checks the header and the stream's end (`tlast`);
+//! - the **issuer** runs each tile by injecting the schedule into the feeders' command chains.
+//!   Its sequencing is generated from the plan ([`crate::schedule::TilePlan`]): one phase
+//!   register per phase of the plan (its length - 1 registered from E and F), a phase counter,
+//!   and per phase the op, operand source, seed and K/V bank (the tile, or epoch, the phase's
+//!   ops belong to) that the plan gives. After a block's last tile it hands the block to the
+//!   divider sequencer and goes on with the next block; after the last block it pushes the
+//!   trailer (status and performance counters);
+//! - the **divider sequencer** divides a finished block (one `div_start` per f, in the 1D units'
 //!   bank of that block, while the next block's tiles run in the other bank) and pushes its AV
 //!   words to the output FIFO;
-//! - the counters: cycles, 2D-busy and 1D-busy cycles (per tile from the schedule's tallies,
-//!   plus divisions), cycles stalled on input (a tile waiting for its K/V bank or Q) and on
-//!   output (waiting for FIFO space).
+//! - beside them the **counters**: cycles, 2D-busy and 1D-busy cycles (per tile from the plan's
+//!   tallies, plus divisions), cycles stalled on input (a tile waiting for its K/V bank or Q)
+//!   and on output (waiting for FIFO space).
 //!
-//! The stream format and status codes are documented in `docs/interface.md`; the constants
-//! below are the single source of those numbers.
+//! The stream's format, constants and status codes are in [`crate::stream`]
+//! (`docs/interface.md`).
 
-use crate::arith::exp_step::scale_pack;
 use crate::buffers::{chunk_bits, chunks, src_code, FeedWidths};
 use crate::config::{ubits, Config};
-use crate::kit::{zext, Component, Sig};
+use crate::ir::{cat, select, Circuit, Module, Reg, Signal};
+use crate::ir_leaf;
 use crate::lanes::Select;
-use crate::leaf_ports;
 use crate::pe::op;
 use crate::ram::Ram;
-use crate::schedule::{Seed, TilePlan};
+use crate::schedule::{Affine, Seed, TilePlan};
 use crate::softmax_unit::f_bits;
-use rust_hdl::core::prelude::*;
+use crate::stream::{
+    status, BLOCKS_BITS, COUNTER_BITS, HEADER_WORDS, MAGIC_IN, MAGIC_TRAILER, TRAILER_WORDS,
+};
 
-/// First word of a job header ("FMAX").
-pub const MAGIC_IN: u64 = 0x464D_4158;
-/// High half of the first trailer word ("FMST"); the low byte is the status.
-pub const MAGIC_TRAILER: u64 = 0x464D_5354;
-/// Words in a job header: magic, P, M, E, F, scale mantissa, scale shift.
-pub const HEADER_WORDS: usize = 7;
-/// Words in the trailer: status, cycles, 2D busy, 1D busy, input stalls, output stalls.
-pub const TRAILER_WORDS: usize = 6;
-/// Width of the performance counters.
-pub const COUNTER_BITS: u32 = 48;
-/// Width of trailer word 0's count of the query blocks whose AV words precede the trailer
-/// (bits 31:8).
-pub const BLOCKS_BITS: u32 = 24;
-
-/// Job status codes (trailer word 0, bits 7:0, and the `status` port).
-pub mod status {
-    pub const OK: i128 = 0;
-    /// Header word 0 is not `MAGIC_IN`.
-    pub const BAD_MAGIC: i128 = 1;
-    /// P, M, E or F is 0 or above the hardware's maximum.
-    pub const BAD_SHAPE: i128 = 2;
-    /// The scale mantissa is not normalized or the shift is out of range.
-    pub const BAD_SCALE: i128 = 3;
-    /// `tlast` came before the job's last word.
-    pub const EARLY_END: i128 = 4;
-    /// The job's last word came without `tlast` (the rest of the stream is dropped up to it).
-    pub const MISSING_LAST: i128 = 5;
-}
-
+/// Loader states (`lst`).
 mod ls {
-    pub const HDR: u32 = 0;
-    pub const Q: u32 = 1;
-    pub const K: u32 = 2;
-    pub const V: u32 = 3;
-    pub const DRAIN: u32 = 4;
-    pub const WAITEND: u32 = 5;
-    pub const CHECK: u32 = 6;
+    pub const HDR: i128 = 0;
+    pub const Q: i128 = 1;
+    pub const K: i128 = 2;
+    pub const V: i128 = 3;
+    /// After an error in the data: words are taken and dropped up to `tlast`.
+    pub const DRAIN: i128 = 4;
+    /// The job's input is in: waits for its trailer to go out.
+    pub const WAITEND: i128 = 5;
+    /// The header's last word is decoded and checked.
+    pub const CHECK: i128 = 6;
+    pub const BITS: u32 = 4;
 }
 
+/// Issuer states (`ist`).
 mod is {
-    pub const IDLE: u32 = 0;
-    pub const WAIT: u32 = 1;
-    pub const RUN: u32 = 2;
-    pub const HANDOFF: u32 = 3;
-    pub const LASTDIV: u32 = 4;
-    pub const TRAIL: u32 = 7;
+    pub const IDLE: i128 = 0;
+    /// A tile waits for its Q block and K/V bank.
+    pub const WAIT: i128 = 1;
+    /// A tile runs: the phase sequencer steps through the plan.
+    pub const RUN: i128 = 2;
+    /// A block's last tile is done: the block goes to the divider sequencer when it is free.
+    pub const HANDOFF: i128 = 3;
+    /// The last block's divisions finish.
+    pub const LASTDIV: i128 = 4;
+    /// The trailer goes out.
+    pub const TRAIL: i128 = 7;
+    pub const BITS: u32 = 4;
 }
 
+/// Divider sequencer states (`dst`).
 mod ds {
-    pub const IDLE: u32 = 0;
-    pub const FLUSH: u32 = 1;
-    pub const SPACE: u32 = 2;
-    pub const WAIT: u32 = 3;
-    pub const PUSH: u32 = 4;
-    pub const START: u32 = 5;
+    pub const IDLE: i128 = 0;
+    /// Waits for the block's last tile to reach the 1D units.
+    pub const FLUSH: i128 = 1;
+    /// Waits for the output FIFO to have room for one f's words.
+    pub const SPACE: i128 = 2;
+    /// Waits for the division's result.
+    pub const WAIT: i128 = 3;
+    /// Pushes the f's AV words.
+    pub const PUSH: i128 = 4;
+    /// Starts one f's division.
+    pub const START: i128 = 5;
+    pub const BITS: u32 = 3;
 }
 
-/// Constants and widths of a controller.
+/// Constants and widths of a controller, all from the config and the plan.
 #[derive(Clone, Debug)]
 struct K {
     rows: usize,
     cols: usize,
+    /// input words per K/V vector and per Q vector
     kch: usize,
     qch: usize,
+    /// output words per f of a block
     och: usize,
     max_q: usize,
     max_kv: usize,
@@ -102,6 +98,7 @@ struct K {
     mw: u32,
     ew: u32,
     fw: u32,
+    /// width of a phase length (the longest tile fits)
     tw: u32,
     cw: u32,
     ochw: u32,
@@ -111,170 +108,25 @@ struct K {
     bkw: u32,
     mant: u32,
     shb: u32,
+    /// width of `div_f`
+    ab: u32,
+    /// width of `fifo_free`
+    ffb: u32,
+    /// cycles from a tile's end to the release of its K/V bank (and of a block's Q)
     rel: usize,
+    /// cycles from a block's last tile command to its first division
     flush: usize,
     fw_: FeedWidths,
     plan: TilePlan,
 }
 
-/// What the issuer sends the feeders and the datapath in one cycle.
-#[derive(Default, Clone, Debug)]
-struct Iss {
-    op: i128,
-    src: i128,
-    idx: i128,
-    q: bool,
-    seed: bool,
-    bank: i128,
-    nvalid: i128,
-    qbank: bool,
-    blk_start: bool,
-}
-
-#[derive(Default, Clone, Debug)]
-struct State {
-    ls: u32,
-    is: u32,
-    active: bool,
-    trail_done: bool,
-    status: i128,
-    hdr_i: usize,
-    // job
-    p: i128,
-    m: i128,
-    e: i128,
-    f: i128,
-    mant: i128,
-    shift: i128,
-    shape_ok: bool,
-    magic_ok: bool,
-    mant_ok: bool,
-    scale_ok: bool,
-    // the last accepted header word, checked a cycle later
-    hq: u128,
-    hq_v: bool,
-    hq_i: usize,
-    hq_last: bool,
-    // loader
-    ld_idx: i128,
-    ld_chunk: i128,
-    ld_bank: i128,
-    ld_m0: i128,
-    ld_p0: i128,
-    /// `ld_m0 + R >= M` and `ld_p0 + C >= P`, registered (valid a cycle after a change, and
-    /// not used sooner).
-    ld_last_tile: bool,
-    ld_last_blk: bool,
-    bank_full: [bool; 2],
-    q_full: [bool; 2],
-    ld_qbank: i128,
-    is_qbank: i128,
-    rel_qbank: i128,
-    // issuer
-    t: i128,
-    is_bank: i128,
-    is_m0: i128,
-    is_p0: i128,
-    blk_bank: bool,
-    ds: u32,
-    dfl: i128,
-    dbank: bool,
-    div_f: i128,
-    j: i128,
-    k: i128,
-    rel_bank_cnt: i128,
-    rel_bank: i128,
-    rel_q_cnt: i128,
-    /// An error seen at the last edge: the job is aborted at this one.
-    err_q: Option<i128>,
-    /// The commands issued to the feeders, registered (a cycle after the tile time `t`).
-    iss: Iss,
-    /// The first header word was taken at the last edge.
-    clr: bool,
-    /// The job has seen an error (sticky until the next job): the issuer finishes the query
-    /// blocks whose input was complete and then sends the trailer.
-    abort: bool,
-    /// Valid queries (lanes) of the block being divided.
-    dnv: i128,
-    /// Query blocks whose AV words went to the output FIFO.
-    blocks_out: i128,
-    // counters
-    /// The counters run: from the first header word to the trailer's start.
-    cnt_on: bool,
-    /// Cycles left of the current tile's 1D work (loaded at a tile's end).
-    win1d: i128,
-    /// The 1D array worked in the last cycle (a tile's 1D window or a division).
-    busy1d_q: bool,
-    cycles: i128,
-    busy2d: i128,
-    busy1d: i128,
-    stall_in: i128,
-    stall_out: i128,
-}
-
-/// The controller.
-#[derive(LogicBlock)]
-pub struct Controller {
-    pub clock: Sig,
-    pub rst: Sig,
-    pub s_data: Sig,
-    pub s_valid: Sig,
-    pub s_last: Sig,
-    pub s_ready: Sig,
-    /// The job's scale constant: {mantissa, shift}.
-    pub scale: Sig,
-    pub q_we: Sig,
-    pub q_waddr: Sig,
-    pub kv_we: Sig,
-    pub kv_waddr: Sig,
-    pub chunk: Sig,
-    pub r_op: Sig,
-    pub r_src: Sig,
-    pub r_idx: Sig,
-    pub r_bank: Sig,
-    pub r_nvalid: Sig,
-    pub c_q: Sig,
-    pub c_idx: Sig,
-    pub c_seed: Sig,
-    pub c_qbank: Sig,
-    pub blk_start: Sig,
-    pub div_start: Sig,
-    pub div_f: Sig,
-    pub div_bank: Sig,
-    pub av_valid: Sig,
-    pub sel: Sig,
-    /// Valid queries (lanes) of the block whose AV words are being sent: the rest read as 0.
-    pub av_nv: Sig,
-    pub av_word: Sig,
-    pub o_data: Sig,
-    pub o_last: Sig,
-    pub o_valid: Sig,
-    pub fifo_free: Sig,
-    pub fifo_ready: Sig,
-    pub status: Sig,
-    pub busy: Sig,
-    pub perf_cycles: Sig,
-    pub perf_busy_2d: Sig,
-    pub perf_busy_1d: Sig,
-    pub perf_stall_in: Sig,
-    pub perf_stall_out: Sig,
-    _k: K,
-    _s: State,
-}
-
-/// Cycles of one tile, as the issuer runs it.
-pub fn tile_period(cfg: &Config, e: usize, f: usize) -> usize {
-    TilePlan::new(cfg).period(e, f)
-}
-
-impl Controller {
-    pub fn new(cfg: &Config, fifo_free_bits: u32) -> Controller {
+impl K {
+    fn new(cfg: &Config, fifo_free_bits: u32) -> K {
         let d = cfg.derived();
         let plan = TilePlan::new(cfg);
-        let fw_ = FeedWidths::new(cfg);
         let max_period = plan.period(cfg.max_e, cfg.max_f);
         let och = cfg.cols.div_ceil(d.out_lanes);
-        let k = K {
+        K {
             rows: cfg.rows,
             cols: cfg.cols,
             kch: chunks(cfg, cfg.rows),
@@ -295,6 +147,8 @@ impl Controller {
             bkw: ubits(cfg.max_seq_q.div_ceil(cfg.cols) as u128),
             mant: d.scale_mant_bits,
             shb: d.scale_shift_bits,
+            ab: Ram::addr_bits(cfg.max_f),
+            ffb: fifo_free_bits,
             // a bank is released when the last feeder has read it: the command register (1)
             // and the skew of the command chains (max(R, C)), plus one
             rel: cfg.rows.max(cfg.cols) + 2,
@@ -302,1361 +156,953 @@ impl Controller {
             // (1), feeders (2), PE stages (3), the row and column skews (R + C), the rescale
             // pipeline (5), and margin
             flush: cfg.rows + cfg.cols + 14,
-            fw_,
+            fw_: FeedWidths::new(cfg),
             plan,
-        };
-        let w = 64;
-        Controller {
-            clock: Sig::input(1),
-            rst: Sig::input(1),
-            s_data: Sig::input(w),
-            s_valid: Sig::input(1),
-            s_last: Sig::input(1),
-            s_ready: Sig::output(1),
-            scale: Sig::output(k.mant + k.shb),
-            q_we: Sig::output(1),
-            q_waddr: Sig::output(fw_.q_addr),
-            kv_we: Sig::output(1),
-            kv_waddr: Sig::output(fw_.kv_addr),
-            chunk: Sig::output(k.cw),
-            r_op: Sig::output(op::BITS),
-            r_src: Sig::output(2),
-            r_idx: Sig::output(fw_.idx),
-            r_bank: Sig::output(1),
-            r_nvalid: Sig::output(fw_.nvalid),
-            c_q: Sig::output(1),
-            c_idx: Sig::output(fw_.idx),
-            c_seed: Sig::output(1),
-            c_qbank: Sig::output(1),
-            blk_start: Sig::output(1),
-            div_start: Sig::output(1),
-            div_f: Sig::output(Ram::addr_bits(cfg.max_f)),
-            div_bank: Sig::output(1),
-            av_valid: Sig::input(1),
-            sel: Sig::output(k.ochw),
-            av_nv: Sig::output(k.nvw),
-            av_word: Sig::input(w),
-            o_data: Sig::output(w),
-            o_last: Sig::output(1),
-            o_valid: Sig::output(1),
-            fifo_free: Sig::input(fifo_free_bits),
-            fifo_ready: Sig::input(1),
-            status: Sig::output(8),
-            busy: Sig::output(1),
-            perf_cycles: Sig::output(COUNTER_BITS),
-            perf_busy_2d: Sig::output(COUNTER_BITS),
-            perf_busy_1d: Sig::output(COUNTER_BITS),
-            perf_stall_in: Sig::output(COUNTER_BITS),
-            perf_stall_out: Sig::output(COUNTER_BITS),
-            _k: k,
-            _s: State {
-                blk_bank: true,
-                ..State::default()
-            },
         }
-    }
-
-    /// What the issuer sends in state `s` (the phase table at tile time `t`).
-    fn issue_of(k: &K, s: &State) -> Iss {
-        let m_left = wrap(s.m - s.is_m0, k.mw);
-        let mut i = Iss {
-            bank: s.is_bank,
-            nvalid: m_left.min(k.rows as i128),
-            qbank: s.is_qbank == 1,
-            blk_start: s.is == is::RUN && s.t == 0 && s.is_m0 == 0,
-            ..Iss::default()
-        };
-        if s.is == is::RUN {
-            let p = k.plan.issue(s.t as usize, s.e as usize, s.f as usize);
-            i.op = p.op;
-            i.src = src_code(p.x);
-            i.idx = p.idx as i128;
-            i.q = p.q;
-            i.seed = p.seed == Seed::NegInf;
-        }
-        i
-    }
-
-    fn s_ready_now(&self) -> bool {
-        let s = &self._s;
-        match s.ls {
-            ls::HDR => true,
-            ls::Q => !s.q_full[s.ld_qbank as usize],
-            ls::K | ls::V => !s.bank_full[s.ld_bank as usize],
-            ls::DRAIN => true,
-            _ => false,
-        }
-    }
-
-    fn trailer_word(&self, k: i128) -> i128 {
-        let s = &self._s;
-        match k {
-            0 => ((MAGIC_TRAILER as i128) << 32) | (s.blocks_out << 8) | s.status,
-            1 => s.cycles,
-            2 => s.busy2d,
-            3 => s.busy1d,
-            4 => s.stall_in,
-            _ => s.stall_out,
-        }
-    }
-
-    fn ready_to_run(&self) -> bool {
-        let s = &self._s;
-        s.q_full[s.is_qbank as usize] && s.bank_full[s.is_bank as usize]
     }
 }
 
-impl Logic for Controller {
-    fn update(&mut self) {
-        let k = &self._k;
-        let s = self._s.clone();
-        let ready = self.s_ready_now();
-        self.s_ready.set_bool(ready);
-        let accept = ready && self.s_valid.on();
-        self.scale.set(scale_pack(s.mant, s.shift, k.shb));
-        self.q_we.set_bool(accept && s.ls == ls::Q);
-        self.q_waddr.set(s.ld_qbank * k.max_e as i128 + s.ld_idx);
-        self.kv_we
-            .set_bool(accept && (s.ls == ls::K || s.ls == ls::V));
-        let off = if s.ls == ls::V {
-            k.max_e as i128 + s.ld_idx
-        } else {
-            s.ld_idx
-        };
-        self.kv_waddr
-            .set(s.ld_bank * (k.max_e + k.max_f) as i128 + off);
-        self.chunk.set(s.ld_chunk);
-        let i = &s.iss;
-        self.r_op.set(i.op);
-        self.r_src.set(i.src);
-        self.r_idx.set(i.idx);
-        self.r_bank.set(i.bank);
-        self.r_nvalid.set(i.nvalid);
-        self.c_q.set_bool(i.q);
-        self.c_idx.set(i.idx);
-        self.c_seed.set_bool(i.seed);
-        self.c_qbank.set_bool(i.qbank);
-        self.blk_start.set_bool(i.blk_start);
-        self.div_start.set_bool(s.ds == ds::START);
-        self.div_f.set(s.div_f);
-        self.div_bank.set_bool(s.dbank);
-        self.sel.set(s.j);
-        self.av_nv.set(s.dnv);
-        let trail = s.is == is::TRAIL;
-        self.o_data.set(if trail {
-            self.trailer_word(s.k)
-        } else {
-            self.av_word.get()
-        });
-        self.o_last
-            .set_bool(trail && s.k == (TRAILER_WORDS - 1) as i128);
-        self.o_valid
-            .set_bool(s.ds == ds::PUSH || (trail && self.fifo_ready.on()));
-        self.status.set(s.status);
-        self.busy.set_bool(s.active);
-        self.perf_cycles.set(s.cycles);
-        self.perf_busy_2d.set(s.busy2d);
-        self.perf_busy_1d.set(s.busy1d);
-        self.perf_stall_in.set(s.stall_in);
-        self.perf_stall_out.set(s.stall_out);
-    }
-
-    fn connect(&mut self) {
-        self.claim_outputs();
-    }
-
-    fn hdl(&self) -> Verilog {
-        Verilog::Custom(self.verilog())
-    }
-}
-
-fn wrap(v: i128, w: u32) -> i128 {
-    crate::kit::sig::wrap(v, w, false)
-}
-
-impl Component for Controller {
-    fn kind(&self) -> String {
-        "controller".into()
-    }
-    leaf_ports!(
-        clock,
-        rst,
-        s_data,
-        s_valid,
-        s_last,
-        s_ready,
-        scale,
-        q_we,
-        q_waddr,
-        kv_we,
-        kv_waddr,
-        chunk,
-        r_op,
-        r_src,
-        r_idx,
-        r_bank,
-        r_nvalid,
-        c_q,
-        c_idx,
-        c_seed,
-        c_qbank,
-        blk_start,
-        div_start,
-        div_f,
-        div_bank,
-        av_valid,
-        sel,
-        av_nv,
-        av_word,
-        o_data,
-        o_last,
-        o_valid,
-        fifo_free,
-        fifo_ready,
-        status,
-        busy,
-        perf_cycles,
-        perf_busy_2d,
-        perf_busy_1d,
-        perf_stall_in,
-        perf_stall_out
-    );
-
-    fn tick(&mut self) {
-        let k = self._k.clone();
-        let o = self._s.clone();
-        if self.rst.on() {
-            self._s = State {
-                blk_bank: true,
-                ..State::default()
-            };
-            return;
-        }
-        let accept = self.s_ready_now() && self.s_valid.on();
-        let word = self.s_data.bits();
-        let last = self.s_last.on();
-        let free = self.fifo_free.get();
-        let ready_to_run = self.ready_to_run();
-        let o_valid = self.o_valid.on();
-        let av_valid = self.av_valid.on();
-        let s = &mut self._s;
-        let cw = COUNTER_BITS;
-        let mut error: Option<i128> = None;
-
-        // the last cycle of a running tile
-        let tile_end =
-            o.is == is::RUN && o.t == k.plan.period(o.e as usize, o.f as usize) as i128 - 1;
-
-        // ---- counters (before state changes, from the old state) ----
-        // A tile's 1D work (its tally from the plan) is a window of cycles after its end; a
-        // cycle counts once whether the units do a tile's work, a division or both.
-        s.win1d = if tile_end {
-            k.plan.busy_1d(o.e as usize, o.f as usize) as i128
-        } else {
-            (o.win1d - 1).max(0)
-        };
-        s.busy1d_q = o.win1d != 0 || o.ds == ds::WAIT;
-        if o.cnt_on {
-            s.cycles = wrap(o.cycles + 1, cw);
-            if o.is == is::WAIT && !ready_to_run {
-                s.stall_in = wrap(o.stall_in + 1, cw);
-            }
-            if o.ds == ds::SPACE && free < k.och as i128 {
-                s.stall_out = wrap(o.stall_out + 1, cw);
-            }
-            s.busy1d = wrap(o.busy1d + o.busy1d_q as i128, cw);
-            if tile_end {
-                s.busy2d = wrap(
-                    o.busy2d + k.plan.busy_2d(o.e as usize, o.f as usize) as i128,
-                    cw,
-                );
-            }
-        }
-
-        // ---- a job's registers start fresh a cycle after its first header word ----
-        s.clr = accept && o.ls == ls::HDR && o.hdr_i == 0;
-        if o.clr {
-            s.status = status::OK;
-            s.abort = false;
-            s.blocks_out = 0;
-            s.cnt_on = true;
-            // the cycle of the first header word and this one
-            s.cycles = 2;
-            s.busy2d = 0;
-            s.busy1d = 0;
-            s.stall_in = 0;
-            s.stall_out = 0;
-            s.trail_done = false;
-        }
-
-        // ---- delayed buffer releases ----
-        if o.rel_bank_cnt > 0 {
-            s.rel_bank_cnt = o.rel_bank_cnt - 1;
-            if o.rel_bank_cnt == 1 {
-                s.bank_full[o.rel_bank as usize] = false;
-            }
-        }
-        if o.rel_q_cnt > 0 {
-            s.rel_q_cnt = o.rel_q_cnt - 1;
-            if o.rel_q_cnt == 1 {
-                s.q_full[o.rel_qbank as usize] = false;
-            }
-        }
-
-        // ---- loader ----
-        if accept {
-            match o.ls {
-                ls::HDR => {
-                    let i = o.hdr_i;
-                    s.hq = word;
-                    s.hq_v = true;
-                    s.hq_i = i;
-                    s.hq_last = last;
-                    // Registers start a fresh job at its first header word.
-                    if i == HEADER_WORDS - 1 || last {
-                        s.hdr_i = 0;
-                        s.active = true;
-                        s.ls = ls::CHECK;
-                    } else {
-                        s.hdr_i = i + 1;
-                    }
-                }
-                ls::Q | ls::K | ls::V => {
-                    let nch = if o.ls == ls::Q { k.qch } else { k.kch } as i128;
-                    let len = if o.ls == ls::V { o.f } else { o.e };
-                    let vec_end = o.ld_chunk == nch - 1;
-                    let seg_end = vec_end && o.ld_idx == len - 1;
-                    s.ld_chunk = if vec_end { 0 } else { o.ld_chunk + 1 };
-                    if vec_end {
-                        s.ld_idx = if seg_end { 0 } else { o.ld_idx + 1 };
-                    }
-                    let mut final_word = false;
-                    if seg_end {
-                        match o.ls {
-                            ls::Q => {
-                                s.q_full[o.ld_qbank as usize] = true;
-                                s.ld_qbank = 1 - o.ld_qbank;
-                                s.ls = ls::K;
-                            }
-                            ls::K => s.ls = ls::V,
-                            _ => {
-                                s.bank_full[o.ld_bank as usize] = true;
-                                s.ld_bank = 1 - o.ld_bank;
-                                if o.ld_last_tile {
-                                    s.ld_m0 = 0;
-                                    s.ld_p0 = o.ld_p0 + k.cols as i128;
-                                    if o.ld_last_blk {
-                                        final_word = true;
-                                        s.ls = ls::WAITEND;
-                                    } else {
-                                        s.ls = ls::Q;
-                                    }
-                                } else {
-                                    s.ld_m0 = o.ld_m0 + k.rows as i128;
-                                    s.ls = ls::K;
-                                }
-                            }
-                        }
-                    }
-                    if final_word && !last {
-                        error = Some(status::MISSING_LAST);
-                        s.ls = ls::DRAIN;
-                    } else if !final_word && last {
-                        error = Some(status::EARLY_END);
-                        s.ls = ls::WAITEND;
-                    }
-                }
-                ls::DRAIN => {
-                    if last {
-                        s.ls = ls::WAITEND;
-                    }
-                }
-                _ => {}
-            }
-        }
-        s.ld_last_tile = o.ld_m0 + k.rows as i128 >= o.m;
-        s.ld_last_blk = o.ld_p0 + k.cols as i128 >= o.p;
-        // ---- header words: decoded a cycle after they are accepted ----
-        s.hq_v = accept && o.ls == ls::HDR;
-        if o.hq_v {
-            let v = o.hq;
-            let in_range = |max: usize| v >= 1 && v <= max as u128;
-            match o.hq_i {
-                0 => s.magic_ok = v == MAGIC_IN as u128,
-                1 => {
-                    s.p = wrap(v as i128, k.pw);
-                    s.shape_ok = in_range(k.max_q);
-                }
-                2 => {
-                    s.m = wrap(v as i128, k.mw);
-                    s.shape_ok = o.shape_ok && in_range(k.max_kv);
-                }
-                3 => {
-                    s.e = wrap(v as i128, k.ew);
-                    s.shape_ok = o.shape_ok && in_range(k.max_e);
-                }
-                4 => {
-                    s.f = wrap(v as i128, k.fw);
-                    s.shape_ok = o.shape_ok && in_range(k.max_f);
-                }
-                5 => {
-                    s.mant = wrap(v as i128, k.mant);
-                    s.mant_ok = v >> (k.mant - 1) == 1;
-                }
-                _ => {
-                    s.shift = wrap(v as i128, k.shb);
-                    s.scale_ok = o.mant_ok && v < (1u128 << k.shb);
-                }
-            }
-        }
-        if o.ls == ls::CHECK && !o.hq_v {
-            let code = if o.hq_i != HEADER_WORDS - 1 {
-                status::EARLY_END
-            } else if !o.magic_ok {
-                status::BAD_MAGIC
-            } else if !o.shape_ok {
-                status::BAD_SHAPE
-            } else if !o.scale_ok {
-                status::BAD_SCALE
-            } else if o.hq_last {
-                status::EARLY_END
-            } else {
-                status::OK
-            };
-            if code != status::OK {
-                error = Some(code);
-                s.ls = if o.hq_last { ls::WAITEND } else { ls::DRAIN };
-            } else {
-                s.ls = ls::Q;
-                s.ld_idx = 0;
-                s.ld_chunk = 0;
-                s.ld_bank = 0;
-                s.ld_m0 = 0;
-                s.ld_p0 = 0;
-                s.ld_qbank = 0;
-                s.is_qbank = 0;
-                s.is = is::WAIT;
-                s.is_bank = 0;
-                s.is_m0 = 0;
-                s.is_p0 = 0;
-                s.t = 0;
-            }
-        }
-        if o.ls == ls::WAITEND && o.trail_done {
-            s.ls = ls::HDR;
-            s.trail_done = false;
-        }
-
-        // ---- issuer ----
-        match o.is {
-            is::WAIT => {
-                // after an error, the block whose input is incomplete is not run
-                if o.abort && o.is_p0 == o.ld_p0 {
-                    s.is = is::LASTDIV;
-                } else if ready_to_run {
-                    s.is = is::RUN;
-                    s.t = 0;
-                }
-            }
-            is::RUN => {
-                if tile_end {
-                    s.rel_bank = o.is_bank;
-                    s.rel_bank_cnt = k.rel as i128;
-                    s.is_bank = 1 - o.is_bank;
-                    let m0 = o.is_m0 + k.rows as i128;
-                    if m0 >= o.m {
-                        s.rel_q_cnt = k.rel as i128;
-                        s.rel_qbank = o.is_qbank;
-                        s.is_qbank = 1 - o.is_qbank;
-                        s.is = is::HANDOFF;
-                    } else {
-                        s.is_m0 = m0;
-                        s.is = is::WAIT;
-                    }
-                } else {
-                    s.t = o.t + 1;
-                }
-            }
-            is::HANDOFF => {
-                // The finished block goes to the divider sequencer when it is free (it divides
-                // one block at a time; the next block's tiles run in the other bank meanwhile).
-                if o.ds == ds::IDLE {
-                    s.ds = ds::FLUSH;
-                    s.dfl = 0;
-                    s.dbank = o.blk_bank;
-                    s.dnv = (o.p - o.is_p0).min(k.cols as i128);
-                    s.div_f = 0;
-                    s.is_m0 = 0;
-                    let p0 = o.is_p0 + k.cols as i128;
-                    s.is_p0 = p0;
-                    s.is = if p0 >= o.p { is::LASTDIV } else { is::WAIT };
-                }
-            }
-            is::LASTDIV => {
-                if o.ds == ds::IDLE {
-                    s.is = is::TRAIL;
-                    s.k = 0;
-                }
-            }
-            is::TRAIL => {
-                if o_valid {
-                    if o.k == TRAILER_WORDS as i128 - 1 {
-                        s.is = is::IDLE;
-                        s.active = false;
-                        s.trail_done = true;
-                    } else {
-                        s.k = o.k + 1;
-                    }
-                }
-            }
-            _ => {}
-        }
-
-        if o.is == is::RUN && o.t == 0 && o.is_m0 == 0 {
-            s.blk_bank = !o.blk_bank;
-        }
-
-        // ---- divider sequencer ----
-        match o.ds {
-            ds::FLUSH => {
-                if o.dfl == k.flush as i128 {
-                    s.ds = ds::SPACE;
-                } else {
-                    s.dfl = o.dfl + 1;
-                }
-            }
-            ds::SPACE => {
-                if free >= k.och as i128 {
-                    s.ds = ds::START;
-                }
-            }
-            ds::START => s.ds = ds::WAIT,
-            ds::WAIT => {
-                if av_valid {
-                    s.ds = ds::PUSH;
-                    s.j = 0;
-                }
-            }
-            ds::PUSH => {
-                if o.j == k.och as i128 - 1 {
-                    s.j = 0;
-                    if o.div_f == o.f - 1 {
-                        s.ds = ds::IDLE;
-                        s.blocks_out = wrap(o.blocks_out + 1, k.bkw);
-                    } else {
-                        s.div_f = o.div_f + 1;
-                        s.ds = ds::SPACE;
-                    }
-                } else {
-                    s.j = o.j + 1;
-                }
-            }
-            _ => {}
-        }
-
-        s.err_q = error;
-        s.iss = Self::issue_of(&k, &o);
-        // An error is acted on a cycle after it is seen: the status is set and the job aborts.
-        // A header error has started nothing: the trailer goes at once. An error in the data
-        // lets the issuer finish every query block whose input was complete (see WAIT).
-        if let Some(code) = o.err_q {
-            s.status = code;
-            s.abort = true;
-            if o.is == is::IDLE {
-                s.is = is::TRAIL;
-                s.k = 0;
-            }
-        }
-        // The trailer starts: the counters stop, and the buffers of an aborted job are freed.
-        if s.is == is::TRAIL && o.is != is::TRAIL {
-            s.cnt_on = false;
-            s.bank_full = [false, false];
-            s.q_full = [false, false];
-            s.rel_bank_cnt = 0;
-            s.rel_q_cnt = 0;
-        }
+ir_leaf! {
+    /// The controller, simulated and emitted from [`describe`].
+    pub struct Controller {
+        clock, rst, s_data, s_valid, s_last, s_ready, scale, q_we, q_waddr, kv_we, kv_waddr,
+        chunk, r_op, r_src, r_idx, r_bank, r_nvalid, c_q, c_idx, c_seed, c_qbank, blk_start,
+        div_start, div_f, div_bank, av_valid, sel, av_nv, av_word, o_data, o_last, o_valid,
+        fifo_free, fifo_ready, status, busy, perf_cycles, perf_busy_2d, perf_busy_1d,
+        perf_stall_in, perf_stall_out
     }
 }
 
 impl Controller {
-    fn verilog(&self) -> String {
-        let k = &self._k;
-        let fw = &k.fw_;
-        let plan = &k.plan;
-        // The phase sequencer: the phase `ph`, the time `tt` within it, the cycles `left` after
-        // this one; each phase's length - 1 (and whether it is 0) is registered from E and F.
-        let mut phase_regs = String::new();
-        let mut phase_set = String::new();
-        let mut issue = String::new();
-        let mut ph_next = String::new();
-        let tw = k.tw;
-        let np = plan.phases.len();
-        let phb = ubits(np as u128 - 1).max(1);
-        for (n, p) in plan.phases.iter().enumerate() {
-            phase_regs.push_str(&format!(
-                "reg [{}:0] ph{n}_lm1; // {}: length - 1\nreg ph{n}_one; // {0} lasts one cycle\n",
-                tw - 1,
-                p.name
-            ));
-            let lm1 = affine_expr(p.len.e, p.len.f, p.len.c - 1, tw, k);
-            phase_set.push_str(&format!(
-                "            ph{n}_lm1 <= {lm1};\n            ph{n}_one <= {lm1} == {tw}'d0;\n"
-            ));
-            let opc = if p.op == op::MAC {
-                format!("ph_first ? 3'd{} : 3'd{}", op::MAC0, op::MAC)
-            } else {
-                format!("3'd{}", p.op)
-            };
-            issue.push_str(&format!(
-                "        {phb}'d{n}: begin // {name}\n            i_op = {opc};\n            i_src = 2'd{src};\n            i_idx = tt;\n            i_q = 1'b{q};\n            i_seed = 1'b{seed};\n        end\n",
-                name = p.name,
-                src = src_code(p.x),
-                q = p.q as u8,
-                seed = (p.seed == Seed::NegInf) as u8,
-            ));
-            if n + 1 < np {
-                ph_next.push_str(&format!(
-                    "                        {phb}'d{n}: begin\n                            ph <= {phb}'d{m};\n                            left <= ph{m}_lm1;\n                            ph_last <= ph{m}_one;\n                        end\n",
-                    m = n + 1
-                ));
-            }
-        }
-        let busy2 = {
-            // busy_2d = sum of busy phase lengths + exp cycles, affine in E and F
-            let mut a = (0i64, 0i64, plan.exp_cycles as i64);
-            for p in plan.phases.iter().filter(|p| p.busy_2d) {
-                a.0 += p.len.e;
-                a.1 += p.len.f;
-                a.2 += p.len.c;
-            }
-            affine_expr(a.0, a.1, a.2, COUNTER_BITS, k)
-        };
-        let b1 = plan.busy_1d_affine();
-        let busy1 = affine_expr(b1.e, b1.f, b1.c, tw, k);
-        let cb = COUNTER_BITS;
-        let ab = self.div_f.width();
-        let ffb = self.fifo_free.width();
-        format!(
-            r#"// @leaf controller
-localparam [3:0] L_HDR = 4'd{l_hdr}, L_Q = 4'd{l_q}, L_K = 4'd{l_k}, L_V = 4'd{l_v}, L_DRAIN = 4'd{l_drain}, L_WAITEND = 4'd{l_waitend}, L_CHECK = 4'd{l_check};
-localparam [3:0] I_IDLE = 4'd{i_idle}, I_WAIT = 4'd{i_wait}, I_RUN = 4'd{i_run}, I_HANDOFF = 4'd{i_handoff}, I_LASTDIV = 4'd{i_lastdiv}, I_TRAIL = 4'd{i_trail};
-localparam [2:0] D_IDLE = 3'd{d_idle}, D_FLUSH = 3'd{d_flush}, D_SPACE = 3'd{d_space}, D_WAIT = 3'd{d_wait}, D_PUSH = 3'd{d_push}, D_START = 3'd{d_start};
-(* fsm_encoding = "none" *) reg [3:0] lst; // kept binary: its next state is written as a choice made last by accept
-reg [3:0] ist;
-reg active;
-reg trail_done;
-reg [7:0] st;
-reg [2:0] hdr_i;
-reg [{pwm}:0] p_len;
-reg [{mwm}:0] m_len;
-reg [{ewm}:0] e_len;
-reg [{mantm}:0] sc_mant;
-reg [{shbm}:0] sc_shift;
-reg shape_ok;
-reg magic_ok;
-reg mant_ok;
-reg scale_ok;
-reg [63:0] hq;
-reg hq_v;
-reg [2:0] hq_i;
-reg hq_last;
-reg ld_last_tile;
-reg ld_last_blk;
-reg [{idxm}:0] ld_idx;
-reg [{idxm}:0] e_last;
-reg [{idxm}:0] f_last;
-reg at_e_last; // ld_idx == e_last
-reg at_f_last; // ld_idx == f_last
-reg [{cwm}:0] ld_chunk;
-reg ld_bank;
-reg [{mwm}:0] ld_m0;
-reg [{pwm}:0] ld_p0;
-reg [1:0] bank_full;
-reg [1:0] q_full;
-reg ld_qbank;
-reg is_qbank;
-reg rel_qbank;
-reg is_bank;
-reg [{mwm}:0] is_m0;
-reg [{pwm}:0] is_p0;
-reg blk_bank;
-reg [2:0] dst;
-reg [7:0] dfl;
-reg dbank;
-reg [{fwm}:0] f_len;
-reg [{fwm}:0] f_lm1; // f_len - 1, registered with it (the divisions' last f)
-reg [{abm}:0] dvf;
-reg [{ochm}:0] j;
-reg [2:0] tk;
-reg [7:0] rel_bank_cnt;
-reg rel_bank;
-reg [7:0] rel_q_cnt;
-reg [{cbm}:0] c_cycles, c_busy2d, c_busy1d, c_stall_in, c_stall_out;
-reg cy_cycles, cy_busy1d, cy_stall_in, cy_stall_out; // the counter's low half is all ones
-reg err_q;
-reg [7:0] err_code_q;
-reg clr_q;
-reg abort; // an error was seen: finish the blocks whose input was complete, then the trailer
-reg [{nvm}:0] dnv; // valid queries (lanes) of the block being divided
-reg [{bkm}:0] blocks_out; // query blocks whose AV words went out
-reg cnt_on; // the counters run (first header word .. trailer start)
-reg [{twm}:0] win1d; // cycles left of the last tile's 1D work
-reg busy1d_q; // the 1D array worked in the last cycle
-{phase_regs}reg [{phbm}:0] ph; // the tile's phase
-reg [{idxm}:0] tt; // time within the phase (its low bits: it indexes K, V or Q)
-reg [{twm}:0] left; // cycles of the phase after this one
-reg ph_first; // tt == 0
-reg ph_last; // left == 0
-reg is_last_tile; // is_m0 + R >= M (registered; is_m0 changes a tile before it is used)
-reg is_last_blk; // is_p0 + C >= P (likewise)
-reg [{cbm}:0] tile_busy2d;
-reg [{twm}:0] tile_busy1d; // a tile's 1D work in cycles
-wire ready_to_run = q_full[is_qbank] && bank_full[is_bank];
-wire accept = s_ready && s_valid;
-wire vec_end = {ld_chunk_ext} == ((lst == L_Q) ? 8'd{qchm} : 8'd{kchm});
-wire seg_end = vec_end && ((lst == L_V) ? at_f_last : at_e_last);
-wire [{idxm}:0] ld_idx_inc = ld_idx + {idx}'d1;
-wire [{mwm}:0] ld_m0_next = ld_m0 + {mw}'d{rows};
-wire [{pwm}:0] ld_p0_next = ld_p0 + {pw}'d{cols};
-wire ld_final = lst == L_V && seg_end && ld_last_tile && ld_last_blk;
-// the loader's next state if a word is accepted this cycle (from registers only, so that
-// accept selects it at the end)
-reg [3:0] lst_acc;
-always @(*) begin
-    case (lst)
-        L_HDR: lst_acc = (hdr_i == 3'd{hlast} || s_last) ? L_CHECK : L_HDR;
-        L_Q, L_K, L_V: begin
-            if (ld_final && !s_last) lst_acc = L_DRAIN;
-            else if (!ld_final && s_last) lst_acc = L_WAITEND;
-            else if (!seg_end) lst_acc = lst;
-            else if (lst == L_Q) lst_acc = L_K;
-            else if (lst == L_K) lst_acc = L_V;
-            else if (!ld_last_tile) lst_acc = L_K;
-            else lst_acc = ld_last_blk ? L_WAITEND : L_Q;
-        end
-        L_DRAIN: lst_acc = s_last ? L_WAITEND : L_DRAIN;
-        default: lst_acc = lst;
-    endcase
-end
-wire [{mwm}:0] is_m0_next = is_m0 + {mw}'d{rows};
-wire [{pwm}:0] is_p0_next = is_p0 + {pw}'d{cols};
-wire [{mwm}:0] m_left = m_len - is_m0;
-wire [{pwm}:0] p_left = p_len - is_p0;
-wire to_trail = (ist == I_LASTDIV && dst == D_IDLE) || (err_q && ist == I_IDLE);
-wire blk_go = ist == I_RUN && ph == {phb}'d0 && ph_first && is_m0 == {mw}'d0;
-wire tile_end = ist == I_RUN && ph == {phb}'d{phlast} && ph_last; // the last cycle of a running tile
-// the issue of tile time t (registered onto the command outputs)
-reg [2:0] i_op;
-reg [1:0] i_src;
-reg [{idxm}:0] i_idx;
-reg i_q;
-reg i_seed;
-always @(*) begin
-    scale = {{sc_mant, sc_shift}};
-    case (lst)
-        L_HDR: s_ready = 1'b1;
-        L_Q: s_ready = !q_full[ld_qbank];
-        L_K, L_V: s_ready = !bank_full[ld_bank];
-        L_DRAIN: s_ready = 1'b1;
-        default: s_ready = 1'b0;
-    endcase
-    q_we = accept && lst == L_Q;
-    q_waddr = (ld_qbank ? {qab}'d{max_e} : {qab}'d0) + {q_waddr};
-    kv_we = accept && (lst == L_K || lst == L_V);
-    kv_waddr = (ld_bank ? {kab}'d{bank1} : {kab}'d0) + ((lst == L_V) ? {kab}'d{max_e} : {kab}'d0) + {ld_idx_kv};
-    chunk = ld_chunk;
-    i_op = 3'd0;
-    i_src = 2'd0;
-    i_idx = {idx}'d0;
-    i_q = 1'b0;
-    i_seed = 1'b0;
-    if (ist == I_RUN) case (ph)
-{issue}        default: ;
-    endcase
-    div_start = dst == D_START;
-    div_f = dvf;
-    div_bank = dbank;
-    sel = j;
-    av_nv = dnv;
-    case (tk)
-        3'd0: o_data = {{32'h{magic_tr:x}, {blocks_ext}, st}};
-        3'd1: o_data = {c_cycles_ext};
-        3'd2: o_data = {c_busy2d_ext};
-        3'd3: o_data = {c_busy1d_ext};
-        3'd4: o_data = {c_stall_in_ext};
-        default: o_data = {c_stall_out_ext};
-    endcase
-    if (ist != I_TRAIL) o_data = av_word;
-    o_last = ist == I_TRAIL && tk == 3'd{tlast};
-    o_valid = dst == D_PUSH || (ist == I_TRAIL && fifo_ready);
-    status = st;
-    busy = active;
-    perf_cycles = c_cycles;
-    perf_busy_2d = c_busy2d;
-    perf_busy_1d = c_busy1d;
-    perf_stall_in = c_stall_in;
-    perf_stall_out = c_stall_out;
-end
-always @(posedge clock) begin
-    if (rst) begin
-        lst <= L_HDR;
-        ist <= I_IDLE;
-        active <= 1'b0;
-        trail_done <= 1'b0;
-        st <= 8'd0;
-        hdr_i <= 3'd0;
-        p_len <= {pw}'d0;
-        m_len <= {mw}'d0;
-        e_len <= {ew}'d0;
-        f_len <= {fwb}'d0;
-        f_lm1 <= ~{fwb}'d0; // 0 - 1, as f_len - 1 is after reset
-        sc_mant <= {mant}'d0;
-        sc_shift <= {shb}'d0;
-        shape_ok <= 1'b0;
-        magic_ok <= 1'b0;
-        ld_idx <= {idx}'d0;
-        ld_chunk <= {cw}'d0;
-        ld_bank <= 1'b0;
-        ld_m0 <= {mw}'d0;
-        ld_p0 <= {pw}'d0;
-        bank_full <= 2'd0;
-        q_full <= 2'd0;
-        ld_qbank <= 1'b0;
-        is_qbank <= 1'b0;
-        rel_qbank <= 1'b0;
-        ph <= {phb}'d0;
-        tt <= {idx}'d0;
-        left <= {tw}'d0;
-        ph_first <= 1'b0;
-        ph_last <= 1'b0;
-        is_bank <= 1'b0;
-        is_m0 <= {mw}'d0;
-        is_p0 <= {pw}'d0;
-        blk_bank <= 1'b1;
-        dst <= D_IDLE;
-        dfl <= 8'd0;
-        dbank <= 1'b0;
-        dvf <= {ab}'d0;
-        j <= {ochw}'d0;
-        tk <= 3'd0;
-        rel_bank_cnt <= 8'd0;
-        rel_bank <= 1'b0;
-        rel_q_cnt <= 8'd0;
-        c_cycles <= {cb}'d0;
-        c_busy2d <= {cb}'d0;
-        c_busy1d <= {cb}'d0;
-        cy_cycles <= 1'b0;
-        cy_busy1d <= 1'b0;
-        cy_stall_in <= 1'b0;
-        cy_stall_out <= 1'b0;
-        c_stall_in <= {cb}'d0;
-        c_stall_out <= {cb}'d0;
-        clr_q <= 1'b0;
-        abort <= 1'b0;
-        dnv <= {nvw}'d0;
-        blocks_out <= {bkw}'d0;
-        cnt_on <= 1'b0;
-        win1d <= {tw}'d0;
-        busy1d_q <= 1'b0;
-        err_q <= 1'b0;
-        err_code_q <= 8'd0;
-        r_op <= 3'd0;
-        r_src <= 2'd0;
-        r_idx <= {idx}'d0;
-        c_idx <= {idx}'d0;
-        c_q <= 1'b0;
-        c_seed <= 1'b0;
-        r_bank <= 1'b0;
-        r_nvalid <= {nvb}'d0;
-        c_qbank <= 1'b0;
-        blk_start <= 1'b0;
-    end else begin
-        // counters. A tile's 1D work (its tally from the plan) is a window of cycles after its
-        // end; a cycle counts once whether the units do a tile's work, a division or both.
-        win1d <= tile_end ? tile_busy1d : (win1d != {tw}'d0 ? win1d - {tw}'d1 : {tw}'d0);
-        busy1d_q <= win1d != {tw}'d0 || dst == D_WAIT;
-        if (cnt_on) begin
-            // each +1 counter steps in two halves, the high one when the low one is all ones
-            // (a flag kept beside it): the value is exact every cycle, the carry chain halved
-{count_cycles}{count_stall_in}{count_stall_out}{count_busy1d}
-            if (tile_end) c_busy2d <= c_busy2d + tile_busy2d;
-        end
-        // a job's registers start fresh a cycle after its first header word
-        clr_q <= accept && lst == L_HDR && hdr_i == 3'd0;
-        if (clr_q) begin
-            st <= 8'd0;
-            abort <= 1'b0;
-            blocks_out <= {bkw}'d0;
-            cnt_on <= 1'b1;
-            c_cycles <= {cb}'d2; // the cycle of the first header word and this one
-            c_busy2d <= {cb}'d0;
-            c_busy1d <= {cb}'d0;
-            cy_cycles <= 1'b0;
-            cy_busy1d <= 1'b0;
-            cy_stall_in <= 1'b0;
-            cy_stall_out <= 1'b0;
-            c_stall_in <= {cb}'d0;
-            c_stall_out <= {cb}'d0;
-            trail_done <= 1'b0;
-        end
-        // delayed buffer releases
-        if (rel_bank_cnt != 8'd0) begin
-            rel_bank_cnt <= rel_bank_cnt - 8'd1;
-            if (rel_bank_cnt == 8'd1) bank_full[rel_bank] <= 1'b0;
-        end
-        if (rel_q_cnt != 8'd0) begin
-            rel_q_cnt <= rel_q_cnt - 8'd1;
-            if (rel_q_cnt == 8'd1) q_full[rel_qbank] <= 1'b0;
-        end
-        // loader
-        if (accept) begin
-            case (lst)
-                L_HDR: begin
-                    if (hdr_i == 3'd{hlast} || s_last) begin
-                        hdr_i <= 3'd0;
-                        active <= 1'b1;
-                    end else hdr_i <= hdr_i + 3'd1;
-                end
-                L_Q, L_K, L_V: begin
-                    ld_chunk <= vec_end ? {cw}'d0 : ld_chunk + {cw}'d1;
-                    if (vec_end) begin
-                        ld_idx <= seg_end ? {idx}'d0 : ld_idx_inc;
-                        at_e_last <= seg_end ? e_last == {idx}'d0 : ld_idx_inc == e_last;
-                        at_f_last <= seg_end ? f_last == {idx}'d0 : ld_idx_inc == f_last;
-                    end
-                    if (seg_end) begin
-                        case (lst)
-                            L_Q: begin
-                                q_full[ld_qbank] <= 1'b1;
-                                ld_qbank <= !ld_qbank;
-                            end
-                            L_K: ;
-                            default: begin
-                                bank_full[ld_bank] <= 1'b1;
-                                ld_bank <= !ld_bank;
-                                if (ld_last_tile) begin
-                                    ld_m0 <= {mw}'d0;
-                                    ld_p0 <= ld_p0_next;
-                                end else begin
-                                    ld_m0 <= ld_m0_next;
-                                end
-                            end
-                        endcase
-                    end
-                end
-                default: ;
-            endcase
-            lst <= lst_acc;
-        end
-        ld_last_tile <= ld_m0_next >= m_len;
-        is_last_tile <= is_m0_next >= m_len;
-        is_last_blk <= is_p0_next >= p_len;
-        ld_last_blk <= ld_p0_next >= p_len;
-        // header words, decoded a cycle after they are accepted (values above a field's
-        // width are out of range: the high bits must be zero)
-        hq_v <= accept && lst == L_HDR;
-        if (accept && lst == L_HDR) begin
-            hq <= s_data;
-            hq_i <= hdr_i;
-            hq_last <= s_last;
-        end
-        if (hq_v) begin
-            case (hq_i)
-                3'd0: magic_ok <= hq == 64'h{magic_in:x};
-                3'd1: begin
-                    p_len <= hq[{pwm}:0];
-                    shape_ok <= {q_ok};
-                end
-                3'd2: begin
-                    m_len <= hq[{mwm}:0];
-                    shape_ok <= shape_ok && {kv_ok};
-                end
-                3'd3: begin
-                    e_len <= hq[{ewm}:0];
-                    shape_ok <= shape_ok && {e_ok};
-                end
-                3'd4: begin
-                    f_len <= hq[{fwm}:0];
-                    f_lm1 <= hq[{fwm}:0] - {fwb}'d1;
-                    shape_ok <= shape_ok && {f_ok};
-                end
-                3'd5: begin
-                    sc_mant <= hq[{mantm}:0];
-                    mant_ok <= hq[63:{mantm}] == {mhi}'d1;
-                end
-                default: begin
-                    sc_shift <= hq[{shbm}:0];
-                    scale_ok <= mant_ok && hq[63:{shb}] == {shi}'d0;
-                end
-            endcase
-        end
-        if (lst == L_CHECK && !hq_v) begin
-            if (err) lst <= hq_last ? L_WAITEND : L_DRAIN;
-            else begin
-                lst <= L_Q;
-                e_last <= {e_idx} - {idx}'d1;
-                f_last <= {f_idx} - {idx}'d1;
-                ld_idx <= {idx}'d0;
-                at_e_last <= {e_idx} == {idx}'d1;
-                at_f_last <= {f_idx} == {idx}'d1;
-                ld_chunk <= {cw}'d0;
-                ld_bank <= 1'b0;
-                ld_m0 <= {mw}'d0;
-                ld_p0 <= {pw}'d0;
-                ld_qbank <= 1'b0;
-                is_qbank <= 1'b0;
-                ist <= I_WAIT;
-                is_bank <= 1'b0;
-                is_m0 <= {mw}'d0;
-                is_p0 <= {pw}'d0;
-            end
-        end
-        if (lst == L_WAITEND && trail_done) begin
-            lst <= L_HDR;
-            trail_done <= 1'b0;
-        end
-        // issuer
-        case (ist)
-            I_WAIT: begin
-                // the phase sequencer stands at the tile's start while waiting (it is read only
-                // while running), so its loads wait for neither the error compare nor the banks
-                ph <= {phb}'d0;
-                tt <= {idx}'d0;
-                left <= ph0_lm1;
-                ph_first <= 1'b1;
-                ph_last <= ph0_one;
-                // after an error, the block whose input is incomplete is not run
-                if (abort && is_p0 == ld_p0) ist <= I_LASTDIV;
-                else if (ready_to_run) ist <= I_RUN;
-            end
-            I_RUN: begin
-                if (tile_end) begin
-                    rel_bank <= is_bank;
-                    rel_bank_cnt <= 8'd{rel};
-                    is_bank <= !is_bank;
-                    if (is_last_tile) begin
-                        rel_q_cnt <= 8'd{rel};
-                        rel_qbank <= is_qbank;
-                        is_qbank <= !is_qbank;
-                        ist <= I_HANDOFF;
-                    end else begin
-                        is_m0 <= is_m0_next;
-                        ist <= I_WAIT;
-                    end
-                end else if (ph_last) begin
-                    case (ph)
-{ph_next}                        default: ;
-                    endcase
-                    tt <= {idx}'d0;
-                    ph_first <= 1'b1;
-                end else begin
-                    tt <= tt + {idx}'d1;
-                    left <= left - {tw}'d1;
-                    ph_first <= 1'b0;
-                    ph_last <= left == {tw}'d1;
-                end
-            end
-            I_HANDOFF: if (dst == D_IDLE) begin
-                dst <= D_FLUSH;
-                dfl <= 8'd0;
-                dbank <= blk_bank;
-                dnv <= (p_left >= {pw}'d{cols}) ? {nvw}'d{cols} : p_left[{nvm}:0];
-                dvf <= {ab}'d0;
-                is_m0 <= {mw}'d0;
-                is_p0 <= is_p0_next;
-                ist <= is_last_blk ? I_LASTDIV : I_WAIT;
-            end
-            I_LASTDIV: if (dst == D_IDLE) begin
-                ist <= I_TRAIL;
-                tk <= 3'd0;
-            end
-            I_TRAIL: if (o_valid) begin
-                if (tk == 3'd{tlast}) begin
-                    ist <= I_IDLE;
-                    active <= 1'b0;
-                    trail_done <= 1'b1;
-                end else tk <= tk + 3'd1;
-            end
-            default: ;
-        endcase
-        if (blk_go) blk_bank <= !blk_bank;
-        // commands to the feeders, a cycle after their tile time
-        r_op <= i_op;
-        r_src <= i_src;
-        r_idx <= i_idx;
-        c_idx <= i_idx;
-        c_q <= i_q;
-        c_seed <= i_seed;
-        r_bank <= is_bank;
-        r_nvalid <= (m_left >= {mw}'d{rows}) ? {nvb}'d{rows} : m_left[{nvbm}:0];
-        c_qbank <= is_qbank;
-        blk_start <= blk_go;
-        // divider sequencer
-        case (dst)
-            D_FLUSH: if (dfl == 8'd{flush}) dst <= D_SPACE;
-                else dfl <= dfl + 8'd1;
-            D_SPACE: if (fifo_free >= {ffb}'d{och}) dst <= D_START;
-            D_START: dst <= D_WAIT;
-            D_WAIT: if (av_valid) begin
-                dst <= D_PUSH;
-                j <= {ochw}'d0;
-            end
-            D_PUSH: begin
-                if (j == {ochw}'d{ochlast}) begin
-                    j <= {ochw}'d0;
-                    if ({dvf_ext} == f_lm1) begin
-                        dst <= D_IDLE;
-                        blocks_out <= blocks_out + {bkw}'d1;
-                    end else begin
-                        dvf <= dvf + {ab}'d1;
-                        dst <= D_SPACE;
-                    end
-                end else j <= j + {ochw}'d1;
-            end
-            default: ;
-        endcase
-        // An error is acted on a cycle after it is seen: the status is set and the job
-        // aborts. A header error has started nothing: the trailer goes at once. An error in
-        // the data lets the issuer finish the query blocks whose input was complete (I_WAIT).
-        err_q <= err;
-        err_code_q <= err_code;
-        if (err_q) begin
-            st <= err_code_q;
-            abort <= 1'b1;
-            if (ist == I_IDLE) begin
-                ist <= I_TRAIL;
-                tk <= 3'd0;
-            end
-        end
-        // the trailer starts: the counters stop, and the buffers of an aborted job are freed
-        if (to_trail) begin
-            cnt_on <= 1'b0;
-            bank_full <= 2'd0;
-            q_full <= 2'd0;
-            rel_bank_cnt <= 8'd0;
-            rel_q_cnt <= 8'd0;
-        end
-        // phase table of the tile, from E and F
-        if (lst == L_Q) begin
-{phase_set}            tile_busy2d <= {busy2};
-            tile_busy1d <= {busy1};
-        end
-    end
-end
-// error detection (combinational, acted on at the edge)
-reg err;
-reg [7:0] err_code;
-always @(*) begin
-    err = 1'b0;
-    err_code = 8'd0;
-    if (lst == L_CHECK && !hq_v) begin
-        if (hq_i != 3'd{hlast}) begin err = 1'b1; err_code = 8'd{early_end}; end
-        else if (!magic_ok) begin err = 1'b1; err_code = 8'd{bad_magic}; end
-        else if (!shape_ok) begin err = 1'b1; err_code = 8'd{bad_shape}; end
-        else if (!scale_ok) begin err = 1'b1; err_code = 8'd{bad_scale}; end
-        else if (hq_last) begin err = 1'b1; err_code = 8'd{early_end}; end
-    end else if (accept && (lst == L_Q || lst == L_K || lst == L_V)) begin
-        if (ld_final && !s_last) begin err = 1'b1; err_code = 8'd{missing_last}; end
-        else if (!ld_final && s_last) begin err = 1'b1; err_code = 8'd{early_end}; end
-    end
-end
-"#,
-            l_hdr = ls::HDR,
-            l_q = ls::Q,
-            l_k = ls::K,
-            l_v = ls::V,
-            l_drain = ls::DRAIN,
-            l_waitend = ls::WAITEND,
-            l_check = ls::CHECK,
-            q_ok = range_check("hq", k.max_q),
-            kv_ok = range_check("hq", k.max_kv),
-            e_ok = range_check("hq", k.max_e),
-            f_ok = range_check("hq", k.max_f),
-            mhi = 64 - (k.mant - 1),
-            shi = 64 - k.shb,
-            i_idle = is::IDLE,
-            i_wait = is::WAIT,
-            i_run = is::RUN,
-            i_handoff = is::HANDOFF,
-            i_lastdiv = is::LASTDIV,
-            d_idle = ds::IDLE,
-            d_flush = ds::FLUSH,
-            d_space = ds::SPACE,
-            d_start = ds::START,
-            d_wait = ds::WAIT,
-            d_push = ds::PUSH,
-            i_trail = is::TRAIL,
-            pw = k.pw,
-            pwm = k.pw - 1,
-            mw = k.mw,
-            mwm = k.mw - 1,
-            ew = k.ew,
-            ewm = k.ew - 1,
-            fwb = k.fw,
-            fwm = k.fw - 1,
-            idx = fw.idx,
-            idxm = fw.idx - 1,
-            phb = phb,
-            phbm = phb - 1,
-            phlast = np - 1,
-            cw = k.cw,
-            cwm = k.cw - 1,
-            tw = tw,
-            twm = tw - 1,
-            ab = ab,
-            abm = ab - 1,
-            ochw = k.ochw,
-            ochm = k.ochw - 1,
-            cb = cb,
-            count_cycles = count_half("c_cycles", "cy_cycles", "1'b1", cb),
-            count_stall_in = count_half(
-                "c_stall_in",
-                "cy_stall_in",
-                "ist == I_WAIT && !ready_to_run",
-                cb
-            ),
-            count_stall_out = count_half(
-                "c_stall_out",
-                "cy_stall_out",
-                &format!("dst == D_SPACE && fifo_free < {}'d{}", ffb, k.och),
-                cb
-            ),
-            count_busy1d = count_half("c_busy1d", "cy_busy1d", "busy1d_q", cb),
-            cbm = cb - 1,
-            qchm = k.qch - 1,
-            kchm = k.kch - 1,
-            ld_chunk_ext = zext("ld_chunk", k.cw, 8),
-            f_idx = resize("f_len", k.fw, fw.idx),
-            e_idx = resize("e_len", k.ew, fw.idx),
-            rows = k.rows,
-            cols = k.cols,
-            mantm = k.mant - 1,
-            mant = k.mant,
-            shb = k.shb,
-            shbm = k.shb - 1,
-            ffb = ffb,
-            och = k.och,
-            ochlast = k.och - 1,
-            q_waddr = resize("ld_idx", fw.idx, fw.q_addr),
-            qab = fw.q_addr,
-            kab = fw.kv_addr,
-            bank1 = k.max_e + k.max_f,
-            max_e = k.max_e,
-            ld_idx_kv = resize("ld_idx", fw.idx, fw.kv_addr),
-            nvb = fw.nvalid,
-            nvbm = fw.nvalid - 1,
-            magic_tr = MAGIC_TRAILER,
-            c_cycles_ext = zext("c_cycles", cb, 64),
-            c_busy2d_ext = zext("c_busy2d", cb, 64),
-            c_busy1d_ext = zext("c_busy1d", cb, 64),
-            c_stall_in_ext = zext("c_stall_in", cb, 64),
-            c_stall_out_ext = zext("c_stall_out", cb, 64),
-            tlast = TRAILER_WORDS - 1,
-            magic_in = MAGIC_IN,
-            hlast = HEADER_WORDS - 1,
-            rel = k.rel,
-            flush = k.flush,
-            dvf_ext = resize("dvf", ab, k.fw),
-            nvw = k.nvw,
-            nvm = k.nvw - 1,
-            bkw = k.bkw,
-            bkm = k.bkw - 1,
-            blocks_ext = zext("blocks_out", k.bkw, BLOCKS_BITS),
-            bad_magic = status::BAD_MAGIC,
-            bad_shape = status::BAD_SHAPE,
-            bad_scale = status::BAD_SCALE,
-            early_end = status::EARLY_END,
-            missing_last = status::MISSING_LAST,
-        )
+    /// The controller of `cfg`, reading an output FIFO's free count of `fifo_free_bits` bits.
+    pub fn new(cfg: &Config, fifo_free_bits: u32) -> Controller {
+        Controller::from_circuit(describe(cfg, fifo_free_bits))
     }
 }
 
-/// a * e_len + b * f_len + c at `w` bits (a, b >= 0).
-fn affine_expr(a: i64, b: i64, c: i64, w: u32, k: &K) -> String {
-    let mut terms = vec![];
-    for _ in 0..a {
-        terms.push(zext("e_len", k.ew, w));
+/// Cycles of one tile, as the issuer runs it.
+pub fn tile_period(cfg: &Config, e: usize, f: usize) -> usize {
+    TilePlan::new(cfg).period(e, f)
+}
+
+/// `a * e_len + b * f_len + c` at `w` bits (wrapping), for an affine of the plan.
+fn affine(a: &Affine, e_len: &Signal, f_len: &Signal, w: u32) -> Signal {
+    let mut terms: Vec<Signal> = vec![];
+    for _ in 0..a.e {
+        terms.push(e_len.ext(w));
     }
-    for _ in 0..b {
-        terms.push(zext("f_len", k.fw, w));
+    for _ in 0..a.f {
+        terms.push(f_len.ext(w));
     }
-    let mut e = terms.join(" + ");
-    if c >= 0 {
-        e.push_str(&format!(" + {w}'d{c}"));
+    assert!(
+        a.e >= 0 && a.f >= 0,
+        "controller: a phase's length falls with E or F"
+    );
+    let c = e_len.ext(w).lit(a.c.unsigned_abs() as i128);
+    let sum = terms
+        .into_iter()
+        .reduce(|x, y| x.add_wrap(&y))
+        .unwrap_or_else(|| c.lit(0));
+    if a.c >= 0 {
+        sum.add_wrap(&c)
     } else {
-        e.push_str(&format!(" - {w}'d{}", -c));
+        sum.sub_wrap(&c)
     }
-    e
 }
 
-/// Verilog of `if (inc) c <= c + 1` for a `cb`-bit counter `c` in two halves: the low half
-/// steps, the high one when the flag `cy` says the low half is all ones (set as the low half
-/// reaches all ones). Exact every cycle; the longest carry chain is half the counter's.
-fn count_half(c: &str, cy: &str, inc: &str, cb: u32) -> String {
-    let lo = cb / 2;
-    let hi = cb - lo;
-    let ones = (1u128 << lo) - 1;
-    format!(
-        "            if ({inc}) begin\n\
-         \x20               {c}[{lm}:0] <= {c}[{lm}:0] + {lo}'d1;\n\
-         \x20               if ({cy}) {c}[{cm}:{lo}] <= {c}[{cm}:{lo}] + {hi}'d1;\n\
-         \x20               {cy} <= {c}[{lm}:0] == {lo}'h{almost:x};\n\
-         \x20           end\n",
-        lm = lo - 1,
-        cm = cb - 1,
-        almost = ones - 1,
-    )
+/// Under `inc`, a `+1` of counter `c` in two halves: the low half steps, the high one when the
+/// flag `cy` says the low half is all ones (set as the low half reaches all ones). Exact every
+/// cycle; the longest carry chain is half the counter's.
+fn count_half(m: &mut Module, c: &Reg, cy: &Reg, inc: &Signal) {
+    let cb = c.width();
+    let lo_w = cb / 2;
+    let lo = c.slice(lo_w - 1, 0);
+    let hi = c.slice(cb - 1, lo_w);
+    m.when(inc, |_| {
+        let hi1 = cy.mux(&hi.add_wrap(&hi.lit(1)), &hi);
+        c.set(&cat(&[&hi1, &lo.add_wrap(&lo.lit(1))]));
+        cy.set(&lo.eq(&lo.lit((1i128 << lo_w) - 2)));
+    });
 }
 
 /// `1 <= x <= max` for a 64-bit `x`, as a zero test of the high bits and a short compare of
 /// the low ones (a 64-bit comparator is one long carry chain).
-fn range_check(x: &str, max: usize) -> String {
+fn range_check(x: &Signal, max: usize) -> Signal {
     let b = ubits(max as u128);
-    let nonzero_fits = format!("{x}[63:{b}] == {}'d0 && {x}[{}:0] != {b}'d0", 64 - b, b - 1);
+    let low = x.slice(b - 1, 0);
+    let nonzero_fits = x.slice(63, b).is(0).and(&low.ne(&low.lit(0)));
     if max as u128 == (1u128 << b) - 1 {
         // every nonzero value of b bits is in range (a compare would be constant)
         nonzero_fits
     } else {
-        format!("{nonzero_fits} && {x}[{}:0] <= {b}'d{max}", b - 1)
+        nonzero_fits.and(&low.le(&low.lit(max as i128)))
     }
 }
 
-/// Unsigned resize of an identifier (zero-extend or keep the low bits).
-fn resize(e: &str, from: u32, to: u32) -> String {
-    if to >= from {
-        zext(e, from, to)
-    } else {
-        format!("{e}[{}:0]", to - 1)
+/// A two-bit flag vector with bit `idx` set to `value`.
+fn with_bit(v: &Signal, idx: &Signal, value: bool) -> Signal {
+    let b = idx.lit(value as i128);
+    idx.mux(&cat(&[&b, &v.bit(0)]), &cat(&[&v.bit(1), &b]))
+}
+
+/// The controller of `cfg` described once (see the module doc), reading an output FIFO's free
+/// count of `fifo_free_bits` bits. Latency: a header is checked 2 cycles after its last word;
+/// the feeders' commands are registered, a cycle after their tile time.
+pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
+    let k = K::new(cfg, fifo_free_bits);
+    let fw = k.fw_;
+    let plan = &k.plan;
+    let np = plan.phases.len();
+    let phb = ubits(np as u128 - 1).max(1);
+    let (tw, cb, idx) = (k.tw, COUNTER_BITS, fw.idx);
+    let mut m = Module::new("controller", "");
+    m.clock("clock");
+    let rst = m.input("rst", 1);
+
+    // ---- state ----
+    let lst = m
+        .reg("lst", ls::BITS)
+        .binary()
+        .reset(&rst, ls::HDR)
+        .note("kept binary: its next state is written as a choice made last by accept");
+    let ist = m.reg("ist", is::BITS).reset(&rst, is::IDLE);
+    let active = m.reg("active", 1).reset(&rst, 0);
+    let trail_done = m.reg("trail_done", 1).reset(&rst, 0);
+    let st = m.reg("st", 8).reset(&rst, 0);
+    let hdr_i = m.reg("hdr_i", 3).reset(&rst, 0);
+    let p_len = m.reg("p_len", k.pw).reset(&rst, 0);
+    let m_len = m.reg("m_len", k.mw).reset(&rst, 0);
+    let e_len = m.reg("e_len", k.ew).reset(&rst, 0);
+    let sc_mant = m.reg("sc_mant", k.mant).reset(&rst, 0);
+    let sc_shift = m.reg("sc_shift", k.shb).reset(&rst, 0);
+    let shape_ok = m.reg("shape_ok", 1).reset(&rst, 0);
+    let magic_ok = m.reg("magic_ok", 1).reset(&rst, 0);
+    let mant_ok = m.reg("mant_ok", 1);
+    let scale_ok = m.reg("scale_ok", 1);
+    let hq = m
+        .reg("hq", 64)
+        .note("the last accepted header word, decoded a cycle later");
+    let hq_v = m.reg("hq_v", 1);
+    let hq_i = m.reg("hq_i", 3);
+    let hq_last = m.reg("hq_last", 1);
+    let ld_last_tile = m
+        .reg("ld_last_tile", 1)
+        .note("ld_m0 + R >= M (registered: valid a cycle after a change, and not used sooner)");
+    let ld_last_blk = m.reg("ld_last_blk", 1).note("ld_p0 + C >= P, likewise");
+    let ld_idx = m.reg("ld_idx", idx).reset(&rst, 0);
+    let e_last = m.reg("e_last", idx);
+    let f_last = m.reg("f_last", idx);
+    let at_e_last = m.reg("at_e_last", 1).note("ld_idx == e_last");
+    let at_f_last = m.reg("at_f_last", 1).note("ld_idx == f_last");
+    let ld_chunk = m.reg("ld_chunk", k.cw).reset(&rst, 0);
+    let ld_bank = m.reg("ld_bank", 1).reset(&rst, 0);
+    let ld_m0 = m.reg("ld_m0", k.mw).reset(&rst, 0);
+    let ld_p0 = m.reg("ld_p0", k.pw).reset(&rst, 0);
+    let bank_full = m
+        .reg("bank_full", 2)
+        .reset(&rst, 0)
+        .note("the K/V banks loaded and not yet released");
+    let q_full = m
+        .reg("q_full", 2)
+        .reset(&rst, 0)
+        .note("the Q banks loaded and not yet released");
+    let ld_qbank = m.reg("ld_qbank", 1).reset(&rst, 0);
+    let is_qbank = m.reg("is_qbank", 1).reset(&rst, 0);
+    let rel_qbank = m.reg("rel_qbank", 1).reset(&rst, 0);
+    let is_bank = m.reg("is_bank", 1).reset(&rst, 0);
+    let is_m0 = m.reg("is_m0", k.mw).reset(&rst, 0);
+    let is_p0 = m.reg("is_p0", k.pw).reset(&rst, 0);
+    let blk_bank = m
+        .reg("blk_bank", 1)
+        .reset(&rst, 1)
+        .note("the 1D units' bank of the block being run");
+    let dst = m.reg("dst", ds::BITS).reset(&rst, ds::IDLE);
+    let dfl = m.reg("dfl", 8).reset(&rst, 0);
+    let dbank = m.reg("dbank", 1).reset(&rst, 0);
+    let f_len = m.reg("f_len", k.fw).reset(&rst, 0);
+    let f_lm1 = m
+        .reg("f_lm1", k.fw)
+        .reset(&rst, (1i128 << k.fw) - 1)
+        .note("f_len - 1, registered with it (the divisions' last f; all ones after reset)");
+    let dvf = m.reg("dvf", k.ab).reset(&rst, 0);
+    let j = m.reg("j", k.ochw).reset(&rst, 0);
+    let tk = m.reg("tk", 3).reset(&rst, 0);
+    let rel_bank_cnt = m.reg("rel_bank_cnt", 8).reset(&rst, 0);
+    let rel_bank = m.reg("rel_bank", 1).reset(&rst, 0);
+    let rel_q_cnt = m.reg("rel_q_cnt", 8).reset(&rst, 0);
+    let counter = |m: &mut Module, name: &str| m.reg(name, cb).reset(&rst, 0);
+    let c_cycles = counter(&mut m, "c_cycles");
+    let c_busy2d = counter(&mut m, "c_busy2d");
+    let c_busy1d = counter(&mut m, "c_busy1d");
+    let c_stall_in = counter(&mut m, "c_stall_in");
+    let c_stall_out = counter(&mut m, "c_stall_out");
+    let flag = |m: &mut Module, name: &str| {
+        m.reg(name, 1)
+            .reset(&rst, 0)
+            .note("the counter's low half is all ones")
+    };
+    let cy_cycles = flag(&mut m, "cy_cycles");
+    let cy_busy1d = flag(&mut m, "cy_busy1d");
+    let cy_stall_in = flag(&mut m, "cy_stall_in");
+    let cy_stall_out = flag(&mut m, "cy_stall_out");
+    let err_q = m.reg("err_q", 1).reset(&rst, 0);
+    let err_code_q = m.reg("err_code_q", 8).reset(&rst, 0);
+    let clr_q = m.reg("clr_q", 1).reset(&rst, 0);
+    let abort = m
+        .reg("abort", 1)
+        .reset(&rst, 0)
+        .note("an error was seen: finish the blocks whose input was complete, then the trailer");
+    let dnv = m
+        .reg("dnv", k.nvw)
+        .reset(&rst, 0)
+        .note("valid queries (lanes) of the block being divided");
+    let blocks_out = m
+        .reg("blocks_out", k.bkw)
+        .reset(&rst, 0)
+        .note("query blocks whose AV words went out");
+    let cnt_on = m
+        .reg("cnt_on", 1)
+        .reset(&rst, 0)
+        .note("the counters run (first header word .. trailer start)");
+    let win1d = m
+        .reg("win1d", tw)
+        .reset(&rst, 0)
+        .note("cycles left of the last tile's 1D work");
+    let busy1d_q = m
+        .reg("busy1d_q", 1)
+        .reset(&rst, 0)
+        .note("the 1D array worked in the last cycle");
+    // the phase sequencer, generated from the plan: per phase its length - 1 (and whether it
+    // is 0), registered from E and F
+    let ph_lm1: Vec<Reg> = plan
+        .phases
+        .iter()
+        .enumerate()
+        .map(|(n, p)| {
+            m.reg(&format!("ph{n}_lm1"), tw)
+                .note(&format!("{}: length - 1", p.name))
+        })
+        .collect();
+    let ph_one: Vec<Reg> = plan
+        .phases
+        .iter()
+        .enumerate()
+        .map(|(n, p)| {
+            m.reg(&format!("ph{n}_one"), 1)
+                .note(&format!("{} lasts one cycle", p.name))
+        })
+        .collect();
+    let ph = m.reg("ph", phb).reset(&rst, 0).note("the tile's phase");
+    let tt = m
+        .reg("tt", idx)
+        .reset(&rst, 0)
+        .note("time within the phase (its low bits: it indexes K, V or Q)");
+    let left = m
+        .reg("left", tw)
+        .reset(&rst, 0)
+        .note("cycles of the phase after this one");
+    let ph_first = m.reg("ph_first", 1).reset(&rst, 0).note("tt == 0");
+    let ph_last = m.reg("ph_last", 1).reset(&rst, 0).note("left == 0");
+    let is_last_tile = m
+        .reg("is_last_tile", 1)
+        .note("is_m0 + R >= M (registered; is_m0 changes a tile before it is used)");
+    let is_last_blk = m.reg("is_last_blk", 1).note("is_p0 + C >= P (likewise)");
+    let tile_busy2d = m
+        .reg("tile_busy2d", cb)
+        .note("a tile's 2D-busy cycles (the plan's tally, from E and F)");
+    let tile_busy1d = m
+        .reg("tile_busy1d", tw)
+        .note("a tile's 1D work in cycles (likewise)");
+
+    let bit = |v: bool| rst.lit(v as i128);
+    let lst_is = |v: i128| lst.is(v);
+    let ist_is = |v: i128| ist.is(v);
+    let dst_is = |v: i128| dst.is(v);
+
+    // ---- ports and the loader's combinational part ----
+    let s_data = m.input("s_data", 64);
+    let s_valid = m.input("s_valid", 1);
+    let s_last = m.input("s_last", 1);
+    let in_qkv = lst_is(ls::Q).or(&lst_is(ls::K)).or(&lst_is(ls::V));
+    let s_ready = select(
+        &[
+            (&lst_is(ls::HDR), &bit(true)),
+            (&lst_is(ls::Q), &q_full.index(&ld_qbank).not()),
+            (
+                &lst_is(ls::K).or(&lst_is(ls::V)),
+                &bank_full.index(&ld_bank).not(),
+            ),
+            (&lst_is(ls::DRAIN), &bit(true)),
+        ],
+        &bit(false),
+    );
+    m.output("s_ready", &s_ready);
+    m.output("scale", &cat(&[&sc_mant, &sc_shift]));
+    let accept = s_ready.and(&s_valid).named("accept");
+    m.output("q_we", &accept.and(&lst_is(ls::Q)));
+    let qa = fw.q_addr;
+    let q_base = ld_qbank.mux(&m.lit(qa, k.max_e as u128), &m.lit(qa, 0));
+    m.output("q_waddr", &q_base.add_wrap(&ld_idx.resize(qa)));
+    m.output("kv_we", &accept.and(&lst_is(ls::K).or(&lst_is(ls::V))));
+    let ka = fw.kv_addr;
+    let kv_base = ld_bank.mux(&m.lit(ka, (k.max_e + k.max_f) as u128), &m.lit(ka, 0));
+    let v_off = lst_is(ls::V).mux(&m.lit(ka, k.max_e as u128), &m.lit(ka, 0));
+    m.output(
+        "kv_waddr",
+        &kv_base.add_wrap(&v_off).add_wrap(&ld_idx.resize(ka)),
+    );
+    m.output("chunk", &ld_chunk);
+    let vec_end = ld_chunk
+        .ext(8)
+        .eq(&lst_is(ls::Q).mux(&m.lit(8, k.qch as u128 - 1), &m.lit(8, k.kch as u128 - 1)))
+        .named("vec_end");
+    let seg_end = vec_end
+        .and(&lst_is(ls::V).mux(&at_f_last, &at_e_last))
+        .named("seg_end");
+    let ld_idx_inc = ld_idx.add_wrap(&ld_idx.lit(1)).named("ld_idx_inc");
+    let ld_m0_next = ld_m0
+        .add_wrap(&ld_m0.lit(k.rows as i128))
+        .named("ld_m0_next");
+    let ld_p0_next = ld_p0
+        .add_wrap(&ld_p0.lit(k.cols as i128))
+        .named("ld_p0_next");
+    let ld_final = lst_is(ls::V)
+        .and(&seg_end)
+        .and(&ld_last_tile)
+        .and(&ld_last_blk)
+        .named("ld_final");
+    // the loader's next state if a word is accepted this cycle (from registers and tlast only,
+    // so that accept selects it at the end)
+    let st_l = |v: i128| lst.lit(v);
+    let lst_acc = select(
+        &[
+            (
+                &lst_is(ls::HDR),
+                &hdr_i
+                    .is(HEADER_WORDS as i128 - 1)
+                    .or(&s_last)
+                    .mux(&st_l(ls::CHECK), &st_l(ls::HDR)),
+            ),
+            (
+                &in_qkv,
+                &select(
+                    &[
+                        (&ld_final.and(&s_last.not()), &st_l(ls::DRAIN)),
+                        (&ld_final.not().and(&s_last), &st_l(ls::WAITEND)),
+                        (&seg_end.not(), &lst),
+                        (&lst_is(ls::Q), &st_l(ls::K)),
+                        (&lst_is(ls::K), &st_l(ls::V)),
+                        (&ld_last_tile.not(), &st_l(ls::K)),
+                    ],
+                    &ld_last_blk.mux(&st_l(ls::WAITEND), &st_l(ls::Q)),
+                ),
+            ),
+            (
+                &lst_is(ls::DRAIN),
+                &s_last.mux(&st_l(ls::WAITEND), &st_l(ls::DRAIN)),
+            ),
+        ],
+        &lst,
+    )
+    .named("lst_acc");
+
+    // ---- errors (acted on a cycle later) ----
+    let check = lst_is(ls::CHECK).and(&hq_v.not()).named("check");
+    let code = |v: i128| st.lit(v);
+    let hdr_err = hq_i
+        .ne(&hq_i.lit(HEADER_WORDS as i128 - 1))
+        .or(&magic_ok.not())
+        .or(&shape_ok.not())
+        .or(&scale_ok.not())
+        .or(&hq_last);
+    let hdr_code = select(
+        &[
+            (
+                &hq_i.ne(&hq_i.lit(HEADER_WORDS as i128 - 1)),
+                &code(status::EARLY_END),
+            ),
+            (&magic_ok.not(), &code(status::BAD_MAGIC)),
+            (&shape_ok.not(), &code(status::BAD_SHAPE)),
+            (&scale_ok.not(), &code(status::BAD_SCALE)),
+        ],
+        &code(status::EARLY_END),
+    );
+    let data_word = accept.and(&in_qkv);
+    let data_err = ld_final.xor(&s_last);
+    let err = check
+        .and(&hdr_err)
+        .or(&check.not().and(&data_word).and(&data_err))
+        .named("err");
+    let err_code = err
+        .mux(
+            &select(
+                &[
+                    (&check, &hdr_code),
+                    (&ld_final, &code(status::MISSING_LAST)),
+                ],
+                &code(status::EARLY_END),
+            ),
+            &code(status::OK),
+        )
+        .named("err_code");
+
+    // ---- the issuer's combinational part: the plan at the phase sequencer ----
+    let is_m0_next = is_m0
+        .add_wrap(&is_m0.lit(k.rows as i128))
+        .named("is_m0_next");
+    let is_p0_next = is_p0
+        .add_wrap(&is_p0.lit(k.cols as i128))
+        .named("is_p0_next");
+    let m_left = m_len.sub_wrap(&is_m0).named("m_left");
+    let p_left = p_len.sub_wrap(&is_p0).named("p_left");
+    let ready_to_run = q_full
+        .index(&is_qbank)
+        .and(&bank_full.index(&is_bank))
+        .named("ready_to_run");
+    let running = ist_is(is::RUN);
+    let blk_go = running
+        .and(&ph.is(0))
+        .and(&ph_first)
+        .and(&is_m0.is(0))
+        .named("blk_go");
+    let tile_end = running
+        .and(&ph.is(np as i128 - 1))
+        .and(&ph_last)
+        .named("tile_end");
+    let to_trail = ist_is(is::LASTDIV)
+        .and(&dst_is(ds::IDLE))
+        .or(&err_q.and(&ist_is(is::IDLE)))
+        .named("to_trail");
+    let issue = Issue::from_plan(&m, plan, &ph, &tt, &ph_first, &running, &is_bank);
+
+    // the command outputs, registered
+    let r_op = m.output_reg("r_op", op::BITS).reset(&rst, 0);
+    let r_src = m.output_reg("r_src", 2).reset(&rst, 0);
+    let r_idx = m.output_reg("r_idx", idx).reset(&rst, 0);
+    let r_bank = m.output_reg("r_bank", 1).reset(&rst, 0);
+    let r_nvalid = m.output_reg("r_nvalid", fw.nvalid).reset(&rst, 0);
+    let c_q = m.output_reg("c_q", 1).reset(&rst, 0);
+    let c_idx = m.output_reg("c_idx", idx).reset(&rst, 0);
+    let c_seed = m.output_reg("c_seed", 1).reset(&rst, 0);
+    let c_qbank = m.output_reg("c_qbank", 1).reset(&rst, 0);
+    let blk_start = m.output_reg("blk_start", 1).reset(&rst, 0);
+    m.output("div_start", &dst_is(ds::START));
+    m.output("div_f", &dvf);
+    m.output("div_bank", &dbank);
+    let av_valid = m.input("av_valid", 1);
+    m.output("sel", &j);
+    m.output("av_nv", &dnv);
+    let av_word = m.input("av_word", 64);
+    let o_data = m.wire("o_data_w", 64, false);
+    m.output("o_data", &o_data);
+    let trail = ist_is(is::TRAIL);
+    let trailer = crate::ir::case(
+        &tk,
+        &[
+            (
+                0,
+                &cat(&[
+                    &m.lit(32, MAGIC_TRAILER as u128),
+                    &blocks_out.resize(BLOCKS_BITS),
+                    &st,
+                ]),
+            ),
+            (1, &c_cycles.ext(64)),
+            (2, &c_busy2d.ext(64)),
+            (3, &c_busy1d.ext(64)),
+            (4, &c_stall_in.ext(64)),
+        ],
+        &c_stall_out.ext(64),
+    );
+    m.assign(&o_data, &trail.mux(&trailer, &av_word));
+    m.output("o_last", &trail.and(&tk.is(TRAILER_WORDS as i128 - 1)));
+    let o_valid = m.wire("o_valid_w", 1, false);
+    m.output("o_valid", &o_valid);
+    let fifo_free = m.input("fifo_free", k.ffb);
+    let fifo_ready = m.input("fifo_ready", 1);
+    m.assign(&o_valid, &dst_is(ds::PUSH).or(&trail.and(&fifo_ready)));
+    m.output("status", &st);
+    m.output("busy", &active);
+    m.output("perf_cycles", &c_cycles);
+    m.output("perf_busy_2d", &c_busy2d);
+    m.output("perf_busy_1d", &c_busy1d);
+    m.output("perf_stall_in", &c_stall_in);
+    m.output("perf_stall_out", &c_stall_out);
+    let och_lit = fifo_free.lit(k.och as i128);
+    let space = fifo_free.ge(&och_lit);
+
+    // ---- the clock edge (out of reset; the registers without a reset hold in it) ----
+    m.when(&rst.not(), |m| {
+        // counters. A tile's 1D work (its tally from the plan) is a window of cycles after its
+        // end; a cycle counts once whether the units do a tile's work, a division or both.
+        let win_dec = win1d
+            .ne(&win1d.lit(0))
+            .mux(&win1d.sub_wrap(&win1d.lit(1)), &win1d.lit(0));
+        win1d.set(&tile_end.mux(&tile_busy1d, &win_dec));
+        busy1d_q.set(&win1d.ne(&win1d.lit(0)).or(&dst_is(ds::WAIT)));
+        m.when(&cnt_on, |m| {
+            // each +1 counter steps in two halves (see count_half)
+            count_half(m, &c_cycles, &cy_cycles, &bit(true));
+            count_half(
+                m,
+                &c_stall_in,
+                &cy_stall_in,
+                &ist_is(is::WAIT).and(&ready_to_run.not()),
+            );
+            count_half(
+                m,
+                &c_stall_out,
+                &cy_stall_out,
+                &dst_is(ds::SPACE).and(&space.not()),
+            );
+            count_half(m, &c_busy1d, &cy_busy1d, &busy1d_q);
+            m.when(&tile_end, |_| {
+                c_busy2d.set(&c_busy2d.add_wrap(&tile_busy2d))
+            });
+        });
+        // a job's registers start fresh a cycle after its first header word
+        clr_q.set(&accept.and(&lst_is(ls::HDR)).and(&hdr_i.is(0)));
+        m.when(&clr_q, |_| {
+            st.set(&st.lit(status::OK));
+            abort.set(&bit(false));
+            blocks_out.set(&blocks_out.lit(0));
+            cnt_on.set(&bit(true));
+            // the cycle of the first header word and this one
+            c_cycles.set(&c_cycles.lit(2));
+            for c in [&c_busy2d, &c_busy1d, &c_stall_in, &c_stall_out] {
+                c.set(&c.lit(0));
+            }
+            for f in [&cy_cycles, &cy_busy1d, &cy_stall_in, &cy_stall_out] {
+                f.set(&bit(false));
+            }
+            trail_done.set(&bit(false));
+        });
+        // delayed buffer releases
+        let rel_k = rel_bank_cnt.ne(&rel_bank_cnt.lit(0));
+        m.when(&rel_k, |_| {
+            rel_bank_cnt.set(&rel_bank_cnt.sub_wrap(&rel_bank_cnt.lit(1)))
+        });
+        let rel_q = rel_q_cnt.ne(&rel_q_cnt.lit(0));
+        m.when(&rel_q, |_| {
+            rel_q_cnt.set(&rel_q_cnt.sub_wrap(&rel_q_cnt.lit(1)))
+        });
+        // loader
+        m.when(&accept, |m| {
+            m.when(&lst_is(ls::HDR), |m| {
+                m.when_else(
+                    &hdr_i.is(HEADER_WORDS as i128 - 1).or(&s_last),
+                    |_| {
+                        hdr_i.set(&hdr_i.lit(0));
+                        active.set(&bit(true));
+                    },
+                    |_| hdr_i.set(&hdr_i.add_wrap(&hdr_i.lit(1))),
+                )
+            });
+            m.when(&in_qkv, |m| {
+                ld_chunk.set(&vec_end.mux(&ld_chunk.lit(0), &ld_chunk.add_wrap(&ld_chunk.lit(1))));
+                m.when(&vec_end, |_| {
+                    ld_idx.set(&seg_end.mux(&ld_idx.lit(0), &ld_idx_inc));
+                    at_e_last.set(&seg_end.mux(&e_last.is(0), &ld_idx_inc.eq(&e_last)));
+                    at_f_last.set(&seg_end.mux(&f_last.is(0), &ld_idx_inc.eq(&f_last)));
+                });
+                m.when(&seg_end, |m| {
+                    m.when(&lst_is(ls::Q), |_| ld_qbank.set(&ld_qbank.not()));
+                    m.when(&lst_is(ls::V), |m| {
+                        ld_bank.set(&ld_bank.not());
+                        m.when_else(
+                            &ld_last_tile,
+                            |_| {
+                                ld_m0.set(&ld_m0.lit(0));
+                                ld_p0.set(&ld_p0_next);
+                            },
+                            |_| ld_m0.set(&ld_m0_next),
+                        );
+                    });
+                });
+            });
+            lst.set(&lst_acc);
+        });
+        ld_last_tile.set(&ld_m0_next.ge(&m_len));
+        is_last_tile.set(&is_m0_next.ge(&m_len));
+        is_last_blk.set(&is_p0_next.ge(&p_len));
+        ld_last_blk.set(&ld_p0_next.ge(&p_len));
+        // header words, decoded a cycle after they are accepted (values above a field's width
+        // are out of range: the high bits must be zero)
+        let hdr_word = accept.and(&lst_is(ls::HDR));
+        hq_v.set(&hdr_word);
+        m.when(&hdr_word, |_| {
+            hq.set(&s_data);
+            hq_i.set(&hdr_i);
+            hq_last.set(&s_last);
+        });
+        m.when(&hq_v, |m| {
+            m.switch(&hq_i, |sw| {
+                sw.case(0, |_| magic_ok.set(&hq.eq(&hq.lit(MAGIC_IN as i128))));
+                sw.case(1, |_| {
+                    p_len.set(&hq.slice(k.pw - 1, 0));
+                    shape_ok.set(&range_check(&hq, k.max_q));
+                });
+                sw.case(2, |_| {
+                    m_len.set(&hq.slice(k.mw - 1, 0));
+                    shape_ok.set(&shape_ok.and(&range_check(&hq, k.max_kv)));
+                });
+                sw.case(3, |_| {
+                    e_len.set(&hq.slice(k.ew - 1, 0));
+                    shape_ok.set(&shape_ok.and(&range_check(&hq, k.max_e)));
+                });
+                sw.case(4, |_| {
+                    let f = hq.slice(k.fw - 1, 0);
+                    f_len.set(&f);
+                    f_lm1.set(&f.sub_wrap(&f.lit(1)));
+                    shape_ok.set(&shape_ok.and(&range_check(&hq, k.max_f)));
+                });
+                sw.case(5, |_| {
+                    sc_mant.set(&hq.slice(k.mant - 1, 0));
+                    mant_ok.set(&hq.slice(63, k.mant - 1).is(1));
+                });
+                sw.default(|_| {
+                    sc_shift.set(&hq.slice(k.shb - 1, 0));
+                    scale_ok.set(&mant_ok.and(&hq.slice(63, k.shb).is(0)));
+                });
+            })
+        });
+        m.when(&check, |m| {
+            m.when_else(
+                &err,
+                |_| lst.set(&hq_last.mux(&st_l(ls::WAITEND), &st_l(ls::DRAIN))),
+                |_| {
+                    lst.set(&st_l(ls::Q));
+                    let e_idx = e_len.resize(idx);
+                    let f_idx = f_len.resize(idx);
+                    e_last.set(&e_idx.sub_wrap(&e_idx.lit(1)));
+                    f_last.set(&f_idx.sub_wrap(&f_idx.lit(1)));
+                    ld_idx.set(&ld_idx.lit(0));
+                    at_e_last.set(&e_idx.is(1));
+                    at_f_last.set(&f_idx.is(1));
+                    ld_chunk.set(&ld_chunk.lit(0));
+                    for r in [&ld_bank, &ld_qbank, &is_qbank, &is_bank] {
+                        r.set(&bit(false));
+                    }
+                    for r in [&ld_m0, &ld_p0, &is_m0, &is_p0] {
+                        r.set(&r.lit(0));
+                    }
+                    ist.set(&ist.lit(is::WAIT));
+                },
+            )
+        });
+        m.when(&lst_is(ls::WAITEND).and(&trail_done), |_| {
+            lst.set(&st_l(ls::HDR));
+            trail_done.set(&bit(false));
+        });
+        // issuer
+        let st_i = |v: i128| ist.lit(v);
+        m.switch(&ist, |sw| {
+            sw.case(is::WAIT, |m| {
+                // the phase sequencer stands at the tile's start while waiting (it is read
+                // only while running), so its loads wait for neither the error compare nor
+                // the banks
+                ph.set(&ph.lit(0));
+                tt.set(&tt.lit(0));
+                left.set(&ph_lm1[0]);
+                ph_first.set(&bit(true));
+                ph_last.set(&ph_one[0]);
+                // after an error, the block whose input is incomplete is not run
+                m.when_else(
+                    &abort.and(&is_p0.eq(&ld_p0)),
+                    |_| ist.set(&st_i(is::LASTDIV)),
+                    |m| m.when(&ready_to_run, |_| ist.set(&st_i(is::RUN))),
+                );
+            });
+            sw.case(is::RUN, |m| {
+                m.when_else(
+                    &tile_end,
+                    |m| {
+                        rel_bank.set(&is_bank);
+                        rel_bank_cnt.set(&rel_bank_cnt.lit(k.rel as i128));
+                        is_bank.set(&is_bank.not());
+                        m.when_else(
+                            &is_last_tile,
+                            |_| {
+                                rel_q_cnt.set(&rel_q_cnt.lit(k.rel as i128));
+                                rel_qbank.set(&is_qbank);
+                                is_qbank.set(&is_qbank.not());
+                                ist.set(&st_i(is::HANDOFF));
+                            },
+                            |_| {
+                                is_m0.set(&is_m0_next);
+                                ist.set(&st_i(is::WAIT));
+                            },
+                        );
+                    },
+                    |m| {
+                        m.when_else(
+                            &ph_last,
+                            |m| {
+                                // the next phase of the plan
+                                m.switch(&ph, |sw| {
+                                    for n in 0..np - 1 {
+                                        sw.case(n as i128, |_| {
+                                            ph.set(&ph.lit(n as i128 + 1));
+                                            left.set(&ph_lm1[n + 1]);
+                                            ph_last.set(&ph_one[n + 1]);
+                                        });
+                                    }
+                                });
+                                tt.set(&tt.lit(0));
+                                ph_first.set(&bit(true));
+                            },
+                            |_| {
+                                tt.set(&tt.add_wrap(&tt.lit(1)));
+                                left.set(&left.sub_wrap(&left.lit(1)));
+                                ph_first.set(&bit(false));
+                                ph_last.set(&left.is(1));
+                            },
+                        )
+                    },
+                )
+            });
+            sw.case(is::HANDOFF, |m| {
+                m.when(&dst_is(ds::IDLE), |_| {
+                    dst.set(&dst.lit(ds::FLUSH));
+                    dfl.set(&dfl.lit(0));
+                    dbank.set(&blk_bank);
+                    let cols = p_left.lit(k.cols as i128);
+                    dnv.set(
+                        &p_left
+                            .ge(&cols)
+                            .mux(&dnv.lit(k.cols as i128), &p_left.resize(k.nvw)),
+                    );
+                    dvf.set(&dvf.lit(0));
+                    is_m0.set(&is_m0.lit(0));
+                    is_p0.set(&is_p0_next);
+                    ist.set(&is_last_blk.mux(&st_i(is::LASTDIV), &st_i(is::WAIT)));
+                })
+            });
+            sw.case(is::LASTDIV, |m| {
+                m.when(&dst_is(ds::IDLE), |_| {
+                    ist.set(&st_i(is::TRAIL));
+                    tk.set(&tk.lit(0));
+                })
+            });
+            sw.case(is::TRAIL, |m| {
+                m.when(&o_valid, |m| {
+                    m.when_else(
+                        &tk.is(TRAILER_WORDS as i128 - 1),
+                        |_| {
+                            ist.set(&st_i(is::IDLE));
+                            active.set(&bit(false));
+                            trail_done.set(&bit(true));
+                        },
+                        |_| tk.set(&tk.add_wrap(&tk.lit(1))),
+                    )
+                })
+            });
+        });
+        m.when(&blk_go, |_| blk_bank.set(&blk_bank.not()));
+        // commands to the feeders, a cycle after their tile time
+        r_op.set(&issue.op);
+        r_src.set(&issue.src);
+        r_idx.set(&issue.idx);
+        c_idx.set(&issue.idx);
+        c_q.set(&issue.q);
+        c_seed.set(&issue.seed);
+        r_bank.set(&issue.bank);
+        let rows = m_left.lit(k.rows as i128);
+        r_nvalid.set(
+            &m_left
+                .ge(&rows)
+                .mux(&r_nvalid.lit(k.rows as i128), &m_left.resize(fw.nvalid)),
+        );
+        c_qbank.set(&is_qbank);
+        blk_start.set(&blk_go);
+        // divider sequencer
+        let st_d = |v: i128| dst.lit(v);
+        m.switch(&dst, |sw| {
+            sw.case(ds::FLUSH, |m| {
+                m.when_else(
+                    &dfl.is(k.flush as i128),
+                    |_| dst.set(&st_d(ds::SPACE)),
+                    |_| dfl.set(&dfl.add_wrap(&dfl.lit(1))),
+                )
+            });
+            sw.case(ds::SPACE, |m| m.when(&space, |_| dst.set(&st_d(ds::START))));
+            sw.case(ds::START, |_| dst.set(&st_d(ds::WAIT)));
+            sw.case(ds::WAIT, |m| {
+                m.when(&av_valid, |_| {
+                    dst.set(&st_d(ds::PUSH));
+                    j.set(&j.lit(0));
+                })
+            });
+            sw.case(ds::PUSH, |m| {
+                m.when_else(
+                    &j.is(k.och as i128 - 1),
+                    |m| {
+                        j.set(&j.lit(0));
+                        m.when_else(
+                            &dvf.resize(k.fw).eq(&f_lm1),
+                            |_| {
+                                dst.set(&st_d(ds::IDLE));
+                                blocks_out.set(&blocks_out.add_wrap(&blocks_out.lit(1)));
+                            },
+                            |_| {
+                                dvf.set(&dvf.add_wrap(&dvf.lit(1)));
+                                dst.set(&st_d(ds::SPACE));
+                            },
+                        )
+                    },
+                    |_| j.set(&j.add_wrap(&j.lit(1))),
+                )
+            });
+        });
+        // An error is acted on a cycle after it is seen: the status is set and the job aborts.
+        // A header error has started nothing: the trailer goes at once. An error in the data
+        // lets the issuer finish the query blocks whose input was complete (is::WAIT).
+        err_q.set(&err);
+        err_code_q.set(&err_code);
+        m.when(&err_q, |m| {
+            st.set(&err_code_q);
+            abort.set(&bit(true));
+            m.when(&ist_is(is::IDLE), |_| {
+                ist.set(&st_i(is::TRAIL));
+                tk.set(&tk.lit(0));
+            });
+        });
+        // the buffers' flags: set by the loader, cleared by the delayed releases, and all
+        // cleared (with the counters stopped) as the trailer starts, freeing an aborted job's
+        let kv_rel = rel_k.and(&rel_bank_cnt.is(1));
+        let kv_after_rel = kv_rel.mux(&with_bit(&bank_full, &rel_bank, false), &bank_full);
+        let kv_load = accept.and(&lst_is(ls::V)).and(&seg_end);
+        let kv_next = kv_load.mux(&with_bit(&kv_after_rel, &ld_bank, true), &kv_after_rel);
+        let q_rel = rel_q.and(&rel_q_cnt.is(1));
+        let q_after_rel = q_rel.mux(&with_bit(&q_full, &rel_qbank, false), &q_full);
+        let q_load = accept.and(&lst_is(ls::Q)).and(&seg_end);
+        let q_next = q_load.mux(&with_bit(&q_after_rel, &ld_qbank, true), &q_after_rel);
+        bank_full.set(&kv_next);
+        q_full.set(&q_next);
+        m.when(&to_trail, |_| {
+            cnt_on.set(&bit(false));
+            bank_full.set(&bank_full.lit(0));
+            q_full.set(&q_full.lit(0));
+            rel_bank_cnt.set(&rel_bank_cnt.lit(0));
+            rel_q_cnt.set(&rel_q_cnt.lit(0));
+        });
+        // the plan's lengths and tallies for the job's E and F
+        m.when(&lst_is(ls::Q), |_| {
+            for (n, p) in plan.phases.iter().enumerate() {
+                let a = Affine::new(p.len.e, p.len.f, p.len.c - 1);
+                let lm1 = affine(&a, &e_len, &f_len, tw);
+                ph_lm1[n].set(&lm1);
+                ph_one[n].set(&lm1.is(0));
+            }
+            tile_busy2d.set(&affine(&plan.busy_2d_affine(), &e_len, &f_len, cb));
+            tile_busy1d.set(&affine(&plan.busy_1d_affine(), &e_len, &f_len, tw));
+        });
+    });
+    m.finish()
+}
+
+/// What the issuer sends the feeders at the phase sequencer's state: generated from the plan,
+/// one arm per phase (nothing outside a running tile).
+struct Issue {
+    op: Signal,
+    src: Signal,
+    idx: Signal,
+    q: Signal,
+    seed: Signal,
+    bank: Signal,
+}
+
+impl Issue {
+    fn from_plan(
+        m: &Module,
+        plan: &TilePlan,
+        ph: &Signal,
+        tt: &Signal,
+        ph_first: &Signal,
+        running: &Signal,
+        is_bank: &Signal,
+    ) -> Issue {
+        let opl = |v: i128| m.lit(op::BITS, v as u128);
+        let srcl = |v: i128| m.lit(2, v as u128);
+        let b = |v: bool| running.lit(v as i128);
+        let mut ops = vec![];
+        let mut srcs = vec![];
+        let mut qs = vec![];
+        let mut seeds = vec![];
+        let mut banks = vec![];
+        for (n, p) in plan.phases.iter().enumerate() {
+            let o = if p.op == op::MAC {
+                ph_first.mux(&opl(op::MAC0), &opl(op::MAC))
+            } else {
+                opl(p.op)
+            };
+            ops.push((n as i128, o));
+            srcs.push((n as i128, srcl(src_code(p.x))));
+            qs.push((n as i128, b(p.q)));
+            seeds.push((n as i128, b(p.seed == Seed::NegInf)));
+            // the K/V bank of the tile the phase's ops belong to: `epoch` tiles back
+            banks.push((
+                n as i128,
+                if p.epoch % 2 == 1 {
+                    is_bank.not()
+                } else {
+                    is_bank.clone()
+                },
+            ));
+        }
+        // a phase's value while running; nothing otherwise (nor at a code no phase has)
+        let arms = |v: &[(i128, Signal)], none: Signal| {
+            let refs: Vec<(i128, &Signal)> = v.iter().map(|(k, s)| (*k, s)).collect();
+            running.mux(&crate::ir::case(ph, &refs, &none), &none)
+        };
+        let bank = {
+            let refs: Vec<(i128, &Signal)> = banks.iter().map(|(k, s)| (*k, s)).collect();
+            if plan.phases.iter().all(|p| p.epoch == 0) {
+                is_bank.clone()
+            } else {
+                let last = refs.last().unwrap().1.clone();
+                crate::ir::case(ph, &refs[..refs.len() - 1], &last)
+            }
+        };
+        Issue {
+            op: arms(&ops, opl(op::NOP)).named("i_op"),
+            src: arms(&srcs, srcl(0)).named("i_src"),
+            idx: running.mux(tt, &tt.lit(0)).named("i_idx"),
+            q: arms(&qs, b(false)).named("i_q"),
+            seed: arms(&seeds, b(false)).named("i_seed"),
+            bank,
+        }
     }
 }
 
 #[cfg(test)]
-mod count_half_tests {
+mod tests {
     use super::count_half;
-    use crate::kit::cosim::{build_root, run};
-    use std::process::Command;
+    use crate::ir::{Module, Sim};
 
-    /// The split counter's text, at 8 bits (halves of 4), against a plain counter in Icarus
-    /// Verilog over 2,000 random-enable cycles: many carries into the high half and wraps.
+    /// The split counter at 8 bits (halves of 4) against a plain count over 2,000 cycles of a
+    /// pseudo-random enable: many carries into the high half and several wraps.
     #[test]
     fn a_split_counter_counts_exactly() {
-        let body = count_half("c", "cy", "inc", 8);
-        let tb = format!(
-            "module t;\n reg clock = 0; reg rst = 1; reg inc = 0;\n reg [7:0] c; reg cy; reg [7:0] r;\n integer i, bad = 0;\n always @(posedge clock) begin\n  if (rst) begin c <= 8'd0; cy <= 1'b0; r <= 8'd0; end\n  else begin\n{body}   if (inc) r <= r + 8'd1;\n  end\n end\n initial begin\n  for (i = 0; i < 2000; i = i + 1) begin\n   #1 clock = 1; #1 clock = 0;\n   if (i == 1) rst = 0;\n   inc = ($random & 3) != 0;\n   if (c !== r) bad = bad + 1;\n  end\n  if (bad == 0 && r > 8'd0) $display(\"OK %0d\", r); else $display(\"BAD %0d\", bad);\n  $finish;\n end\nendmodule\n"
-        );
-        let dir = build_root().join("count_half");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("t.v"), tb).unwrap();
-        run(Command::new("iverilog")
-            .current_dir(&dir)
-            .args(["-o", "t.vvp", "t.v"]))
-        .unwrap();
-        let out = Command::new("vvp")
-            .current_dir(&dir)
-            .arg("t.vvp")
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("OK"), "{text}");
+        let mut m = Module::new("split_counter", "");
+        m.clock("clock");
+        let rst = m.input("rst", 1);
+        let inc = m.input("inc", 1);
+        let c = m.output_reg("c", 8).reset(&rst, 0);
+        let cy = m.reg("cy", 1).reset(&rst, 0);
+        count_half(&mut m, &c, &cy, &inc);
+        let mut s = Sim::new(&m.finish());
+        s.set("rst", 1);
+        s.step();
+        s.set("rst", 0);
+        let (mut want, mut x) = (0i128, 12345u32);
+        for _ in 0..2000 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let on = (x >> 16) & 3 != 0;
+            s.set("inc", on as i128);
+            s.step();
+            want = (want + on as i128) % 256;
+            assert_eq!(s.get("c"), want);
+        }
     }
 }

@@ -77,6 +77,12 @@ pub struct Phase {
     pub seed: Seed,
     /// Whether PE (0, 0) does useful work in this phase's cycles.
     pub busy_2d: bool,
+    /// The tile (epoch) the phase's ops belong to, counted back from the tile the period
+    /// starts: 0 is that tile, 1 the one before it (its K/V in the other bank). A plan with
+    /// several tiles in flight gives a period's phases different epochs; the issuer reads the
+    /// operands of a phase from its epoch's bank. The sequential binding has one tile in
+    /// flight: every phase is of epoch 0.
+    pub epoch: u32,
 }
 
 /// The schedule of a tile for a config.
@@ -116,6 +122,7 @@ impl TilePlan {
                     q: true,
                     seed: Seed::NegInf,
                     busy_2d: true,
+                    epoch: 0,
                 },
                 Phase {
                     name: "LM",
@@ -126,6 +133,7 @@ impl TilePlan {
                     q: false,
                     seed: Seed::NegInf,
                     busy_2d: true,
+                    epoch: 0,
                 },
                 Phase {
                     name: "RM",
@@ -136,6 +144,7 @@ impl TilePlan {
                     q: false,
                     seed: Seed::Zero,
                     busy_2d: false,
+                    epoch: 0,
                 },
                 Phase {
                     name: "SLD",
@@ -146,6 +155,7 @@ impl TilePlan {
                     q: false,
                     seed: Seed::Zero,
                     busy_2d: true,
+                    epoch: 0,
                 },
                 Phase {
                     name: "SLNV",
@@ -156,6 +166,7 @@ impl TilePlan {
                     q: false,
                     seed: Seed::Zero,
                     busy_2d: true,
+                    epoch: 0,
                 },
             ],
             period: Affine::new(1, 1, 2 * r + x + 2),
@@ -210,14 +221,19 @@ impl TilePlan {
     }
 
     /// Cycles per tile in which PE (0, 0) does useful work: the busy phases plus its exp
-    /// sequence.
-    pub fn busy_2d(&self, e: usize, f: usize) -> usize {
+    /// sequence, affine in E and F.
+    pub fn busy_2d_affine(&self) -> Affine {
         self.phases
             .iter()
             .filter(|p| p.busy_2d)
-            .map(|p| p.len.at(e, f) as usize)
-            .sum::<usize>()
-            + self.exp_cycles as usize
+            .fold(Affine::new(0, 0, self.exp_cycles as i64), |a, p| {
+                Affine::new(a.e + p.len.e, a.f + p.len.f, a.c + p.len.c)
+            })
+    }
+
+    /// [`Self::busy_2d_affine`] for head sizes `e`, `f`.
+    pub fn busy_2d(&self, e: usize, f: usize) -> usize {
+        self.busy_2d_affine().at(e, f) as usize
     }
 }
 

@@ -3,9 +3,40 @@
 //! two functions, so there is one definition of the word order.
 
 use crate::buffers::chunks;
-use crate::controller::{BLOCKS_BITS, HEADER_WORDS, MAGIC_IN, MAGIC_TRAILER, TRAILER_WORDS};
 use crate::numerics::ScaleConst;
 use crate::Config;
+
+// The stream's constants: the hardware (`controller`), the host program and the testbenches
+// read them from here.
+
+/// First word of a job header ("FMAX").
+pub const MAGIC_IN: u64 = 0x464D_4158;
+/// High half of the first trailer word ("FMST"); the low byte is the status.
+pub const MAGIC_TRAILER: u64 = 0x464D_5354;
+/// Words in a job header: magic, P, M, E, F, scale mantissa, scale shift.
+pub const HEADER_WORDS: usize = 7;
+/// Words in the trailer: status, cycles, 2D busy, 1D busy, input stalls, output stalls.
+pub const TRAILER_WORDS: usize = 6;
+/// Width of the performance counters.
+pub const COUNTER_BITS: u32 = 48;
+/// Width of trailer word 0's count of the query blocks whose AV words precede the trailer
+/// (bits 31:8).
+pub const BLOCKS_BITS: u32 = 24;
+
+/// Job status codes (trailer word 0, bits 7:0, and the `status` port).
+pub mod status {
+    pub const OK: i128 = 0;
+    /// Header word 0 is not `MAGIC_IN`.
+    pub const BAD_MAGIC: i128 = 1;
+    /// P, M, E or F is 0 or above the hardware's maximum.
+    pub const BAD_SHAPE: i128 = 2;
+    /// The scale mantissa is not normalized or the shift is out of range.
+    pub const BAD_SCALE: i128 = 3;
+    /// `tlast` came before the job's last word.
+    pub const EARLY_END: i128 = 4;
+    /// The job's last word came without `tlast` (the rest of the stream is dropped up to it).
+    pub const MISSING_LAST: i128 = 5;
+}
 
 /// An attention job in integer form: Q [P, E], K [M, E], V [M, F] row-major.
 #[derive(Clone, Debug)]

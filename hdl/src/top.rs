@@ -9,11 +9,12 @@
 
 use crate::buffers::{ColFeeder, RowFeeder};
 use crate::config::ubits;
-use crate::controller::{Controller, COUNTER_BITS};
+use crate::controller::Controller;
 use crate::fifo::Fifo;
 use crate::kit::{Sig, Structure};
 use crate::lanes::{Select, Split};
 use crate::reset_reg::local_reset;
+use crate::stream::COUNTER_BITS;
 use crate::{datapath, Config};
 
 /// Builds the engine of a config.

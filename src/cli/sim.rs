@@ -7,7 +7,7 @@ use super::emit;
 use super::reference::{load_job, Source};
 use anyhow::{anyhow, bail, Result};
 use clap::ValueEnum;
-use fusemax_hdl::controller::status;
+use fusemax_hdl::stream::status;
 use fusemax_hdl::stream::{decode, encode, input_words, JobData};
 use fusemax_tb::drivers::engine::run_rusthdl;
 use fusemax_tb::drivers::verilator::VerilatorEngine;

@@ -1,7 +1,7 @@
 //! Malformed job streams and the status each must end with. One list drives the rust-hdl and
 //! the Verilator testbenches.
 
-use fusemax_hdl::controller::status;
+use fusemax_hdl::stream::status;
 use fusemax_hdl::stream::Word;
 use fusemax_hdl::Config;
 

@@ -1,7 +1,7 @@
 //! The engine end to end in rust-hdl: input stream in, AV and trailer out, bit-exact with
 //! `cascade_fixed`, with and without backpressure; bad jobs end with an error status.
 
-use fusemax_hdl::controller::status;
+use fusemax_hdl::stream::status;
 use fusemax_hdl::stream::{decode, encode, JobData};
 use fusemax_hdl::{Config, Dist};
 use fusemax_tb::badjobs::bad_jobs;

@@ -198,8 +198,9 @@ fn engine_mutants_are_rejected() {
     let m = formal::edit_in(
         &v,
         "fusemax_controller",
-        "if (lst == L_WAITEND && trail_done) begin\n                lst <= L_HDR;",
-        "if (lst == L_WAITEND && trail_done) begin\n                lst <= L_WAITEND;",
+        // (the loader's WAITEND is 5, HDR 0)
+        "else if ((lst == 4'd5) && trail_done) lst <= 4'd0;",
+        "else if ((lst == 4'd5) && trail_done) lst <= 4'd5;",
     );
     engine_mutant("engine_mutant_stuck", m, DEPTH, &["assert(f_wait < F_N);"]);
     // reset: the input FIFO ready out of reset

@@ -10,8 +10,8 @@
 //! Cases: `FUSEMAX_FUZZ_CASES` (Verilator, default 120) and `FUSEMAX_FUZZ_RUSTHDL_CASES`
 //! (both simulators, default 12); `make fuzz` runs a long campaign and prints the counts.
 
-use fusemax_hdl::controller::{status, HEADER_WORDS, MAGIC_IN};
 use fusemax_hdl::stream::{decode, encode, input_words, Word};
+use fusemax_hdl::stream::{status, HEADER_WORDS, MAGIC_IN};
 use fusemax_hdl::{Config, ScaleConst};
 use fusemax_tb::drivers::engine::{run_rusthdl_stream, Budget, SimRun};
 use fusemax_tb::drivers::verilator::VerilatorEngine;

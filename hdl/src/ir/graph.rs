@@ -160,6 +160,8 @@ pub(crate) struct RegInfo {
     pub enable: Option<NodeId>,
     /// `(* keep *)` on its always block: synthesis keeps the flip-flop distinct.
     pub keep: bool,
+    /// `(* fsm_encoding = "none" *)` on its declaration: synthesis keeps its encoding.
+    pub binary: bool,
     pub assigned: bool,
     /// A comment written above the register's declaration.
     pub note: Option<String>,
@@ -718,6 +720,7 @@ impl Module {
                 reset: None,
                 enable: None,
                 keep: false,
+                binary: false,
                 assigned: false,
                 note: None,
                 vendor: None,
@@ -1423,6 +1426,14 @@ impl Reg {
     /// Marks the flip-flop `keep`: synthesis keeps it apart from equal ones.
     pub fn keep(self) -> Reg {
         self.q.g.borrow_mut().regs[self.idx].keep = true;
+        self
+    }
+
+    /// Keeps the register's encoding through synthesis (`(* fsm_encoding = "none" *)`): a
+    /// state register whose next value is chosen last by a late signal, so that yosys does
+    /// not re-encode it and put its decode in front of that choice.
+    pub fn binary(self) -> Reg {
+        self.q.g.borrow_mut().regs[self.idx].binary = true;
         self
     }
 

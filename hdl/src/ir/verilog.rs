@@ -600,8 +600,13 @@ fn logic_lines(c: &Circuit, insts: &Insts) -> Vec<String> {
             }
             if !reg_is_port(id) {
                 let s = if node.signed { "signed " } else { "" };
+                let attr = if g.regs[r].binary {
+                    "(* fsm_encoding = \"none\" *) "
+                } else {
+                    ""
+                };
                 let line = format!(
-                    "reg {s}{}{};",
+                    "{attr}reg {s}{}{};",
                     range(node.width),
                     node.name.as_deref().unwrap()
                 );

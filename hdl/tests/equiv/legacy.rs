@@ -24,7 +24,7 @@ pub struct Legacy {
 }
 
 impl Legacy {
-    fn new(kind: &str, ports: Vec<(&'static str, Sig)>, text: String) -> Legacy {
+    pub fn new(kind: &str, ports: Vec<(&'static str, Sig)>, text: String) -> Legacy {
         Legacy {
             kind: kind.into(),
             names: ports.iter().map(|p| p.0).collect(),
