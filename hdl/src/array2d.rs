@@ -12,7 +12,6 @@
 use crate::config::Config;
 use crate::kit::{Sig, Structure};
 use crate::pe::{op, tag, Pe, PeWidths};
-use crate::reset_reg::local_reset;
 
 /// Builds the 2D array of a config.
 pub fn build(cfg: &Config) -> Structure {
@@ -46,7 +45,9 @@ pub fn build(cfg: &Config) -> Structure {
             let p = pe[r][c];
             let e = s.at(p, "clock");
             s.connect(e, clock);
-            local_reset(&mut s, p, clock, rst);
+            // each PE registers its reset itself (pe::describe)
+            let e = s.at(p, "rst");
+            s.connect(e, rst);
             // The job's scale constant is passed from PE to PE (along the top row, then down
             // each column), a register per hop: no net fans out to the whole array.
             let src = match (r, c) {

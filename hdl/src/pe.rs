@@ -109,15 +109,37 @@ impl Pe {
     }
 }
 
-/// The PE described once (see the module doc): the `mul` instance of `mul_reg`, the exp
-/// sequence with its `xs` instance of `exp_step`, the accumulator and the links.
+/// The PE of the array: [`describe_core`] with its own flip-flop of the reset tree (`rst_q`,
+/// kept, as `reset_reg` is for the other blocks; the PE's registers reset a cycle after
+/// `rst`), inside the PE so that the array writes no reset instance and net per PE.
 pub fn describe(cfg: &Config) -> Circuit {
+    describe_with(cfg, true)
+}
+
+/// The PE described once (see the module doc): the `mul` instance of `mul_reg`, the exp
+/// sequence with its `xs` instance of `exp_step`, the accumulator and the links; `rst`
+/// resets its registers at once.
+pub fn describe_core(cfg: &Config) -> Circuit {
+    describe_with(cfg, false)
+}
+
+fn describe_with(cfg: &Config, local_reset: bool) -> Circuit {
     let w = PeWidths::new(cfg);
     let mb = w.mul;
     let scale_bits = w.mant + w.shift;
     let mut m = Module::new("pe", "");
     m.clock("clock");
-    let rst = m.input("rst", 1);
+    let rst_in = m.input("rst", 1);
+    let rst = if local_reset {
+        let q = m
+            .reg("rst_q", 1)
+            .keep()
+            .note("the PE's flip-flop of the reset tree");
+        q.set(&rst_in);
+        q.q()
+    } else {
+        rst_in
+    };
     let scale_in = m.input("scale_in", scale_bits);
     // kept: PEs on one anti-diagonal hold equal scale registers, and merged into one they
     // would drive the whole diagonal across the chip (sc_loc is the PE's own copy)

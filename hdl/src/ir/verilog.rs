@@ -254,10 +254,14 @@ impl Ctx<'_> {
 }
 
 /// A register's statement, rebuilt from its next-value expression.
+#[derive(Clone, PartialEq)]
 enum Stmt {
     Hold,
     Assign(String),
     If(String, Box<Stmt>, Box<Stmt>),
+    /// `case (sel)`: arms of labels (distinct constants) and their statement, then the
+    /// default.
+    Case(String, Vec<(Vec<String>, Stmt)>, Box<Stmt>),
 }
 
 impl Ctx<'_> {
@@ -287,6 +291,9 @@ impl Ctx<'_> {
             let chain = |x: NodeId| matches!(self.node(x).op, Op::Mux(..)) && self.spine(x);
             let unfold = in_chain || self.holds(r, a) || self.holds(r, b) || chain(a) || chain(b);
             if self.spine(d) && unfold {
+                if let Some(c) = self.case_chain(r, d) {
+                    return c;
+                }
                 return Stmt::If(
                     self.ex(s).text,
                     Box::new(self.stmt(r, a, true)),
@@ -295,6 +302,77 @@ impl Ctx<'_> {
             }
         }
         Stmt::Assign(self.ex(d).text)
+    }
+}
+
+impl Ctx<'_> {
+    /// `(x, k)` if `s` is `x == k` for an unsigned `x` and a constant `k`.
+    fn eq_const(&self, s: NodeId) -> Option<(NodeId, u128)> {
+        if let Op::Cmp(Cmp::Eq, x, c) = self.node(s).op {
+            if let Op::Const(k) = self.node(c).op {
+                if !self.node(x).signed {
+                    return Some((x, k));
+                }
+            }
+        }
+        None
+    }
+
+    /// A chain of selects on `x == k` for one `x` and distinct constants (what a switch
+    /// builds) as a `case`: arms with the same statement share a line, arms that do what the
+    /// default does are left to it. `None` if the chain tests fewer than two constants, or
+    /// comes down to one arm.
+    fn case_chain(&self, r: NodeId, d: NodeId) -> Option<Stmt> {
+        let Op::Mux(s0, ..) = self.node(d).op else {
+            return None;
+        };
+        let (sel, _) = self.eq_const(s0)?;
+        let mut arms: Vec<(NodeId, u128, NodeId)> = vec![];
+        let mut cur = d;
+        while let Op::Mux(s, a, b) = self.node(cur).op {
+            if cur != d && !self.spine(cur) {
+                break;
+            }
+            match self.eq_const(s) {
+                Some((x, k)) if x == sel && arms.iter().all(|t| t.1 != k) => {
+                    arms.push((s, k, a));
+                    cur = b;
+                }
+                _ => break,
+            }
+        }
+        if arms.len() < 2 {
+            return None;
+        }
+        let default = self.stmt(r, cur, true);
+        let n = self.node(sel);
+        let mut groups: Vec<(Vec<NodeId>, Vec<String>, Stmt)> = vec![];
+        for (s, k, a) in arms {
+            let st = self.stmt(r, a, true);
+            if st == default {
+                continue;
+            }
+            let label = literal(k, n.width, false);
+            match groups.iter_mut().find(|g| g.2 == st) {
+                Some(g) => {
+                    g.0.push(s);
+                    g.1.push(label);
+                }
+                None => groups.push((vec![s], vec![label], st)),
+            }
+        }
+        Some(match groups.len() {
+            0 => default,
+            1 if groups[0].0.len() == 1 => {
+                let (conds, _, st) = groups.pop().unwrap();
+                Stmt::If(self.ex(conds[0]).text, Box::new(st), Box::new(default))
+            }
+            _ => Stmt::Case(
+                self.ex(sel).text,
+                groups.into_iter().map(|(_, l, st)| (l, st)).collect(),
+                Box::new(default),
+            ),
+        })
     }
 }
 
@@ -313,6 +391,23 @@ fn print_stmt(out: &mut Vec<String>, s: &Stmt, lhs: &str, ind: usize, lead: &str
     match s {
         Stmt::Hold => {}
         Stmt::Assign(e) => out.push(format!("{pad}{lead}{lhs} <= {e};")),
+        Stmt::Case(sel, arms, default) => {
+            out.push(format!("{pad}{lead}case ({sel})"));
+            let arm = |out: &mut Vec<String>, label: &str, st: &Stmt| match st {
+                Stmt::Hold => out.push(format!("{pad}    {label}: ;")),
+                Stmt::Assign(x) => out.push(format!("{pad}    {label}: {lhs} <= {x};")),
+                _ => {
+                    out.push(format!("{pad}    {label}: begin"));
+                    print_stmt(out, st, lhs, ind + 2, "");
+                    out.push(format!("{pad}    end"));
+                }
+            };
+            for (labels, st) in arms {
+                arm(out, &labels.join(", "), st);
+            }
+            arm(out, "default", default);
+            out.push(format!("{pad}endcase"));
+        }
         Stmt::If(c, t, e) => {
             let (c, t, e) = match (&**t, &**e) {
                 (Stmt::Hold, Stmt::Hold) => return,

@@ -42,7 +42,7 @@ use fusemax_hdl::{
     fifo::Fifo,
     host_link::{self, HostLink},
     lanes::{Concat, Select, Split},
-    pe::Pe,
+    pe,
     ram::Ram,
     reset_reg::ResetReg,
     softmax_unit::SoftmaxUnit,
@@ -116,14 +116,19 @@ fn exp_step_is_equivalent() {
 #[test]
 fn pe_is_equivalent() {
     for (i, cfg) in exp_configs().iter().take(2).enumerate() {
-        formal(&format!("pe_{i}"), &legacy::pe(cfg), &Pe::new(cfg)).unwrap();
+        formal(
+            &format!("pe_{i}"),
+            &legacy::pe(cfg),
+            &IrBlock::new(pe::describe_core(cfg)),
+        )
+        .unwrap();
     }
     // the PE's proof can fail: a MAC that subtracts is another PE (so was the port's first
     // draft, whose exp result ignored a new start in the finish step: this check caught it)
     let cfg = &exp_configs()[0];
     let mut bad = legacy::pe(cfg);
     bad.edit("OP_MAC: acc <= acc + ", "OP_MAC: acc <= acc - ");
-    let e = formal("pe_mutant", &bad, &Pe::new(cfg)).unwrap_err();
+    let e = formal("pe_mutant", &bad, &IrBlock::new(pe::describe_core(cfg))).unwrap_err();
     assert!(e.contains("unproven"), "{e}");
 }
 
