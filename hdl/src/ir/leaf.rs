@@ -87,6 +87,11 @@ impl Leaf {
         }
     }
 
+    /// The circuit's structural key ([`Circuit::key`]): equal keys, equal modules.
+    pub fn key(&self) -> String {
+        self.circuit.key()
+    }
+
     /// A fresh kit port for port `name` of the circuit.
     pub fn port_sig(&self, name: &str) -> Sig {
         let p = self

@@ -1,7 +1,12 @@
 //! Verilog emission: rust-hdl's text, made into a file worth reading.
 //!
-//! rust-hdl writes one module per instance, named by its path (`top$array$pe_r0_c1`). This
-//! post-pass
+//! The raw text is rust-hdl's form, one module per instance named by its path
+//! (`top$array$pe_r0_c1`), but written once per distinct block: a [`Structure`]'s module is
+//! written here from its children and nets, and rust-hdl writes a leaf's module (with its
+//! description's instances) only for the first leaf of each structural key
+//! ([`crate::ir::Circuit::key`]); the other instances of that leaf name the first one's module.
+//! (rust-hdl's own writer takes time quadratic in a structure's ports and children: 11 s of the
+//! 32 x 32 engine's generation.) Then a post-pass
 //! - merges identical modules (same text up to its own name, after its children were merged),
 //!   naming each distinct module after its kind (`fusemax_pe`, then `fusemax_pe_1`, ...);
 //! - turns `$` inside identifiers into `__` (`pe_r3_c5__k_out`), structural nets into wires;
@@ -11,8 +16,85 @@
 //! The output is a pure function of the design, hence of the config: same config, same bytes.
 
 use super::component::Component;
-use rust_hdl::core::module_defines::generate_verilog_unchecked;
+use super::sig::{Dir, Sig};
+use super::structure::Structure;
+use rust_hdl::core::logic::Logic;
+use rust_hdl::core::module_defines::ModuleDefines;
 use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// The raw (rust-hdl form) modules of `c`, named `name`, and of everything under it, appended
+/// to `out`; returns the module name instances of `c` use. `leaves` maps a described leaf's
+/// structural key to the module written for it.
+fn raw_modules(
+    c: &dyn Component,
+    name: &str,
+    leaves: &mut HashMap<String, String>,
+    out: &mut String,
+) -> String {
+    let Some(s) = c.as_any().downcast_ref::<Structure>() else {
+        let key = c.ir().map(|l| l.key());
+        if let Some(m) = key.as_ref().and_then(|k| leaves.get(k)) {
+            return m.clone();
+        }
+        let mut defines = ModuleDefines::default();
+        c.accept(name, &mut defines);
+        out.push_str(&defines.defines());
+        if let Some(k) = key {
+            leaves.insert(k, name.to_string());
+        }
+        return name.to_string();
+    };
+    let kids: Vec<String> = (0..s.num_children())
+        .map(|i| {
+            let path = format!("{name}${}", s.child_name(i));
+            raw_modules(s.child_ref(i), &path, leaves, out)
+        })
+        .collect();
+    let decl = |out: &mut String, kw: &str, sig: &Sig, n: &str| {
+        let sg = if sig.signed() { "signed " } else { "" };
+        let range = if sig.width() > 1 {
+            format!("[{}:0] ", sig.width() - 1)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "    {kw} {sg}{range}{n};");
+    };
+    let names = c.port_names();
+    let _ = writeln!(out, "\n\nmodule {name}({});", names.join(","));
+    for (i, n) in names.iter().enumerate() {
+        let p = c.port(i);
+        let kw = match p.dir() {
+            Dir::In => "input wire",
+            Dir::Out => "output wire",
+        };
+        decl(out, kw, p, n);
+    }
+    for i in 0..s.num_children() {
+        let k = s.child_ref(i);
+        for (j, n) in k.port_names().iter().enumerate() {
+            decl(out, "wire", k.port(j), &format!("{}${n}", s.child_name(i)));
+        }
+    }
+    for (i, kid) in kids.iter().enumerate() {
+        let k = s.child_ref(i);
+        let cn = s.child_name(i);
+        let _ = writeln!(out, "    {kid} {cn}(");
+        let conns: Vec<String> = k
+            .port_names()
+            .iter()
+            .map(|n| format!("        .{n}({cn}${n})"))
+            .collect();
+        let _ = writeln!(out, "{}\n    );", conns.join(",\n"));
+    }
+    if let rust_hdl::core::ast::Verilog::Custom(t) = Logic::hdl(s) {
+        for l in t.lines() {
+            let _ = writeln!(out, "    {l}");
+        }
+    }
+    let _ = writeln!(out, "endmodule // {name}");
+    name.to_string()
+}
 
 struct RawModule {
     name: String,
@@ -194,7 +276,8 @@ fn clean_body(body: &[String], is_structure: bool) -> Vec<String> {
 /// Emits the Verilog of `uut` with module `top_name` at the top and `header` (already
 /// commented) above it.
 pub fn emit_verilog<T: Component>(uut: &T, top_name: &str, header: &str) -> String {
-    let raw = generate_verilog_unchecked(uut);
+    let mut raw = String::new();
+    raw_modules(uut, "top", &mut HashMap::new(), &mut raw);
     let modules = parse_modules(&raw);
     let by_name: HashMap<&str, &RawModule> = modules.iter().map(|m| (m.name.as_str(), m)).collect();
 
