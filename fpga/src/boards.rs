@@ -45,10 +45,9 @@ pub struct BoardSpec {
     pub constraints_file: &'static str,
     /// nextpnr option that reads the constraints (`--lpf` or `--pcf`).
     pub constraints_opt: &'static str,
-    /// Frequency of the board's oscillator (the board top's `clk`), MHz.
-    pub osc_mhz: f64,
-    /// Width of the board top's `led` port.
-    pub leds: usize,
+    /// The board as the hardware knows it: its oscillator, LEDs and button are facts of
+    /// `fusemax_hdl::board::Board`, read from there (`osc_mhz()`, `leds()`).
+    pub board: Board,
     pub capacity: Capacity,
     /// The constraints file's text.
     #[serde(skip)]
@@ -69,8 +68,7 @@ pub const ULX3S: BoardSpec = BoardSpec {
     pnr_args: &["--85k", "--package", "CABGA381", "--speed", "6"],
     constraints_file: "ulx3s.lpf",
     constraints_opt: "--lpf",
-    osc_mhz: 25.0,
-    leds: 8,
+    board: Board::Ulx3s,
     capacity: Capacity {
         luts: 83640,
         ffs: 83640,
@@ -89,8 +87,7 @@ pub const ICEBREAKER: BoardSpec = BoardSpec {
     pnr_args: &["--up5k", "--package", "sg48"],
     constraints_file: "icebreaker.pcf",
     constraints_opt: "--pcf",
-    osc_mhz: 12.0,
-    leds: 5,
+    board: Board::Icebreaker,
     capacity: Capacity {
         luts: 5280,
         ffs: 5280,
@@ -118,6 +115,14 @@ pub fn parse(name: &str) -> Result<Board, String> {
 }
 
 impl BoardSpec {
+    /// Frequency of the board's oscillator (the board top's `clk`), MHz.
+    pub fn osc_mhz(&self) -> f64 {
+        self.board.osc_mhz()
+    }
+    /// Width of the board top's `led` port.
+    pub fn leds(&self) -> usize {
+        self.board.leds()
+    }
     /// The bitstream's file name.
     pub fn bitstream_name(&self) -> &'static str {
         match self.family {

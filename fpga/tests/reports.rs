@@ -218,7 +218,7 @@ fn constraints_place_exactly_the_board_top_pins() {
     for board in [Board::Ulx3s, Board::Icebreaker] {
         flow::check_pins(board).unwrap();
         let spec = boards::spec(board);
-        assert_eq!(spec.leds, board.leds());
+        assert_eq!(spec.board, board);
         assert!(spec.constraints.contains("Source:"), "names its source");
     }
 }

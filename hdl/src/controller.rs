@@ -152,10 +152,7 @@ impl K {
             // a bank is released when the last feeder has read it: the command register (1)
             // and the skew of the command chains (max(R, C)), plus one
             rel: cfg.rows.max(cfg.cols) + 2,
-            // from a tile's last command to the 1D units' last write: the command register
-            // (1), feeders (2), PE stages (3), the row and column skews (R + C), the rescale
-            // pipeline (5), and margin
-            flush: cfg.rows + cfg.cols + 14,
+            flush: plan.flush,
             fw_: FeedWidths::new(cfg),
             plan,
         }

@@ -92,6 +92,11 @@ pub struct TilePlan {
     pub period: Affine,
     /// Cycles of the exp sequence (in each PE and in each 1D unit).
     pub exp_cycles: u32,
+    /// Cycles from a block's last tile command to the 1D units' last write of that block, with
+    /// margin: the command register (1), feeders (2), PE stages (3), the row and column skews
+    /// (R + C), the rescale pipeline (5). The controller starts a block's divisions this long
+    /// after its last tile, and so do the testbenches' datapath drivers.
+    pub flush: usize,
 }
 
 /// What enters the array edges in one cycle of a tile.
@@ -171,6 +176,7 @@ impl TilePlan {
             ],
             period: Affine::new(1, 1, 2 * r + x + 2),
             exp_cycles: crate::arith::exp_step::exp_latency(cfg.exp_degree),
+            flush: cfg.rows + cfg.cols + 14,
         }
     }
 

@@ -111,8 +111,9 @@ pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: u
             }
         }
     }
-    let end = t0 + tiles * period + rows + cols + 14;
-    let gap = d.out_bits as usize + 12;
+    let end = t0 + tiles * period + plan.flush;
+    // a division's latency, the 1D unit's output register and margin
+    let gap = fusemax_hdl::arith::Divider::latency(cfg) as usize + 8;
     for k in 0..f {
         let c = end + k * gap;
         st.set(c, "div_start", 1);
