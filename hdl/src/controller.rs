@@ -259,10 +259,29 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
     // ---- state ----
     let lst = m
         .reg("lst", ls::BITS)
+        .states(&[
+            ("L_HDR", ls::HDR),
+            ("L_Q", ls::Q),
+            ("L_K", ls::K),
+            ("L_V", ls::V),
+            ("L_DRAIN", ls::DRAIN),
+            ("L_WAITEND", ls::WAITEND),
+            ("L_CHECK", ls::CHECK),
+        ])
         .binary()
         .reset(&rst, ls::HDR)
         .note("kept binary: its next state is written as a choice made last by accept");
-    let ist = m.reg("ist", is::BITS).reset(&rst, is::IDLE);
+    let ist = m
+        .reg("ist", is::BITS)
+        .states(&[
+            ("I_IDLE", is::IDLE),
+            ("I_WAIT", is::WAIT),
+            ("I_RUN", is::RUN),
+            ("I_HANDOFF", is::HANDOFF),
+            ("I_LASTDIV", is::LASTDIV),
+            ("I_TRAIL", is::TRAIL),
+        ])
+        .reset(&rst, is::IDLE);
     let active = m.reg("active", 1).reset(&rst, 0);
     let trail_done = m.reg("trail_done", 1).reset(&rst, 0);
     let st = m.reg("st", 8).reset(&rst, 0);
@@ -313,7 +332,17 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         .reg("blk_bank", 1)
         .reset(&rst, 1)
         .note("the 1D units' bank of the block being run");
-    let dst = m.reg("dst", ds::BITS).reset(&rst, ds::IDLE);
+    let dst = m
+        .reg("dst", ds::BITS)
+        .states(&[
+            ("D_IDLE", ds::IDLE),
+            ("D_FLUSH", ds::FLUSH),
+            ("D_SPACE", ds::SPACE),
+            ("D_WAIT", ds::WAIT),
+            ("D_PUSH", ds::PUSH),
+            ("D_START", ds::START),
+        ])
+        .reset(&rst, ds::IDLE);
     let dfl = m.reg("dfl", 8).reset(&rst, 0);
     let dbank = m.reg("dbank", 1).reset(&rst, 0);
     let f_len = m.reg("f_len", k.fw).reset(&rst, 0);
@@ -389,7 +418,19 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
                 .note(&format!("{} lasts one cycle", p.name))
         })
         .collect();
-    let ph = m.reg("ph", phb).reset(&rst, 0).note("the tile's phase");
+    // the phases' codes named after the plan's phases (PH_BQK, ...)
+    let ph_names: Vec<(String, i128)> = plan
+        .phases
+        .iter()
+        .enumerate()
+        .map(|(n, p)| (format!("PH_{}", p.name), n as i128))
+        .collect();
+    let ph_states: Vec<(&str, i128)> = ph_names.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+    let ph = m
+        .reg("ph", phb)
+        .states(&ph_states)
+        .reset(&rst, 0)
+        .note("the tile's phase");
     let tt = m
         .reg("tt", idx)
         .reset(&rst, 0)

@@ -198,9 +198,8 @@ fn engine_mutants_are_rejected() {
     let m = formal::edit_in(
         &v,
         "fusemax_controller",
-        // (the loader's WAITEND is 5, HDR 0)
-        "else if ((lst == 4'd5) && trail_done) lst <= 4'd0;",
-        "else if ((lst == 4'd5) && trail_done) lst <= 4'd5;",
+        "else if ((lst == L_WAITEND) && trail_done) lst <= L_HDR;",
+        "else if ((lst == L_WAITEND) && trail_done) lst <= L_WAITEND;",
     );
     engine_mutant("engine_mutant_stuck", m, DEPTH, &["assert(f_wait < F_N);"]);
     // reset: the input FIFO ready out of reset

@@ -211,6 +211,9 @@ pub(crate) struct Graph {
     scopes: Vec<(NodeId, BTreeMap<usize, NodeId>)>,
     names: HashSet<String>,
     consts: HashMap<(u128, u32, bool), NodeId>,
+    /// Named values of registers ([`Reg::states`]): (register node, value) -> the named
+    /// constant that [`Signal::lit`] of the register gives for it.
+    states: HashMap<(NodeId, u128), NodeId>,
 }
 
 /// Verilog keywords (and the names the emitter uses) that a description may not take.
@@ -624,6 +627,7 @@ impl Module {
                 scopes: vec![],
                 names: HashSet::new(),
                 consts: HashMap::new(),
+                states: HashMap::new(),
             })),
         }
     }
@@ -1022,9 +1026,24 @@ impl Signal {
         s
     }
 
-    /// A constant of this signal's width and signedness; `value` must fit.
+    /// A constant of this signal's width and signedness; `value` must fit. Of a register
+    /// with named values ([`Reg::states`]), a named value is its named constant.
     #[track_caller]
     pub fn lit(&self, value: i128) -> Signal {
+        let named = self
+            .g
+            .borrow()
+            .states
+            .get(&(self.id, value as u128 & mask(self.width)))
+            .copied();
+        if let Some(id) = named {
+            return Signal {
+                g: self.g.clone(),
+                id,
+                width: self.width,
+                signed: self.signed,
+            };
+        }
         let w = self.width;
         let fits = if self.signed {
             let lo = -(1i128 << (w.min(127) - 1));
@@ -1434,6 +1453,26 @@ impl Reg {
     /// not re-encode it and put its decode in front of that choice.
     pub fn binary(self) -> Reg {
         self.q.g.borrow_mut().regs[self.idx].binary = true;
+        self
+    }
+
+    /// Names some of the register's values (a state register's states): each becomes a
+    /// `localparam` of the Verilog, and [`Signal::lit`] (hence `is`, a switch's arms, and any
+    /// constant made from the register) gives the named constant for that value.
+    #[track_caller]
+    pub fn states(self, names: &[(&str, i128)]) -> Reg {
+        for &(name, value) in names {
+            let v = self.q.lit(value); // checks the fit
+            let bits = match &self.q.g.borrow().nodes[v.id].op {
+                Op::Const(b) => *b,
+                _ => unreachable!("{name}: a value is named once"),
+            };
+            let mut g = self.q.g.borrow_mut();
+            g.claim_name(name);
+            let id = g.add(Op::Const(bits), self.q.width, self.q.signed);
+            g.nodes[id].name = Some(name.into());
+            g.states.insert((self.q.id, bits), id);
+        }
         self
     }
 

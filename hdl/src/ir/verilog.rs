@@ -70,6 +70,13 @@ impl Ctx<'_> {
 
     fn ex(&self, id: NodeId) -> Ex {
         let n = self.node(id);
+        if let (Op::Const(_), Some(name)) = (&n.op, &n.name) {
+            return Ex {
+                text: name.clone(),
+                vsigned: n.signed,
+                atom: true,
+            };
+        }
         if let Op::Const(v) = n.op {
             let text = literal(v, n.width, n.signed);
             return Ex {
@@ -306,12 +313,12 @@ impl Ctx<'_> {
 }
 
 impl Ctx<'_> {
-    /// `(x, k)` if `s` is `x == k` for an unsigned `x` and a constant `k`.
-    fn eq_const(&self, s: NodeId) -> Option<(NodeId, u128)> {
+    /// `(x, k, c)` if `s` is `x == c` for an unsigned `x` and a constant `c` of value `k`.
+    fn eq_const(&self, s: NodeId) -> Option<(NodeId, u128, NodeId)> {
         if let Op::Cmp(Cmp::Eq, x, c) = self.node(s).op {
             if let Op::Const(k) = self.node(c).op {
                 if !self.node(x).signed {
-                    return Some((x, k));
+                    return Some((x, k, c));
                 }
             }
         }
@@ -326,16 +333,16 @@ impl Ctx<'_> {
         let Op::Mux(s0, ..) = self.node(d).op else {
             return None;
         };
-        let (sel, _) = self.eq_const(s0)?;
-        let mut arms: Vec<(NodeId, u128, NodeId)> = vec![];
+        let (sel, ..) = self.eq_const(s0)?;
+        let mut arms: Vec<(NodeId, u128, NodeId, NodeId)> = vec![];
         let mut cur = d;
         while let Op::Mux(s, a, b) = self.node(cur).op {
             if cur != d && !self.spine(cur) {
                 break;
             }
             match self.eq_const(s) {
-                Some((x, k)) if x == sel && arms.iter().all(|t| t.1 != k) => {
-                    arms.push((s, k, a));
+                Some((x, k, c)) if x == sel && arms.iter().all(|t| t.1 != k) => {
+                    arms.push((s, k, c, a));
                     cur = b;
                 }
                 _ => break,
@@ -345,14 +352,13 @@ impl Ctx<'_> {
             return None;
         }
         let default = self.stmt(r, cur, true);
-        let n = self.node(sel);
         let mut groups: Vec<(Vec<NodeId>, Vec<String>, Stmt)> = vec![];
-        for (s, k, a) in arms {
+        for (s, _, c, a) in arms {
             let st = self.stmt(r, a, true);
             if st == default {
                 continue;
             }
-            let label = literal(k, n.width, false);
+            let label = self.ex(c).text;
             match groups.iter_mut().find(|g| g.2 == st) {
                 Some(g) => {
                     g.0.push(s);
@@ -737,11 +743,14 @@ fn logic_lines(c: &Circuit, insts: &Insts) -> Vec<String> {
         }
         if let Form::Ident(name) = &cx.form[id] {
             let s = if node.signed { "signed " } else { "" };
-            let rhs = match node.op {
-                Op::Const(v) => literal(v, node.width, node.signed),
-                _ => cx.op(id).text,
+            let (kind, rhs) = match node.op {
+                Op::Const(v) if node.name.is_some() => {
+                    ("localparam", literal(v, node.width, node.signed))
+                }
+                Op::Const(v) => ("wire", literal(v, node.width, node.signed)),
+                _ => ("wire", cx.op(id).text),
             };
-            let line = format!("wire {s}{}{name} = {rhs};", range(node.width));
+            let line = format!("{kind} {s}{}{name} = {rhs};", range(node.width));
             waived(&mut out, line, partly(id));
         }
     }
