@@ -565,22 +565,15 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         ],
         &code(status::EARLY_END),
     );
-    let data_word = accept.and(&in_qkv);
-    let data_err = ld_final.xor(&s_last);
-    let err = check
-        .and(&hdr_err)
-        .or(&check.not().and(&data_word).and(&data_err))
-        .named("err");
-    let err_code = err
+    // a data word's error: `accept` last, as it settles late (through s_ready from the
+    // buffers' flags)
+    let data_code = ld_final.mux(&code(status::MISSING_LAST), &code(status::EARLY_END));
+    let data_err = accept.and(&in_qkv).and(&ld_final.xor(&s_last));
+    let err = check.mux(&hdr_err, &data_err).named("err");
+    let err_code = check
         .mux(
-            &select(
-                &[
-                    (&check, &hdr_code),
-                    (&ld_final, &code(status::MISSING_LAST)),
-                ],
-                &code(status::EARLY_END),
-            ),
-            &code(status::OK),
+            &hdr_err.mux(&hdr_code, &code(status::OK)),
+            &data_err.mux(&data_code, &code(status::OK)),
         )
         .named("err_code");
 
