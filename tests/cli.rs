@@ -543,3 +543,33 @@ fn help_lists_the_subcommands_and_shared_options() {
         assert!(h.contains(opt), "reference --help lacks {opt}");
     }
 }
+
+#[test]
+fn sim_reports_the_mac_bound() {
+    let out = succeeds(&[
+        "sim",
+        "--backend",
+        "rusthdl",
+        "--set",
+        "rows=2",
+        "--set",
+        "cols=2",
+        "--seq-q",
+        "3",
+        "--seq-kv",
+        "5",
+        "--head-e",
+        "4",
+        "--head-f",
+        "6",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["mismatches"], 0);
+    // ceil(3 / 2) blocks of queries * ceil(5 / 2) tiles of keys * (E + F) cycles
+    assert_eq!(v["ideal_cycles"], 2 * 3 * 10);
+    let cycles = v["cycles"].as_f64().unwrap();
+    let ratio = v["cycles_over_ideal"].as_f64().unwrap();
+    assert!((ratio - cycles / 60.0).abs() < 1e-9, "{ratio}");
+    assert!(ratio > 1.0, "no schedule beats the MAC bound: {ratio}");
+}

@@ -180,6 +180,13 @@ impl TilePlan {
         }
     }
 
+    /// The matmul MAC bound of the array for a job (`ideal_cycles`): each of the
+    /// ceil(P / C) * ceil(M / R) tiles needs E + F cycles of the array's multipliers (Q.K and
+    /// SLN.V), whatever the binding.
+    pub fn ideal_cycles(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> u64 {
+        (p.div_ceil(cfg.cols) * m.div_ceil(cfg.rows)) as u64 * (e + f) as u64
+    }
+
     /// The tile period for head sizes `e`, `f`.
     pub fn period(&self, e: usize, f: usize) -> usize {
         self.period.at(e, f) as usize
@@ -246,6 +253,14 @@ impl TilePlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mac_bound_counts_whole_tiles() {
+        let cfg = Config::default(); // 8 x 8
+        assert_eq!(TilePlan::ideal_cycles(&cfg, 64, 512, 64, 64), 8 * 64 * 128);
+        // a partial tile of keys or block of queries takes a whole tile's cycles
+        assert_eq!(TilePlan::ideal_cycles(&cfg, 9, 1, 3, 5), 2 * 8);
+    }
 
     #[test]
     fn phases_tile_the_period_without_gaps() {

@@ -167,6 +167,8 @@ pub fn run(a: Args) -> Result<()> {
     a.files.write_av(&av, &job, &cfg)?;
     let util_2d = t.busy_2d as f64 / t.cycles.max(1) as f64;
     let util_1d = t.busy_1d as f64 / t.cycles.max(1) as f64;
+    let ideal = fusemax_hdl::schedule::TilePlan::ideal_cycles(&cfg, p, m, e, f);
+    let over_ideal = t.cycles as f64 / ideal.max(1) as f64;
     let backend = match a.backend {
         Backend::Verilator => "verilator",
         Backend::Rusthdl => "rusthdl",
@@ -188,6 +190,8 @@ pub fn run(a: Args) -> Result<()> {
             "util_2d": util_2d,
             "util_1d": util_1d,
             "tile_period": period,
+            "ideal_cycles": ideal,
+            "cycles_over_ideal": over_ideal,
             "sim_cycles": run.cycles,
             "mismatches": mismatches,
             "outputs": out.av.len(),
@@ -211,6 +215,9 @@ pub fn run(a: Args) -> Result<()> {
         r += &format!(
             "  {} cycles (tile period {period}); 2D array busy {} ({:.1}%), 1D array busy {} ({:.1}%); stalled on input {}, on output {}\n",
             t.cycles, t.busy_2d, 100.0 * util_2d, t.busy_1d, 100.0 * util_1d, t.stall_in, t.stall_out
+        );
+        r += &format!(
+            "  MAC bound of the array {ideal} cycles (ceil(P/C) * ceil(M/R) * (E + F)): {over_ideal:.2}x it\n"
         );
         r += &format!(
             "  {} outputs, {mismatches} mismatches against the bit-accurate model\n",
