@@ -573,3 +573,38 @@ fn sim_reports_the_mac_bound() {
     assert!((ratio - cycles / 60.0).abs() < 1e-9, "{ratio}");
     assert!(ratio > 1.0, "no schedule beats the MAC bound: {ratio}");
 }
+
+#[test]
+fn schedule_prints_the_plan_the_controller_runs() {
+    let out = succeeds(&[
+        "schedule",
+        "--set",
+        "rows=4",
+        "--set",
+        "cols=2",
+        "--set",
+        "exp_degree=2",
+        "--head-e",
+        "10",
+        "--head-f",
+        "7",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // E + F + 2R + X + 2 with X = 3d + 8
+    let period = 10 + 7 + 2 * 4 + (3 * 2 + 8) + 2;
+    assert_eq!(v["tile_period"], period);
+    // the phases tile the period without gaps, BQK first and SLNV last
+    let phases = v["phases"].as_array().unwrap();
+    let mut t = 0;
+    for p in phases {
+        assert_eq!(p["start"], t, "{p}");
+        t += p["len"].as_u64().unwrap();
+    }
+    assert_eq!(t, period as u64);
+    assert_eq!(phases[0]["name"], "BQK");
+    assert_eq!(phases[0]["len"], 10);
+    assert_eq!(phases.last().unwrap()["len"], 7);
+    // a bad config is an error, not a plan
+    fails_with(&["schedule", "--set", "rows=0"], &["rows"]);
+}

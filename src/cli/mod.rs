@@ -11,6 +11,7 @@ pub mod fpga;
 pub mod generate;
 pub mod host;
 pub mod reference;
+pub mod schedule;
 pub mod sim;
 pub mod sweep;
 pub mod sweep_point;
@@ -39,6 +40,9 @@ pub enum Command {
     /// Run one job through the engine's RTL (Verilator or rust-hdl), compare every output with
     /// the bit-accurate model, and report cycles, utilization and error.
     Sim(sim::Args),
+    /// Print the tile plan the controller is generated from (phases, lengths, ops, epochs),
+    /// the tile period and the job's MAC bound.
+    Schedule(schedule::Args),
     /// Synthesize, place and route the board top for a board and write its bitstream and
     /// resource/Fmax report (yosys + nextpnr).
     Fpga(fpga::Args),
@@ -58,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reference(a) => reference::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Sim(a) => sim::run(a),
+        Command::Schedule(a) => schedule::run(a),
         Command::Fpga(a) => fpga::run(a),
         Command::Host(a) => host::run(a),
         Command::Sweep(a) => sweep::run(a),
