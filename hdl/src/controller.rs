@@ -22,12 +22,12 @@
 
 use crate::buffers::{chunk_bits, chunks, src_code, FeedWidths};
 use crate::config::{ubits, Config};
-use crate::ir::{cat, select, Circuit, Module, Reg, Signal};
+use crate::ir::{case, cat, select, Circuit, Module, Reg, Signal};
 use crate::ir_leaf;
 use crate::lanes::Select;
 use crate::pe::op;
 use crate::ram::Ram;
-use crate::schedule::{Affine, Seed, TilePlan};
+use crate::schedule::{Affine, Phase, Seed, TilePlan};
 use crate::softmax_unit::f_bits;
 use crate::stream::{
     status, BLOCKS_BITS, COUNTER_BITS, HEADER_WORDS, MAGIC_IN, MAGIC_TRAILER, TRAILER_WORDS,
@@ -184,6 +184,10 @@ pub fn tile_period(cfg: &Config, e: usize, f: usize) -> usize {
 
 /// `a * e_len + b * f_len + c` at `w` bits (wrapping), for an affine of the plan.
 fn affine(a: &Affine, e_len: &Signal, f_len: &Signal, w: u32) -> Signal {
+    assert!(
+        a.e >= 0 && a.f >= 0,
+        "controller: a phase's length falls with E or F"
+    );
     let mut terms: Vec<Signal> = vec![];
     for _ in 0..a.e {
         terms.push(e_len.ext(w));
@@ -547,18 +551,15 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
     // ---- errors (acted on a cycle later) ----
     let check = lst_is(ls::CHECK).and(&hq_v.not()).named("check");
     let code = |v: i128| st.lit(v);
-    let hdr_err = hq_i
-        .ne(&hq_i.lit(HEADER_WORDS as i128 - 1))
+    let hdr_short = hq_i.ne(&hq_i.lit(HEADER_WORDS as i128 - 1));
+    let hdr_err = hdr_short
         .or(&magic_ok.not())
         .or(&shape_ok.not())
         .or(&scale_ok.not())
         .or(&hq_last);
     let hdr_code = select(
         &[
-            (
-                &hq_i.ne(&hq_i.lit(HEADER_WORDS as i128 - 1)),
-                &code(status::EARLY_END),
-            ),
+            (&hdr_short, &code(status::EARLY_END)),
             (&magic_ok.not(), &code(status::BAD_MAGIC)),
             (&shape_ok.not(), &code(status::BAD_SHAPE)),
             (&scale_ok.not(), &code(status::BAD_SCALE)),
@@ -627,7 +628,7 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
     let o_data = m.wire("o_data_w", 64, false);
     m.output("o_data", &o_data);
     let trail = ist_is(is::TRAIL);
-    let trailer = crate::ir::case(
+    let trailer = case(
         &tk,
         &[
             (
@@ -1054,54 +1055,46 @@ impl Issue {
         is_bank: &Signal,
     ) -> Issue {
         let opl = |v: i128| m.lit(op::BITS, v as u128);
-        let srcl = |v: i128| m.lit(2, v as u128);
         let b = |v: bool| running.lit(v as i128);
-        let mut ops = vec![];
-        let mut srcs = vec![];
-        let mut qs = vec![];
-        let mut seeds = vec![];
-        let mut banks = vec![];
-        for (n, p) in plan.phases.iter().enumerate() {
-            let o = if p.op == op::MAC {
-                ph_first.mux(&opl(op::MAC0), &opl(op::MAC))
-            } else {
-                opl(p.op)
-            };
-            ops.push((n as i128, o));
-            srcs.push((n as i128, srcl(src_code(p.x))));
-            qs.push((n as i128, b(p.q)));
-            seeds.push((n as i128, b(p.seed == Seed::NegInf)));
-            // the K/V bank of the tile the phase's ops belong to: `epoch` tiles back
-            banks.push((
-                n as i128,
-                if p.epoch % 2 == 1 {
-                    is_bank.not()
-                } else {
-                    is_bank.clone()
-                },
-            ));
-        }
+        let phases = || plan.phases.iter().enumerate().map(|(n, p)| (n as i128, p));
         // a phase's value while running; nothing otherwise (nor at a code no phase has)
-        let arms = |v: &[(i128, Signal)], none: Signal| {
-            let refs: Vec<(i128, &Signal)> = v.iter().map(|(k, s)| (*k, s)).collect();
-            running.mux(&crate::ir::case(ph, &refs, &none), &none)
+        let arms = |value: &dyn Fn(&Phase) -> Signal, none: Signal| {
+            let v: Vec<(i128, Signal)> = phases().map(|(n, p)| (n, value(p))).collect();
+            let refs: Vec<(i128, &Signal)> = v.iter().map(|(n, s)| (*n, s)).collect();
+            running.mux(&case(ph, &refs, &none), &none)
         };
-        let bank = {
-            let refs: Vec<(i128, &Signal)> = banks.iter().map(|(k, s)| (*k, s)).collect();
-            if plan.phases.iter().all(|p| p.epoch == 0) {
-                is_bank.clone()
-            } else {
-                let last = refs.last().unwrap().1.clone();
-                crate::ir::case(ph, &refs[..refs.len() - 1], &last)
-            }
-        };
+        // the K/V bank of the tile a phase's ops belong to, `epoch` tiles back: the other bank
+        // for the tile before (the tile's own phases need no arm)
+        let back = is_bank.not();
+        let before: Vec<(i128, &Signal)> = phases()
+            .filter(|(_, p)| {
+                assert!(
+                    p.epoch <= 1,
+                    "controller: phase {} of epoch {}: two K/V banks hold two tiles in flight",
+                    p.name,
+                    p.epoch
+                );
+                p.epoch == 1
+            })
+            .map(|(n, _)| (n, &back))
+            .collect();
         Issue {
-            op: arms(&ops, opl(op::NOP)).named("i_op"),
-            src: arms(&srcs, srcl(0)).named("i_src"),
+            op: arms(
+                &|p| {
+                    if p.op == op::MAC {
+                        ph_first.mux(&opl(op::MAC0), &opl(op::MAC))
+                    } else {
+                        opl(p.op)
+                    }
+                },
+                opl(op::NOP),
+            )
+            .named("i_op"),
+            src: arms(&|p| m.lit(2, src_code(p.x) as u128), m.lit(2, 0)).named("i_src"),
             idx: running.mux(tt, &tt.lit(0)).named("i_idx"),
-            q: arms(&qs, b(false)).named("i_q"),
-            seed: arms(&seeds, b(false)).named("i_seed"),
-            bank,
+            q: arms(&|p| b(p.q), b(false)).named("i_q"),
+            seed: arms(&|p| b(p.seed == Seed::NegInf), b(false)).named("i_seed"),
+            bank: case(ph, &before, is_bank),
         }
     }
 }

@@ -1465,9 +1465,15 @@ impl Reg {
             let v = self.q.lit(value); // checks the fit
             let bits = match &self.q.g.borrow().nodes[v.id].op {
                 Op::Const(b) => *b,
-                _ => unreachable!("{name}: a value is named once"),
+                _ => unreachable!(),
             };
             let mut g = self.q.g.borrow_mut();
+            assert!(
+                !g.states.contains_key(&(self.q.id, bits)),
+                "ir: module {}: {name}: the value {value} of {} is named twice",
+                g.kind,
+                g.describe(self.q.id)
+            );
             g.claim_name(name);
             let id = g.add(Op::Const(bits), self.q.width, self.q.signed);
             g.nodes[id].name = Some(name.into());

@@ -564,3 +564,11 @@ fn a_register_can_be_held_by_vendor_text_under_its_macro() {
     s.step();
     assert_eq!(s.get("q"), 9);
 }
+
+#[test]
+#[should_panic(expected = "named twice")]
+fn a_value_is_named_once() {
+    let mut m = Module::new("states", "");
+    m.clock("clock");
+    m.reg("st", 2).states(&[("A", 1), ("B", 1)]);
+}
