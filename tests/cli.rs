@@ -305,6 +305,7 @@ fn the_interleaved_binding_is_refused_by_every_builder() {
     for cmd in [
         vec!["generate", "--out", out.to_str().unwrap()],
         vec!["sim"],
+        vec!["schedule"],
         vec![
             "fpga",
             "--board",

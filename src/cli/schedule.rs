@@ -27,6 +27,8 @@ fn op_name(o: i128) -> &'static str {
 
 pub fn run(a: Args) -> Result<()> {
     let cfg = a.common.load_config()?;
+    // the plan printed is the one the controller runs: only a buildable binding has one
+    super::common::require_buildable(&cfg)?;
     let j = &cfg.job;
     let (e, f) = (j.head_e, j.head_f);
     let plan = TilePlan::new(&cfg);
