@@ -299,26 +299,11 @@ fn integers_outside_data_bits() {
 }
 
 #[test]
-fn the_interleaved_binding_is_refused_by_every_builder() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("rtl");
-    for cmd in [
-        vec!["generate", "--out", out.to_str().unwrap()],
-        vec!["sim"],
-        vec!["schedule"],
-        vec![
-            "fpga",
-            "--board",
-            "icebreaker",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    ] {
-        let mut args = cmd.clone();
-        args.extend(["--set", "binding=fusemax"]);
-        fails_with(&args, &["binding", "not generated yet"]);
-    }
-    assert!(!out.exists(), "a refused generate wrote files");
+fn an_unknown_binding_is_refused() {
+    fails_with(
+        &["schedule", "--set", "binding=flash"],
+        &["binding", "flash"],
+    );
 }
 
 #[test]
@@ -577,35 +562,47 @@ fn sim_reports_the_mac_bound() {
 
 #[test]
 fn schedule_prints_the_plan_the_controller_runs() {
-    let out = succeeds(&[
-        "schedule",
-        "--set",
-        "rows=4",
-        "--set",
-        "cols=2",
-        "--set",
-        "exp_degree=2",
-        "--head-e",
-        "10",
-        "--head-f",
-        "7",
-        "--json",
-    ]);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    // E + F + 2R + X + 2 with X = 3d + 8
-    let period = 10 + 7 + 2 * 4 + (3 * 2 + 8) + 2;
-    assert_eq!(v["tile_period"], period);
-    // the phases tile the period without gaps, BQK first and SLNV last
-    let phases = v["phases"].as_array().unwrap();
-    let mut t = 0;
-    for p in phases {
-        assert_eq!(p["start"], t, "{p}");
-        t += p["len"].as_u64().unwrap();
+    let plan = |binding: &str| -> serde_json::Value {
+        let out = succeeds(&[
+            "schedule",
+            "--set",
+            "rows=4",
+            "--set",
+            "cols=2",
+            "--set",
+            "exp_degree=2",
+            "--set",
+            &format!("binding={binding}"),
+            "--head-e",
+            "10",
+            "--head-f",
+            "7",
+            "--json",
+        ]);
+        serde_json::from_str(&out).unwrap()
+    };
+    // sequential: E + F + 2R + 3d + 10; fusemax: max(E + d + 2, 3d + 6) + 2 + max(F, 2R)
+    for (binding, period, first, depth) in [
+        ("sequential", 10 + 7 + 2 * 4 + 3 * 2 + 10, ("BQK", 10), 0),
+        ("fusemax", 14 + 2 + 8, ("BQKX", 14), 1),
+    ] {
+        let v = plan(binding);
+        assert_eq!(v["binding"], binding);
+        assert_eq!(v["tile_period"], period, "{binding}");
+        assert_eq!(v["depth"], depth);
+        // the phases tile the period without gaps, BQK first and SLNV last
+        let phases = v["phases"].as_array().unwrap();
+        let mut t = 0;
+        for p in phases {
+            assert_eq!(p["start"], t, "{p}");
+            t += p["len"].as_u64().unwrap();
+        }
+        assert_eq!(t, period as u64);
+        assert_eq!(phases[0]["name"], first.0);
+        assert_eq!(phases[0]["len"], first.1);
+        assert_eq!(phases[0]["count"], 10);
+        assert_eq!(phases.last().unwrap()["count"], 7);
     }
-    assert_eq!(t, period as u64);
-    assert_eq!(phases[0]["name"], "BQK");
-    assert_eq!(phases[0]["len"], 10);
-    assert_eq!(phases.last().unwrap()["len"], 7);
     // a bad config is an error, not a plan
     fails_with(&["schedule", "--set", "rows=0"], &["rows"]);
 }

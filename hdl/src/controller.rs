@@ -27,7 +27,7 @@ use crate::ir_leaf;
 use crate::lanes::Select;
 use crate::pe::op;
 use crate::ram::Ram;
-use crate::schedule::{Affine, Phase, Seed, TilePlan};
+use crate::schedule::{Affine, Phase, Reserved, Seed, TilePlan, XSrc};
 use crate::softmax_unit::f_bits;
 use crate::stream::{
     status, BLOCKS_BITS, COUNTER_BITS, HEADER_WORDS, MAGIC_IN, MAGIC_TRAILER, TRAILER_WORDS,
@@ -100,6 +100,8 @@ struct K {
     fw: u32,
     /// width of a phase length (the longest tile fits)
     tw: u32,
+    /// width of a phase's main-op count (0 ..= max(max_e, max_f))
+    nw: u32,
     cw: u32,
     ochw: u32,
     /// width of the count of valid queries in a block (0 ..= C)
@@ -112,8 +114,11 @@ struct K {
     ab: u32,
     /// width of `fifo_free`
     ffb: u32,
-    /// cycles from a tile's end to the release of its K/V bank (and of a block's Q)
-    rel: usize,
+    /// cycles from the start of the phase that reads a K/V (Q) buffer to its release: the
+    /// command register (1), the skew of the row (column) feeders' command chain and one, so
+    /// that the loader, writing at most one index a cycle, stays behind the last reader
+    rel_kv: usize,
+    rel_q: usize,
     /// cycles from a block's last tile command to its first division
     flush: usize,
     fw_: FeedWidths,
@@ -141,6 +146,7 @@ impl K {
             ew: ubits(cfg.max_e as u128),
             fw: f_bits(cfg),
             tw: ubits(max_period as u128),
+            nw: ubits(cfg.max_e.max(cfg.max_f) as u128),
             cw: chunk_bits(cfg),
             ochw: ubits((och.max(2) - 1) as u128),
             nvw: Select::nvalid_bits(cfg.cols),
@@ -149,9 +155,8 @@ impl K {
             shb: d.scale_shift_bits,
             ab: Ram::addr_bits(cfg.max_f),
             ffb: fifo_free_bits,
-            // a bank is released when the last feeder has read it: the command register (1)
-            // and the skew of the command chains (max(R, C)), plus one
-            rel: cfg.rows.max(cfg.cols) + 2,
+            rel_kv: cfg.rows + 2,
+            rel_q: cfg.cols + 2,
             flush: plan.flush,
             fw_: FeedWidths::new(cfg),
             plan,
@@ -254,6 +259,11 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
     let fw = k.fw_;
     let plan = &k.plan;
     let np = plan.phases.len();
+    let depth = plan.depth();
+    assert!(
+        depth <= 1,
+        "controller: two K/V banks hold two tiles in flight"
+    );
     let phb = ubits(np as u128 - 1).max(1);
     let (tw, cb, idx) = (k.tw, COUNTER_BITS, fw.idx);
     let mut m = Module::new("controller", "");
@@ -318,17 +328,20 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
     let ld_bank = m.reg("ld_bank", 1).reset(&rst, 0);
     let ld_m0 = m.reg("ld_m0", k.mw).reset(&rst, 0);
     let ld_p0 = m.reg("ld_p0", k.pw).reset(&rst, 0);
-    let bank_full = m
-        .reg("bank_full", 2)
+    let k_full = m
+        .reg("k_full", 2)
         .reset(&rst, 0)
-        .note("the K/V banks loaded and not yet released");
+        .note("the K halves of the K/V banks loaded and not yet released");
+    let v_full = m
+        .reg("v_full", 2)
+        .reset(&rst, 0)
+        .note("the V halves, likewise (a tile's V is read a period after its K when two tiles are in flight)");
     let q_full = m
         .reg("q_full", 2)
         .reset(&rst, 0)
         .note("the Q banks loaded and not yet released");
     let ld_qbank = m.reg("ld_qbank", 1).reset(&rst, 0);
     let is_qbank = m.reg("is_qbank", 1).reset(&rst, 0);
-    let rel_qbank = m.reg("rel_qbank", 1).reset(&rst, 0);
     let is_bank = m.reg("is_bank", 1).reset(&rst, 0);
     let is_m0 = m.reg("is_m0", k.mw).reset(&rst, 0);
     let is_p0 = m.reg("is_p0", k.pw).reset(&rst, 0);
@@ -357,9 +370,43 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
     let dvf = m.reg("dvf", k.ab).reset(&rst, 0);
     let j = m.reg("j", k.ochw).reset(&rst, 0);
     let tk = m.reg("tk", 3).reset(&rst, 0);
-    let rel_bank_cnt = m.reg("rel_bank_cnt", 8).reset(&rst, 0);
-    let rel_bank = m.reg("rel_bank", 1).reset(&rst, 0);
-    let rel_q_cnt = m.reg("rel_q_cnt", 8).reset(&rst, 0);
+    // the delayed releases of the buffers, one countdown per kind and bank: a buffer is
+    // released a fixed time after the phase that reads it starts (the loader then writes
+    // behind the readers); a bank cannot be read again before it is released and reloaded,
+    // so its countdown never restarts early
+    let rel_cnt = |m: &mut Module, kind: &str| -> [Reg; 2] {
+        [0, 1].map(|b| m.reg(&format!("rel_{kind}{b}"), 8).reset(&rst, 0))
+    };
+    let rel_k = rel_cnt(&mut m, "k");
+    let rel_v = rel_cnt(&mut m, "v");
+    let rel_qc = rel_cnt(&mut m, "q");
+    // the tiles in flight: has0 the period's own tile (its BQK), has1 the tile before it
+    let has0 = m
+        .reg("has0", 1)
+        .reset(&rst, 0)
+        .note("the period has a tile of its own (epoch 0)");
+    let has1_reg = (depth > 0).then(|| {
+        m.reg("has1", 1)
+            .reset(&rst, 0)
+            .note("the period finishes the tile before (epoch 1)")
+    });
+    let has1 = has1_reg
+        .as_ref()
+        .map(|r| r.q())
+        .unwrap_or_else(|| rst.lit(0));
+    // the tile before: whether it ended its block, and that block's handoff values
+    let p1 = (depth > 0).then(|| {
+        (
+            m.reg("p1_last", 1).note("the tile before ended its block"),
+            m.reg("p1_dnv", k.nvw),
+            m.reg("p1_bank", 1),
+            m.reg("p1_p0", k.pw).note("the tile before's block"),
+        )
+    });
+    let hf_dnv = m
+        .reg("hf_dnv", k.nvw)
+        .note("valid queries of the block to hand to the divider");
+    let hf_bank = m.reg("hf_bank", 1).note("its bank in the 1D units");
     let counter = |m: &mut Module, name: &str| m.reg(name, cb).reset(&rst, 0);
     let c_cycles = counter(&mut m, "c_cycles");
     let c_busy2d = counter(&mut m, "c_busy2d");
@@ -372,6 +419,7 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
             .note("the counter's low half is all ones")
     };
     let cy_cycles = flag(&mut m, "cy_cycles");
+    let cy_busy2d = flag(&mut m, "cy_busy2d");
     let cy_busy1d = flag(&mut m, "cy_busy1d");
     let cy_stall_in = flag(&mut m, "cy_stall_in");
     let cy_stall_out = flag(&mut m, "cy_stall_out");
@@ -395,9 +443,13 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         .reset(&rst, 0)
         .note("the counters run (first header word .. trailer start)");
     let win1d = m
-        .reg("win1d", tw)
+        .reg("win1d", tw + 1)
         .reset(&rst, 0)
-        .note("cycles left of the last tile's 1D work");
+        .note("cycles left of the finished tiles' 1D work");
+    let busy2d_q = m
+        .reg("busy2d_q", 1)
+        .reset(&rst, 0)
+        .note("PE (0, 0)'s functional unit was issued useful work a cycle ago");
     let busy1d_q = m
         .reg("busy1d_q", 1)
         .reset(&rst, 0)
@@ -411,6 +463,26 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         .map(|(n, p)| {
             m.reg(&format!("ph{n}_lm1"), tw)
                 .note(&format!("{}: length - 1", p.name))
+        })
+        .collect();
+    let ph_cnt_reg: Vec<Option<Reg>> = plan
+        .phases
+        .iter()
+        .enumerate()
+        .map(|(n, p)| {
+            (p.count.e != 0 || p.count.f != 0).then(|| {
+                m.reg(&format!("ph{n}_cnt"), k.nw)
+                    .note(&format!("{}: main ops", p.name))
+            })
+        })
+        .collect();
+    let ph_cnt: Vec<Signal> = plan
+        .phases
+        .iter()
+        .zip(&ph_cnt_reg)
+        .map(|(p, r)| match r {
+            Some(r) => r.q(),
+            None => m.lit(k.nw, p.count.c as u128),
         })
         .collect();
     let ph_one: Vec<Reg> = plan
@@ -435,10 +507,15 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         .states(&ph_states)
         .reset(&rst, 0)
         .note("the tile's phase");
-    let tt = m
-        .reg("tt", idx)
+    let tt = m.reg("tt", tw).reset(&rst, 0).note("time within the phase");
+    let mi = m
+        .reg("mi", k.nw)
         .reset(&rst, 0)
-        .note("time within the phase (its low bits: it indexes K, V or Q)");
+        .note("main ops issued in the phase (it indexes K, V or Q)");
+    let mdone = m
+        .reg("mdone", 1)
+        .reset(&rst, 0)
+        .note("the phase's main ops are all issued");
     let left = m
         .reg("left", tw)
         .reset(&rst, 0)
@@ -449,9 +526,6 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         .reg("is_last_tile", 1)
         .note("is_m0 + R >= M (registered; is_m0 changes a tile before it is used)");
     let is_last_blk = m.reg("is_last_blk", 1).note("is_p0 + C >= P (likewise)");
-    let tile_busy2d = m
-        .reg("tile_busy2d", cb)
-        .note("a tile's 2D-busy cycles (the plan's tally, from E and F)");
     let tile_busy1d = m
         .reg("tile_busy1d", tw)
         .note("a tile's 1D work in cycles (likewise)");
@@ -470,10 +544,8 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         &[
             (&lst_is(ls::HDR), &bit(true)),
             (&lst_is(ls::Q), &q_full.index(&ld_qbank).not()),
-            (
-                &lst_is(ls::K).or(&lst_is(ls::V)),
-                &bank_full.index(&ld_bank).not(),
-            ),
+            (&lst_is(ls::K), &k_full.index(&ld_bank).not()),
+            (&lst_is(ls::V), &v_full.index(&ld_bank).not()),
             (&lst_is(ls::DRAIN), &bit(true)),
         ],
         &bit(false),
@@ -587,15 +659,32 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         .named("is_p0_next");
     let m_left = m_len.sub_wrap(&is_m0).named("m_left");
     let p_left = p_len.sub_wrap(&is_p0).named("p_left");
-    let ready_to_run = q_full
-        .index(&is_qbank)
-        .and(&bank_full.index(&is_bank))
+    // the bank and presence of the tile of each epoch
+    let has_ep = |ep: u32| if ep == 0 { has0.q() } else { has1.clone() };
+    let bank_ep = |ep: u32| if ep == 0 { is_bank.q() } else { is_bank.not() };
+    let (ek, ev) = (plan.src_epoch(XSrc::K), plan.src_epoch(XSrc::V));
+    // a buffer is ready when it is loaded and not being released (a full flag with its
+    // release pending still holds the tile before: the bank is read again only once reloaded)
+    let loaded = |full: &Reg, cnts: &[Reg; 2], bank: &Signal| {
+        let pending = bank.mux(&cnts[1].ne(&cnts[1].lit(0)), &cnts[0].ne(&cnts[0].lit(0)));
+        full.index(bank).and(&pending.not())
+    };
+    let ready_to_run = has0
+        .not()
+        .or(&loaded(&q_full, &rel_qc, &is_qbank.q()).and(&loaded(&k_full, &rel_k, &bank_ep(ek))))
+        .and(
+            &has_ep(ev)
+                .not()
+                .or(&loaded(&v_full, &rel_v, &bank_ep(ev)))
+                .or(&if ev > 0 { abort.q() } else { rst.lit(0) }),
+        )
         .named("ready_to_run");
     let running = ist_is(is::RUN);
     let blk_go = running
         .and(&ph.is(0))
         .and(&ph_first)
         .and(&is_m0.is(0))
+        .and(&has0)
         .named("blk_go");
     let tile_end = running
         .and(&ph.is(np as i128 - 1))
@@ -605,7 +694,25 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         .and(&dst_is(ds::IDLE))
         .or(&err_q.and(&ist_is(is::IDLE)))
         .named("to_trail");
-    let issue = Issue::from_plan(&m, plan, &ph, &tt, &ph_first, &running, &is_bank);
+    let issue = Issue::from_plan(
+        &m,
+        plan,
+        &Seqr {
+            ph: &ph,
+            tt: &tt,
+            mi: &mi,
+            mdone: &mdone,
+            running: &running,
+        },
+        &has_ep,
+        &bank_ep,
+        &ph_cnt,
+    );
+    let cols_l = p_left.lit(k.cols as i128);
+    let cur_dnv = p_left
+        .ge(&cols_l)
+        .mux(&m.lit(k.nvw, k.cols as u128), &p_left.resize(k.nvw))
+        .named("cur_dnv");
 
     // the command outputs, registered
     let r_op = m.output_reg("r_op", op::BITS).reset(&rst, 0);
@@ -670,7 +777,9 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         let win_dec = win1d
             .ne(&win1d.lit(0))
             .mux(&win1d.sub_wrap(&win1d.lit(1)), &win1d.lit(0));
-        win1d.set(&tile_end.mux(&tile_busy1d, &win_dec));
+        let fin_any = tile_end.and(&has_ep(depth));
+        win1d.set(&fin_any.mux(&win_dec.add_wrap(&tile_busy1d.ext(tw + 1)), &win_dec));
+        busy2d_q.set(&issue.busy);
         busy1d_q.set(&win1d.ne(&win1d.lit(0)).or(&dst_is(ds::WAIT)));
         m.when(&cnt_on, |m| {
             // each +1 counter steps in two halves (see count_half)
@@ -688,9 +797,7 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
                 &dst_is(ds::SPACE).and(&space.not()),
             );
             count_half(m, &c_busy1d, &cy_busy1d, &busy1d_q);
-            m.when(&tile_end, |_| {
-                c_busy2d.set(&c_busy2d.add_wrap(&tile_busy2d))
-            });
+            count_half(m, &c_busy2d, &cy_busy2d, &busy2d_q);
         });
         // a job's registers start fresh a cycle after its first header word
         clr_q.set(&accept.and(&lst_is(ls::HDR)).and(&hdr_i.is(0)));
@@ -704,20 +811,60 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
             for c in [&c_busy2d, &c_busy1d, &c_stall_in, &c_stall_out] {
                 c.set(&c.lit(0));
             }
-            for f in [&cy_cycles, &cy_busy1d, &cy_stall_in, &cy_stall_out] {
+            for f in [
+                &cy_cycles,
+                &cy_busy2d,
+                &cy_busy1d,
+                &cy_stall_in,
+                &cy_stall_out,
+            ] {
                 f.set(&bit(false));
             }
             trail_done.set(&bit(false));
         });
         // delayed buffer releases
-        let rel_k = rel_bank_cnt.ne(&rel_bank_cnt.lit(0));
-        m.when(&rel_k, |_| {
-            rel_bank_cnt.set(&rel_bank_cnt.sub_wrap(&rel_bank_cnt.lit(1)))
-        });
-        let rel_q = rel_q_cnt.ne(&rel_q_cnt.lit(0));
-        m.when(&rel_q, |_| {
-            rel_q_cnt.set(&rel_q_cnt.sub_wrap(&rel_q_cnt.lit(1)))
-        });
+        // delayed buffer releases: started as the phase reading the buffer starts
+        let phase_start = |n: usize| running.and(&ph.is(n as i128)).and(&ph_first);
+        let reserved = |p: &Phase| {
+            if p.exp.is_some() {
+                plan.exp_degree as usize + 2
+            } else {
+                0
+            }
+        };
+        for (cnts, kind) in [(&rel_k, 0), (&rel_v, 1), (&rel_qc, 2)] {
+            let (n, p) = plan
+                .phases
+                .iter()
+                .enumerate()
+                .find(|(_, p)| match kind {
+                    0 => p.x == XSrc::K,
+                    1 => p.x == XSrc::V,
+                    _ => p.q,
+                })
+                .expect("the plan reads K, V and Q");
+            let (go, bank, delay) = match kind {
+                2 => (
+                    phase_start(n).and(&has0).and(&is_last_tile),
+                    is_qbank.q(),
+                    k.rel_q + reserved(p),
+                ),
+                _ => (
+                    phase_start(n).and(&has_ep(p.epoch)),
+                    bank_ep(p.epoch),
+                    k.rel_kv + reserved(p),
+                ),
+            };
+            assert!(delay < 256, "controller: a release delay fits 8 bits");
+            for (b, c) in cnts.iter().enumerate() {
+                let mine = if b == 1 { bank.clone() } else { bank.not() };
+                m.when_else(
+                    &go.and(&mine),
+                    |_| c.set(&c.lit(delay as i128)),
+                    |m| m.when(&c.ne(&c.lit(0)), |_| c.set(&c.sub_wrap(&c.lit(1)))),
+                );
+            }
+        }
         // loader
         m.when(&accept, |m| {
             m.when(&lst_is(ls::HDR), |m| {
@@ -819,6 +966,10 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
                         r.set(&r.lit(0));
                     }
                     ist.set(&ist.lit(is::WAIT));
+                    has0.set(&bit(true));
+                    if let Some(h) = &has1_reg {
+                        h.set(&bit(false));
+                    }
                 },
             )
         });
@@ -830,7 +981,7 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         let st_i = |v: i128| ist.lit(v);
         m.switch(&ist, |sw| {
             sw.case(is::WAIT, |m| {
-                // the phase sequencer stands at the tile's start while waiting (it is read
+                // the phase sequencer stands at the period's start while waiting (it is read
                 // only while running), so its loads wait for neither the error compare nor
                 // the banks
                 ph.set(&ph.lit(0));
@@ -838,33 +989,65 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
                 left.set(&ph_lm1[0]);
                 ph_first.set(&bit(true));
                 ph_last.set(&ph_one[0]);
-                // after an error, the block whose input is incomplete is not run
-                m.when_else(
-                    &abort.and(&is_p0.eq(&ld_p0)),
-                    |_| ist.set(&st_i(is::LASTDIV)),
-                    |m| m.when(&ready_to_run, |_| ist.set(&st_i(is::RUN))),
-                );
+                mi.set(&mi.lit(0));
+                mdone.set(&ph_cnt[0].is(0));
+                // after an error, the tiles of the block whose input is incomplete are not
+                // started; a tile already started is finished (in the 1D units every LM has its
+                // SLD), with whatever its V buffer holds if its block is incomplete (never
+                // divided): so the V of the tile before is not waited for after an error
+                // (a block is complete once the loader is past it; with two tiles in flight
+                // the issuer may already be at the next block)
+                let drop0 = abort.and(&has0).and(&is_p0.ge(&ld_p0));
+                m.when(&drop0, |_| has0.set(&bit(false)));
+                m.when(&drop0.not(), |m| {
+                    m.when_else(
+                        &has0.or(&has1).not(),
+                        |_| ist.set(&st_i(is::LASTDIV)),
+                        |m| m.when(&ready_to_run, |_| ist.set(&st_i(is::RUN))),
+                    )
+                });
             });
             sw.case(is::RUN, |m| {
                 m.when_else(
                     &tile_end,
                     |m| {
-                        rel_bank.set(&is_bank);
-                        rel_bank_cnt.set(&rel_bank_cnt.lit(k.rel as i128));
                         is_bank.set(&is_bank.not());
-                        m.when_else(
-                            &is_last_tile,
-                            |_| {
-                                rel_q_cnt.set(&rel_q_cnt.lit(k.rel as i128));
-                                rel_qbank.set(&is_qbank);
-                                is_qbank.set(&is_qbank.not());
-                                ist.set(&st_i(is::HANDOFF));
-                            },
-                            |_| {
-                                is_m0.set(&is_m0_next);
-                                ist.set(&st_i(is::WAIT));
-                            },
-                        );
+                        let own_last = has0.and(&is_last_tile);
+                        m.when(&own_last, |_| is_qbank.set(&is_qbank.not()));
+                        // the period's own tile advances
+                        m.when(&has0, |m| {
+                            m.when_else(
+                                &is_last_tile,
+                                |m| {
+                                    is_m0.set(&is_m0.lit(0));
+                                    is_p0.set(&is_p0_next);
+                                    m.when(&is_last_blk, |_| has0.set(&bit(false)));
+                                },
+                                |_| is_m0.set(&is_m0_next),
+                            )
+                        });
+                        // the tile the period finished: its block goes to the divider if it
+                        // was the block's last
+                        let fin_last = match (&has1_reg, &p1) {
+                            (Some(h1), Some((p1_last, p1_dnv, p1_bank, p1_p0))) => {
+                                hf_dnv.set(p1_dnv);
+                                hf_bank.set(p1_bank);
+                                p1_last.set(&is_last_tile);
+                                p1_dnv.set(&cur_dnv);
+                                p1_bank.set(&blk_bank);
+                                p1_p0.set(&is_p0);
+                                h1.set(&has0);
+                                // a block whose input is incomplete is never divided
+                                let incomplete = abort.and(&p1_p0.ge(&ld_p0));
+                                h1.and(p1_last).and(&incomplete.not())
+                            }
+                            _ => {
+                                hf_dnv.set(&cur_dnv);
+                                hf_bank.set(&blk_bank);
+                                own_last
+                            }
+                        };
+                        ist.set(&fin_last.mux(&st_i(is::HANDOFF), &st_i(is::WAIT)));
                     },
                     |m| {
                         m.when_else(
@@ -877,17 +1060,24 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
                                             ph.set(&ph.lit(n as i128 + 1));
                                             left.set(&ph_lm1[n + 1]);
                                             ph_last.set(&ph_one[n + 1]);
+                                            mdone.set(&ph_cnt[n + 1].is(0));
                                         });
                                     }
                                 });
                                 tt.set(&tt.lit(0));
+                                mi.set(&mi.lit(0));
                                 ph_first.set(&bit(true));
                             },
-                            |_| {
+                            |m| {
                                 tt.set(&tt.add_wrap(&tt.lit(1)));
                                 left.set(&left.sub_wrap(&left.lit(1)));
                                 ph_first.set(&bit(false));
                                 ph_last.set(&left.is(1));
+                                m.when(&issue.main, |_| {
+                                    let mi1 = mi.add_wrap(&mi.lit(1));
+                                    mi.set(&mi1);
+                                    mdone.set(&mi1.eq(&issue.cnt));
+                                });
                             },
                         )
                     },
@@ -897,17 +1087,10 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
                 m.when(&dst_is(ds::IDLE), |_| {
                     dst.set(&dst.lit(ds::FLUSH));
                     dfl.set(&dfl.lit(0));
-                    dbank.set(&blk_bank);
-                    let cols = p_left.lit(k.cols as i128);
-                    dnv.set(
-                        &p_left
-                            .ge(&cols)
-                            .mux(&dnv.lit(k.cols as i128), &p_left.resize(k.nvw)),
-                    );
+                    dbank.set(&hf_bank);
+                    dnv.set(&hf_dnv);
                     dvf.set(&dvf.lit(0));
-                    is_m0.set(&is_m0.lit(0));
-                    is_p0.set(&is_p0_next);
-                    ist.set(&is_last_blk.mux(&st_i(is::LASTDIV), &st_i(is::WAIT)));
+                    ist.set(&st_i(is::WAIT));
                 })
             });
             sw.case(is::LASTDIV, |m| {
@@ -934,11 +1117,11 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         // commands to the feeders, a cycle after their tile time
         r_op.set(&issue.op);
         r_src.set(&issue.src);
-        r_idx.set(&issue.idx);
-        c_idx.set(&issue.idx);
+        r_idx.set(&issue.idx.resize(idx));
+        c_idx.set(&issue.idx.resize(idx));
         c_q.set(&issue.q);
         c_seed.set(&issue.seed);
-        r_bank.set(&issue.bank);
+        r_bank.set(&issue.kv_bank);
         let rows = m_left.lit(k.rows as i128);
         r_nvalid.set(
             &m_left
@@ -1001,100 +1184,191 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         });
         // the buffers' flags: set by the loader, cleared by the delayed releases, and all
         // cleared (with the counters stopped) as the trailer starts, freeing an aborted job's
-        let kv_rel = rel_k.and(&rel_bank_cnt.is(1));
-        let kv_after_rel = kv_rel.mux(&with_bit(&bank_full, &rel_bank, false), &bank_full);
-        let kv_load = accept.and(&lst_is(ls::V)).and(&seg_end);
-        let kv_next = kv_load.mux(&with_bit(&kv_after_rel, &ld_bank, true), &kv_after_rel);
-        let q_rel = rel_q.and(&rel_q_cnt.is(1));
-        let q_after_rel = q_rel.mux(&with_bit(&q_full, &rel_qbank, false), &q_full);
-        let q_load = accept.and(&lst_is(ls::Q)).and(&seg_end);
-        let q_next = q_load.mux(&with_bit(&q_after_rel, &ld_qbank, true), &q_after_rel);
-        bank_full.set(&kv_next);
+        // a flag is cleared as its countdown reaches 1, set as the loader fills its bank
+        let after_rel = |full: &Reg, cnts: &[Reg; 2]| {
+            let keep = cat(&[&cnts[1].is(1).not(), &cnts[0].is(1).not()]);
+            full.and(&keep)
+        };
+        let load = |full: Signal, state: i128, bank: &Signal| {
+            let done = accept.and(&lst_is(state)).and(&seg_end);
+            done.mux(&with_bit(&full, bank, true), &full)
+        };
+        let k_next = load(after_rel(&k_full, &rel_k), ls::K, &ld_bank);
+        let v_next = load(after_rel(&v_full, &rel_v), ls::V, &ld_bank);
+        let q_next = load(after_rel(&q_full, &rel_qc), ls::Q, &ld_qbank);
+        k_full.set(&k_next);
+        v_full.set(&v_next);
         q_full.set(&q_next);
         m.when(&to_trail, |_| {
             cnt_on.set(&bit(false));
-            bank_full.set(&bank_full.lit(0));
+            k_full.set(&k_full.lit(0));
+            v_full.set(&v_full.lit(0));
             q_full.set(&q_full.lit(0));
-            rel_bank_cnt.set(&rel_bank_cnt.lit(0));
-            rel_q_cnt.set(&rel_q_cnt.lit(0));
+            for c in rel_k.iter().chain(&rel_v).chain(&rel_qc) {
+                c.set(&c.lit(0));
+            }
         });
         // the plan's lengths and tallies for the job's E and F
         m.when(&lst_is(ls::Q), |_| {
             for (n, p) in plan.phases.iter().enumerate() {
-                let a = Affine::new(p.len.e, p.len.f, p.len.c - 1);
-                let lm1 = affine(&a, &e_len, &f_len, tw);
+                // length - 1 = max(count + reserved, min_len) - 1
+                let reserved = if p.exp.is_some() {
+                    plan.exp_degree as i64 + 2
+                } else {
+                    0
+                };
+                let lm1 = if p.count.e == 0 && p.count.f == 0 {
+                    let l = (p.count.c + reserved).max(p.min_len) - 1;
+                    tt.lit(l as i128)
+                } else {
+                    let a = Affine::new(p.count.e, p.count.f, p.count.c + reserved - 1);
+                    let v = affine(&a, &e_len, &f_len, tw);
+                    if p.min_len > 0 {
+                        let lo = v.lit(p.min_len as i128 - 1);
+                        v.ge(&lo).mux(&v, &lo)
+                    } else {
+                        v
+                    }
+                };
                 ph_lm1[n].set(&lm1);
                 ph_one[n].set(&lm1.is(0));
+                if let Some(r) = &ph_cnt_reg[n] {
+                    r.set(&affine(&p.count, &e_len, &f_len, k.nw));
+                }
             }
-            tile_busy2d.set(&affine(&plan.busy_2d_affine(), &e_len, &f_len, cb));
             tile_busy1d.set(&affine(&plan.busy_1d_affine(), &e_len, &f_len, tw));
         });
     });
     m.finish()
 }
 
+/// The phase sequencer's state the issue is decoded from.
+struct Seqr<'a> {
+    ph: &'a Signal,
+    tt: &'a Signal,
+    mi: &'a Signal,
+    mdone: &'a Signal,
+    running: &'a Signal,
+}
+
 /// What the issuer sends the feeders at the phase sequencer's state: generated from the plan,
-/// one arm per phase (nothing outside a running tile).
+/// one arm per phase (nothing outside a running period).
 struct Issue {
+    /// {bank, code}
     op: Signal,
     src: Signal,
     idx: Signal,
     q: Signal,
     seed: Signal,
-    bank: Signal,
+    /// the K/V bank of the main op's tile
+    kv_bank: Signal,
+    /// a main op's slot (the phase's main-op index steps)
+    main: Signal,
+    /// the phase's main-op count
+    cnt: Signal,
+    /// PE (0, 0)'s functional unit gets useful work (a busy main op, an exp multiply)
+    busy: Signal,
 }
 
 impl Issue {
     fn from_plan(
         m: &Module,
         plan: &TilePlan,
-        ph: &Signal,
-        tt: &Signal,
-        ph_first: &Signal,
-        running: &Signal,
-        is_bank: &Signal,
+        sq: &Seqr,
+        has_ep: &dyn Fn(u32) -> Signal,
+        bank_ep: &dyn Fn(u32) -> Signal,
+        cnts: &[Signal],
     ) -> Issue {
-        let opl = |v: i128| m.lit(op::BITS, v as u128);
+        let running = sq.running;
         let b = |v: bool| running.lit(v as i128);
-        let phases = || plan.phases.iter().enumerate().map(|(n, p)| (n as i128, p));
-        // a phase's value while running; nothing otherwise (nor at a code no phase has)
-        let arms = |value: &dyn Fn(&Phase) -> Signal, none: Signal| {
-            let v: Vec<(i128, Signal)> = phases().map(|(n, p)| (n, value(p))).collect();
-            let refs: Vec<(i128, &Signal)> = v.iter().map(|(n, s)| (*n, s)).collect();
-            running.mux(&case(ph, &refs, &none), &none)
+        let code = |v: i128| m.lit(op::CODE_BITS, v as u128);
+        // per phase: its reserved slots (an exp phase's EXP and multiplies, decoded from tt)
+        let reserved = |p: &Phase, what: Reserved| -> Signal {
+            if p.exp.is_none() {
+                return b(false);
+            }
+            let slots: Vec<i64> = (0..plan.exp_window())
+                .filter(|&k| plan.reserved(k) == Some(what))
+                .collect();
+            slots
+                .iter()
+                .map(|&k| sq.tt.is(k as i128))
+                .reduce(|x, y| x.or(&y))
+                .unwrap()
         };
-        // the K/V bank of the tile a phase's ops belong to, `epoch` tiles back: the other bank
-        // for the tile before (the tile's own phases need no arm)
-        let back = is_bank.not();
-        let before: Vec<(i128, &Signal)> = phases()
-            .filter(|(_, p)| {
-                assert!(
-                    p.epoch <= 1,
-                    "controller: phase {} of epoch {}: two K/V banks hold two tiles in flight",
-                    p.name,
-                    p.epoch
+        let main_of = |p: &Phase| {
+            reserved(p, Reserved::Start)
+                .or(&reserved(p, Reserved::Mul))
+                .not()
+                .and(&sq.mdone.not())
+        };
+        // a phase's value while running; `none` otherwise
+        let arms = |value: &dyn Fn(&Phase) -> Signal, none: Signal| {
+            let v: Vec<(i128, Signal)> = plan
+                .phases
+                .iter()
+                .enumerate()
+                .map(|(n, p)| (n as i128, value(p)))
+                .collect();
+            let refs: Vec<(i128, &Signal)> = v.iter().map(|(n, s)| (*n, s)).collect();
+            running.mux(&case(sq.ph, &refs, &none), &none)
+        };
+        let live = |p: &Phase| main_of(p).and(&has_ep(p.epoch));
+        let exp_go = |p: &Phase| match p.exp {
+            Some(ep) => reserved(p, Reserved::Start).and(&has_ep(ep)),
+            None => b(false),
+        };
+        let op = arms(
+            &|p| {
+                let main_code = if p.op == op::MAC {
+                    sq.mi.is(0).mux(&code(op::MAC0), &code(op::MAC))
+                } else {
+                    code(p.op)
+                };
+                let c = select(
+                    &[(&exp_go(p), &code(op::EXP)), (&live(p), &main_code)],
+                    &code(op::NOP),
                 );
-                p.epoch == 1
-            })
-            .map(|(n, _)| (n, &back))
-            .collect();
+                let bank = match p.exp {
+                    Some(ep) => reserved(p, Reserved::Start).mux(&bank_ep(ep), &bank_ep(p.epoch)),
+                    None => bank_ep(p.epoch),
+                };
+                cat(&[&bank, &c])
+            },
+            m.lit(op::BITS, 0),
+        )
+        .named("i_op");
         Issue {
-            op: arms(
-                &|p| {
-                    if p.op == op::MAC {
-                        ph_first.mux(&opl(op::MAC0), &opl(op::MAC))
-                    } else {
-                        opl(p.op)
-                    }
-                },
-                opl(op::NOP),
+            op,
+            src: arms(
+                &|p| live(p).mux(&m.lit(2, src_code(p.x) as u128), &m.lit(2, 0)),
+                m.lit(2, 0),
             )
-            .named("i_op"),
-            src: arms(&|p| m.lit(2, src_code(p.x) as u128), m.lit(2, 0)).named("i_src"),
-            idx: running.mux(tt, &tt.lit(0)).named("i_idx"),
-            q: arms(&|p| b(p.q), b(false)).named("i_q"),
+            .named("i_src"),
+            idx: sq.mi.clone(),
+            q: arms(&|p| if p.q { live(p) } else { b(false) }, b(false)).named("i_q"),
             seed: arms(&|p| b(p.seed == Seed::NegInf), b(false)).named("i_seed"),
-            bank: case(ph, &before, is_bank),
+            kv_bank: arms(&|p| bank_ep(p.epoch), b(false)).named("i_bank"),
+            main: arms(&main_of, b(false)).named("i_main"),
+            cnt: {
+                let refs: Vec<(i128, &Signal)> = cnts
+                    .iter()
+                    .enumerate()
+                    .map(|(n, c)| (n as i128, c))
+                    .collect();
+                case(sq.ph, &refs, &cnts[0]).named("i_cnt")
+            },
+            busy: arms(
+                &|p| {
+                    let mut x = if p.busy_2d { live(p) } else { b(false) };
+                    if let Some(ep) = p.exp {
+                        x = x.or(&reserved(p, Reserved::Mul).and(&has_ep(ep)));
+                    }
+                    x
+                },
+                b(false),
+            )
+            .named("i_busy"),
         }
     }
 }

@@ -1,30 +1,34 @@
 //! `pe`: the 2D-array processing element of FuseMax.
 //!
-//! One multiplier (the `mul_reg` leaf) shared by every operation, an accumulator `acc` that holds
-//! the score BQK and then, in place, SLN = exp(BQK - RM), and four links:
+//! One multiplier (the `mul_reg` leaf) shared by every operation, two accumulators `acc0`,
+//! `acc1` (the paper's small register file: the score BQK of one tile, then in place SLN =
+//! exp(BQK - RM), while the other holds the other tile in flight), and four links:
 //! - `q` flows down (Q streams down its column), `x` with `op` and `vld` flows right (K, then V,
-//!   stream along the row; `op` says what to do with it), each registered (1 cycle per PE);
+//!   stream along the row; `op` = {bank, code} says what to do with it and with which
+//!   accumulator), each registered (1 cycle per PE);
 //! - the partial sum `ps` with its `tag` flows down: the LM max and the SLD/SLNV sums, reduced
 //!   over the column into the 1D unit below;
-//! - the running max `rm` flows up from the 1D unit; its arrival starts the exp sequence.
+//! - the running max `rm` flows up from the 1D unit; as it passes, the PE latches D = rm - acc
+//!   for the tile of its last LM.
 //!
 //! Operations are pipelined in three stages: in the cycle `op` arrives the multiplier's operands
 //! are selected and registered, in the next the product is registered, and in the third the op
-//! takes effect, reading `ps_in` then:
+//! takes effect on accumulator `bank`, reading `ps_in` then:
 //! - `MAC0`/`MAC`: acc = q * x (and latch `vld`: is this row a real key) / acc += q * x;
 //! - `LM`: ps = max(ps, acc) if the row is valid, else ps (tag LM);
 //! - `SLD`: ps = ps + acc (tag SLD); `SLNV`: ps = ps + acc * x (tag SLNV).
 //!
-//! The exp sequence (`arith::exp_step::describe_seq`, started by `rm_v`) uses the same multiplier
-//! and its registers: D = rm - acc registered, dn = prescale(D) in two stages, z = round(dn *
-//! mant), degree Horner steps p = round(p * f) + a_k (three cycles each), acc = finish(p,
-//! int(z)) (0 for an invalid row): `exp_latency` = 3 * exp_degree + 8 cycles. Latency: links 1
-//! cycle; `ps_out` 3 cycles after its op arrives.
+//! `EXP` starts the exp sequence (`arith::exp_step::describe_seq`) from the latched D, on the
+//! same multiplier: dn = prescale(D) in two stages, z = round(dn * mant) (the multiplier in
+//! the 3rd cycle after EXP), degree Horner steps p = round(p * f) + a_k (the multiplier in
+//! the 6th, 9th, .. cycle), acc = finish(p, int(z)) (0 for an invalid row) 3d + 7 cycles
+//! after EXP (`exp_latency` = 3d + 8). The schedule keeps MACs out of the exp's multiplier
+//! slots. Latency: links 1 cycle; `ps_out` 3 cycles after its op arrives.
 
 use crate::arith::exp_step::{describe_seq, seq_bits};
 use crate::arith::mul_reg;
 use crate::config::Config;
-use crate::ir::{case, select, Circuit, Module};
+use crate::ir::{case, select, Circuit, Module, Reg, Signal};
 use crate::ir_leaf;
 
 /// Operation codes travelling with `x`.
@@ -35,8 +39,14 @@ pub mod op {
     pub const LM: i128 = 3;
     pub const SLD: i128 = 4;
     pub const SLNV: i128 = 5;
+    /// Start the exp sequence SLN = exp(BQK - RM) on the accumulator of the op's bank.
+    pub const EXP: i128 = 6;
+    /// Width of an op code.
+    pub const CODE_BITS: u32 = 3;
+    /// The accumulator bank bit above the code: {bank, code}.
+    pub const BANK: i128 = 1 << CODE_BITS;
     /// Width of the op field.
-    pub const BITS: u32 = 3;
+    pub const BITS: u32 = CODE_BITS + 1;
 }
 
 /// Tags of the partial sum travelling down.
@@ -103,9 +113,13 @@ impl Pe {
         Pe::from_circuit(describe(cfg), PeWidths::new(cfg))
     }
 
-    /// The accumulator: the score after BQK, SLN after the exp sequence (for tests).
-    pub fn acc(&self) -> i128 {
-        crate::kit::sig::wrap(self.ir_sim().peek("acc") as i128, self._w.acc, true)
+    /// Accumulator `bank`: the score after BQK, SLN after the exp sequence (for tests).
+    pub fn acc(&self, bank: usize) -> i128 {
+        crate::kit::sig::wrap(
+            self.ir_sim().peek(&format!("acc{bank}")) as i128,
+            self._w.acc,
+            true,
+        )
     }
 }
 
@@ -160,8 +174,16 @@ fn describe_with(cfg: &Config, local_reset: bool) -> Circuit {
     let rm_out = m.output_reg_s("rm_out", w.score);
     let rm_vout = m.output_reg("rm_vout", 1).reset(&rst, 0);
 
-    let acc = m.reg_s("acc", w.acc);
-    let row_valid = m.reg("row_valid", 1);
+    // two accumulators, one per tile in flight (the tile's bank bit travels with its ops): the
+    // score of one tile while the other holds SLN for its SLNV
+    let acc = [m.reg_s("acc0", w.acc), m.reg_s("acc1", w.acc)];
+    let row_valid = [m.reg("row_valid0", 1), m.reg("row_valid1", 1)];
+    let lm_bk = m
+        .reg("lm_bk", 1)
+        .note("the bank of the last LM: RM' coming back is for that tile");
+    let ex_bk = m
+        .reg("ex_bk", 1)
+        .note("the bank of the running exp sequence");
     let op_d = m.reg("op_d", op::BITS).reset(&rst, 0);
     let vld_d = m.reg("vld_d", 1);
     let op_d2 = m.reg("op_d2", op::BITS).reset(&rst, 0);
@@ -171,31 +193,41 @@ fn describe_with(cfg: &Config, local_reset: bool) -> Circuit {
     sc_loc.set(&scale_in);
     let sc_mant = sc_loc.slice(scale_bits - 1, w.shift).named("sc_mant");
     let sc_shift = sc_loc.slice(w.shift - 1, 0).named("sc_shift");
-    let acc_ps = acc.resize(w.psum).named("acc_ps");
-    let sln = acc.slice(w.exp - 1, 0).named("sln");
-    // D = RM - S fits its low `diff` bits
+    let code_in = op_in.slice(op::CODE_BITS - 1, 0).named("code_in");
+    let bk_in = op_in.bit(op::CODE_BITS).named("bk_in");
+    let code2 = op_d2.slice(op::CODE_BITS - 1, 0).named("code2");
+    let bk2 = op_d2.bit(op::CODE_BITS).named("bk2");
+    let pick = |b: &Signal, v: &[Reg; 2]| b.mux(&v[1], &v[0]);
+    let acc2 = pick(&bk2, &acc).named("acc2"); // the accumulator of the op in stage 3
+    let rv2 = pick(&bk2, &row_valid).named("rv2");
+    let acc_ps = acc2.resize(w.psum).named("acc_ps");
+    let sln2 = acc2.slice(w.exp - 1, 0).named("sln2");
+    let sln_in = pick(&bk_in, &acc).slice(w.exp - 1, 0).named("sln_in");
+    // D = RM - S fits its low `diff` bits; latched as RM' passes, for the tile of the last LM
     let d_sub = rm_in
         .resize(w.acc + 1)
-        .sub_wrap(&acc.ext(w.acc + 1))
+        .sub_wrap(&pick(&lm_bk.q(), &acc).ext(w.acc + 1))
         .named("d_sub");
     let mul = m.instance("mul", &mul_reg::describe(mb, mb));
     let prod_q = mul.out("p").named("prod_q"); // the product of the operands of two edges ago
+    let exp_start = code_in.is(op::EXP).named("exp_start");
     let seq = describe_seq(
         &mut m,
         cfg,
         &rst,
+        &exp_start,
         &rm_vin,
         &d_sub.slice(w.diff - 1, 0),
         &sc_shift,
         &prod_q,
     );
-    let is_slnv = op_in.is(op::SLNV);
+    let is_slnv = code_in.is(op::SLNV);
     let x_op = x_in.resize(mb);
     let mux_a = select(
         &[
             (&seq.zop, &seq.dn_op),
             (&seq.hop, &seq.p_op),
-            (&is_slnv, &sln.ext(mb).as_signed()),
+            (&is_slnv, &sln_in.ext(mb).as_signed()),
         ],
         &q_in.resize(mb),
     )
@@ -218,17 +250,29 @@ fn describe_with(cfg: &Config, local_reset: bool) -> Circuit {
     rm_vout.set(&rm_vin);
     let prod_acc = prod_q.resize(w.acc);
     m.when(&rst.not(), |m| {
-        m.switch(&op_d2, |sw| {
-            sw.case(op::MAC0, |_| {
-                acc.set(&prod_acc);
-                row_valid.set(&vld_d2);
+        m.when(&exp_start, |_| ex_bk.set(&bk_in));
+        m.switch(&code2, |sw| {
+            sw.case(op::MAC0, |m| {
+                for b in 0..2 {
+                    m.when(&bk2.eq(&bk2.lit(b as i128)), |_| {
+                        acc[b].set(&prod_acc);
+                        row_valid[b].set(&vld_d2);
+                    });
+                }
             });
-            sw.case(op::MAC, |_| acc.set(&acc.add_wrap(&prod_acc)));
+            sw.case(op::MAC, |m| {
+                for b in 0..2 {
+                    m.when(&bk2.eq(&bk2.lit(b as i128)), |_| {
+                        acc[b].set(&acc[b].add_wrap(&prod_acc))
+                    });
+                }
+            });
             sw.case(op::LM, |_| {
-                ps_out.set(&row_valid.and(&acc_ps.gt(&ps_in)).mux(&acc_ps, &ps_in))
+                ps_out.set(&rv2.and(&acc_ps.gt(&ps_in)).mux(&acc_ps, &ps_in));
+                lm_bk.set(&bk2);
             });
             sw.case(op::SLD, |_| {
-                ps_out.set(&ps_in.add_wrap(&sln.ext(w.psum).as_signed()))
+                ps_out.set(&ps_in.add_wrap(&sln2.ext(w.psum).as_signed()))
             });
             sw.case(op::SLNV, |_| {
                 ps_out.set(&ps_in.add_wrap(&prod_q.resize(w.psum)))
@@ -236,7 +280,7 @@ fn describe_with(cfg: &Config, local_reset: bool) -> Circuit {
         });
         let t = |v: i128| tag_out.lit(v);
         tag_out.set(&case(
-            &op_d2,
+            &code2,
             &[
                 (op::LM, &t(tag::LM)),
                 (op::SLD, &t(tag::SLD)),
@@ -244,10 +288,12 @@ fn describe_with(cfg: &Config, local_reset: bool) -> Circuit {
             ],
             &t(tag::NONE),
         ));
-        // the exp sequence's finish overrides an op's write of acc
-        m.when(&seq.fin, |_| {
-            acc.set(&row_valid.mux(&seq.sln.ext(w.acc).as_signed(), &acc.lit(0)))
-        });
+        // the exp sequence's finish overrides an op's write of its accumulator
+        for b in 0..2 {
+            m.when(&seq.fin.and(&ex_bk.eq(&ex_bk.lit(b as i128))), |_| {
+                acc[b].set(&row_valid[b].mux(&seq.sln.ext(w.acc).as_signed(), &acc[b].lit(0)))
+            });
+        }
     });
     m.finish()
 }
@@ -295,7 +341,7 @@ mod tests {
                             rng.gen_range(0..8),
                             w.shift,
                         ),
-                        "op_in" => rng.gen_range(0..6),
+                        "op_in" => rng.gen_range(0..16),
                         _ => vectors::random(&mut rng, s.width(), s.signed()),
                     }
                 })

@@ -3,7 +3,7 @@
 //! RNV[F] in a RAM) and reacts to the tagged partial sums arriving from the column:
 //! - LM: RM' = max(RM, LM) (= LM on a block's first tile); RM' is sent up the column
 //!   (`rm_out`/`rm_vout`, next cycle) and PRM = exp(RM - RM') starts on the unit's own exp
-//!   sequence (exp_degree + 3 cycles, `exp_step` on a `mul_bits` multiplier);
+//!   sequence (3 * exp_degree + 8 cycles, `exp_step` on a `mul_bits` multiplier);
 //! - SLD: RD = SLD + rescale(RD, PRM); SLNV (the f-th after SLD): RNV[f] = SLNV + rescale(RNV[f],
 //!   PRM) (on a block's first tile, RD = SLD and RNV[f] = SLNV). One per cycle, four pipeline
 //!   stages: RNV[f] is read into a register, the operands are registered, the rescale product
@@ -13,11 +13,14 @@
 //!   (`div_busy` meanwhile).
 //! RNV and RD are double-buffered by query block: `blk_start` makes the next LM start a new
 //! block in the other bank, so the divisions of one block overlap the tiles of the next.
+//! Two tiles may be in flight (the FuseMax binding sends LM of tile j before SLD and SLNV of
+//! tile j - 1): a tile's PRM, block bank and first-tile flag are kept in one of two slots from
+//! its LM to its last SLNV.
 
 use crate::arith::exp_step::describe_seq;
 use crate::arith::{divider, mul_pipe, mul_reg};
 use crate::config::{ubits, Config};
-use crate::ir::{Circuit, Module};
+use crate::ir::{Circuit, Module, Reg, Signal};
 use crate::ir_leaf;
 use crate::numerics::Numerics;
 use crate::pe::tag;
@@ -107,9 +110,10 @@ impl SoftmaxUnit {
         };
         self.reg(bank, self._w.rd, false)
     }
-    /// PRM of the current tile (for tests).
+    /// PRM of the tile whose LM came last (for tests).
     pub fn prm(&self) -> i128 {
-        self.reg("prm", self._w.exp, false)
+        let slot = format!("prm{}", self.ir_sim().peek("pb"));
+        self.reg(&slot, self._w.exp, false)
     }
     /// Running numerator RNV[f] of the current bank (for tests).
     pub fn rnv(&self, f: usize) -> i128 {
@@ -156,12 +160,23 @@ pub fn describe(cfg: &Config) -> Circuit {
     sc_loc.set(&scale_in);
     let sc_mant = sc_loc.slice(sb - 1, w.shift).named("sc_mant");
     let sc_shift = sc_loc.slice(w.shift - 1, 0).named("sc_shift");
-    let first = m.reg("first", 1).reset(&rst, 1);
+    // the per-tile state of two tiles in flight, in two slots: a tile's LM fills slot `wp`
+    // (its block's bank, whether it is the block's first tile, then PRM as the exp finishes),
+    // its SLD takes slot `rp` (`cur` then names it for the tile's SLNVs and rescales)
+    let wp = m.reg("wp", 1).reset(&rst, 0);
+    let rp = m.reg("rp", 1).reset(&rst, 0);
+    let cur = m.reg("cur", 1).reset(&rst, 0);
+    let pb = m
+        .reg("pb", 1)
+        .note("the slot of the running exp (its LM's)");
+    let s_first = [m.reg("first0", 1), m.reg("first1", 1)];
+    let s_bank = [m.reg("bank0", 1), m.reg("bank1", 1)];
+    let s_prm = [m.reg("prm0", w.exp), m.reg("prm1", w.exp)];
+    let slot = |b: &Signal, v: &[Reg; 2]| b.mux(&v[1], &v[0]);
     let newblk = m.reg("newblk", 1).reset(&rst, 0);
     let tb = m.reg("tb", 1).reset(&rst, 1);
     let dvb = m.reg("dvb", 1);
     let rm = m.reg_s("rm", w.score);
-    let prm = m.reg("prm", w.exp);
     let f_cnt = m.reg("f_cnt", w.fb);
     // the rescale pipeline: b (arriving; its RNV in the RAMs' output registers rq next
     // cycle), a (operands registered), m1 (product registered), m2 (the sum written back)
@@ -198,7 +213,12 @@ pub fn describe(cfg: &Config) -> Circuit {
         .named("lm_raw");
     let lm_up = newblk.or(&lm_raw.msb().not()).named("lm_up");
     let rm_new = lm_up.mux(&ps_lm, &rm).named("rm_new");
-    let rd_t = tb.mux(&rd1, &rd0).named("rd_t");
+    let sld_bank = slot(&rp.q(), &s_bank).named("sld_bank");
+    let sld_first = slot(&rp.q(), &s_first).named("sld_first");
+    let cur_bank = slot(&cur.q(), &s_bank).named("cur_bank");
+    let cur_first = slot(&cur.q(), &s_first).named("cur_first");
+    let prm = slot(&cur.q(), &s_prm).named("prm");
+    let rd_t = sld_bank.mux(&rd1, &rd0).named("rd_t");
     let f_next = f_cnt.add_wrap(&f_cnt.lit(1)).named("f_next");
     let tile_addr = is_sld
         .mux(&m.lit(w.ab, 0), &f_next.resize(w.ab))
@@ -212,6 +232,7 @@ pub fn describe(cfg: &Config) -> Circuit {
         &mut m,
         cfg,
         &rst,
+        &is_lm,
         &is_lm,
         &d_sub.slice(w.diff - 1, 0),
         &sc_shift,
@@ -277,32 +298,45 @@ pub fn describe(cfg: &Config) -> Circuit {
         let [b_valid, b_dst_rd, b_bank, b_first, b_f, b_v] = &b;
         b_valid.set(&b_valid.lit(0));
         m.when(&is_lm, |m| {
-            first.set(&newblk);
+            for k in 0..2 {
+                m.when(&wp.eq(&wp.lit(k as i128)), |_| {
+                    s_first[k].set(&newblk);
+                    s_bank[k].set(&newblk.mux(&tb.not(), &tb));
+                });
+            }
+            pb.set(&wp);
+            wp.set(&wp.not());
             newblk.set(&newblk.lit(0));
             m.when(&newblk, |_| tb.set(&tb.not()));
             rm.set(&rm_new);
             rm_out.set(&rm_new);
             rm_vout.set(&rm_vout.lit(1));
         });
-        m.when(&seq.fin, |_| prm.set(&seq.sln));
+        for k in 0..2 {
+            m.when(&seq.fin.and(&pb.eq(&pb.lit(k as i128))), |_| {
+                s_prm[k].set(&seq.sln)
+            });
+        }
         let one = b_valid.lit(1);
         m.when_else(
             &is_sld,
             |_| {
                 b_valid.set(&one);
                 b_dst_rd.set(&one);
-                b_bank.set(&tb);
-                b_first.set(&first);
+                b_bank.set(&sld_bank);
+                b_first.set(&sld_first);
                 b_v.set(&ps_in);
                 b_rd.set(&rd_t.ext(w.rnv).as_signed());
                 f_cnt.set(&f_cnt.lit(0));
+                cur.set(&rp);
+                rp.set(&rp.not());
             },
             |m| {
                 m.when(&is_slnv, |_| {
                     b_valid.set(&one);
                     b_dst_rd.set(&one.lit(0));
-                    b_bank.set(&tb);
-                    b_first.set(&first);
+                    b_bank.set(&cur_bank);
+                    b_first.set(&cur_first);
                     b_f.set(&f_cnt.resize(w.ab));
                     b_v.set(&ps_in);
                     f_cnt.set(&f_next);

@@ -92,14 +92,23 @@ fn verilog_depends_on_the_hardware_only() {
 }
 
 #[test]
-fn the_interleaved_binding_is_refused_until_it_exists() {
-    let c = Config {
+fn the_binding_is_hardware_and_changes_the_verilog() {
+    let seq = Config {
+        binding: fusemax_hdl::Binding::Sequential,
+        ..cfg(2, 2)
+    };
+    let fm = Config {
         binding: fusemax_hdl::Binding::Fusemax,
         ..cfg(2, 2)
     };
-    let e = c.check_buildable().unwrap_err();
-    assert_eq!(e.field, "binding");
-    assert!(cfg(2, 2).check_buildable().is_ok());
+    assert_ne!(seq.hw_hash(), fm.hw_hash());
+    let (a, b) = (generate(&seq), generate(&fm));
+    assert_ne!(a, b);
+    assert!(
+        b.contains("has1"),
+        "the fusemax controller keeps the tile before"
+    );
+    assert!(!a.contains("has1"));
 }
 
 fn modules(v: &str) -> usize {

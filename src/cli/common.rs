@@ -183,13 +183,6 @@ impl CommonArgs {
     }
 }
 
-/// Refuses a config whose hardware this generator cannot build yet (the interleaved binding),
-/// with the same `invalid configuration: KEY: ...` form as every other config error.
-pub fn require_buildable(cfg: &fusemax_hdl::Config) -> Result<()> {
-    cfg.check_buildable()
-        .map_err(|e| anyhow!("invalid configuration: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,7 +49,6 @@ pub fn run(a: Args) -> Result<()> {
         );
     }
     let cfg = a.common.load_config_or_preset((&preset, spec.preset))?;
-    super::common::require_buildable(&cfg)?;
     let opts = FlowOptions {
         board,
         out_dir: a.out.clone(),

@@ -35,7 +35,6 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let (cfg, job, _) = load_job(&a.common, &a.files)?;
-    super::common::require_buildable(&cfg)?;
     let (p, m, e, f) = job.shape();
     let words = encode(
         &cfg,

@@ -21,29 +21,34 @@ fn op_name(o: i128) -> &'static str {
         op::LM => "LM",
         op::SLD => "SLD",
         op::SLNV => "SLNV",
+        op::EXP => "EXP",
         _ => "?",
     }
 }
 
 pub fn run(a: Args) -> Result<()> {
     let cfg = a.common.load_config()?;
-    // the plan printed is the one the controller runs: only a buildable binding has one
-    super::common::require_buildable(&cfg)?;
     let j = &cfg.job;
     let (e, f) = (j.head_e, j.head_f);
     let plan = TilePlan::new(&cfg);
     let period = plan.period(e, f);
     let ideal = TilePlan::ideal_cycles(&cfg, j.seq_q, j.seq_kv, e, f);
     let tiles = (j.seq_q.div_ceil(cfg.cols) * j.seq_kv.div_ceil(cfg.rows)) as u64;
+    let starts = plan.starts(e, f);
+    let binding = serde_json::to_value(cfg.binding)?;
+    let binding = binding.as_str().unwrap_or("?");
     if a.common.json {
         let phases: Vec<serde_json::Value> = plan
             .phases
             .iter()
-            .map(|p| {
+            .zip(&starts)
+            .map(|(p, s)| {
                 serde_json::json!({
                     "name": p.name,
-                    "start": p.start.at(e, f),
-                    "len": p.len.at(e, f),
+                    "start": s,
+                    "len": plan.len(p, e, f),
+                    "count": p.count.at(e, f),
+                    "exp_epoch": p.exp,
                     "op": op_name(p.op),
                     "x": p.x,
                     "q": p.q,
@@ -54,7 +59,9 @@ pub fn run(a: Args) -> Result<()> {
             })
             .collect();
         let v = serde_json::json!({
-            "binding": "sequential",
+            "binding": binding,
+            "depth": plan.depth(),
+            "periods": plan.periods(tiles),
             "rows": cfg.rows,
             "cols": cfg.cols,
             "e": e,
@@ -69,11 +76,13 @@ pub fn run(a: Args) -> Result<()> {
         return emit(&format!("{}\n", serde_json::to_string(&v)?));
     }
     let mut r = format!(
-        "tile plan (sequential binding), {} x {} array, E = {e}, F = {f}: period {period} cycles\n",
-        cfg.rows, cfg.cols
+        "tile plan ({binding} binding), {} x {} array, E = {e}, F = {f}: period {period} cycles, {} tile(s) in flight\n",
+        cfg.rows,
+        cfg.cols,
+        plan.depth() + 1
     );
-    r += "  phase  start  length  op    x  q  seed  epoch  2D-busy\n";
-    for p in &plan.phases {
+    r += "  phase  start  length  ops  op    x  q  seed  epoch  exp  2D-busy\n";
+    for (p, s) in plan.phases.iter().zip(&starts) {
         let x = match p.x {
             XSrc::None => "-",
             XSrc::K => "K",
@@ -81,23 +90,29 @@ pub fn run(a: Args) -> Result<()> {
         };
         let seed = if p.seed == Seed::NegInf { "-inf" } else { "0" };
         r += &format!(
-            "  {:<5}  {:>5}  {:>6}  {:<4}  {x}  {}  {seed:<4}  {:>5}  {}\n",
+            "  {:<5}  {:>5}  {:>6}  {:>3}  {:<4}  {x}  {}  {seed:<4}  {:>5}  {:>3}  {}\n",
             p.name,
-            p.start.at(e, f),
-            p.len.at(e, f),
+            s,
+            plan.len(p, e, f),
+            p.count.at(e, f),
             op_name(p.op),
             if p.q { "Q" } else { "-" },
             p.epoch,
+            p.exp.map(|x| x.to_string()).unwrap_or("-".into()),
             if p.busy_2d { "yes" } else { "no" }
         );
     }
     r += &format!(
-        "  PE (r, c) performs tile time t at t + r + c; exp sequence {} cycles; a block's divisions start {} cycles after its last tile\n",
-        plan.exp_cycles, plan.flush
+        "  PE (r, c) performs period time t at t + r + c; an exp phase issues EXP in slot 0 and keeps slots 3, 6, .., {} for the exp's multiplies; exp sequence {} cycles; a block's divisions start {} cycles after the period of its last SLNV\n",
+        plan.exp_window() - 1,
+        plan.exp_cycles,
+        plan.flush
     );
     r += &format!(
-        "  job P = {}, M = {}: {tiles} tiles, MAC bound {ideal} cycles (ceil(P/C) * ceil(M/R) * (E + F))\n",
-        j.seq_q, j.seq_kv
+        "  job P = {}, M = {}: {tiles} tiles in {} periods, MAC bound {ideal} cycles (ceil(P/C) * ceil(M/R) * (E + F))\n",
+        j.seq_q,
+        j.seq_kv,
+        plan.periods(tiles)
     );
     emit(&r)
 }

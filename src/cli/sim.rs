@@ -74,7 +74,6 @@ pub fn run(a: Args) -> Result<()> {
         );
     }
     let (cfg, job, source) = load_job(&a.common, &a.files)?;
-    super::common::require_buildable(&cfg)?;
     if a.vcd.is_some() && a.backend == Backend::Rusthdl {
         bail!("--vcd needs --backend verilator");
     }

@@ -495,7 +495,11 @@ fn check_good(
     );
     let [cyc, b2, b1, si, so] = out.counters;
     let tiles = (blocks * m.div_ceil(hw.rows)) as u64;
-    assert_eq!(b2, tiles * ((e + f) as u64 + 2 + hw.x()), "busy_2d");
+    assert_eq!(
+        b2,
+        tiles * ((e + f) as u64 + 3 + hw.exp_degree as u64),
+        "busy_2d"
+    );
     assert!(
         b1 >= tiles * (f as u64 + hw.x() + 1),
         "busy_1d {b1} below the tiles' work"

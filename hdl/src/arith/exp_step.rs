@@ -179,7 +179,10 @@ pub fn exp_latency(degree: u32) -> u32 {
 /// instance of [`describe`] and the sequence's registers, stepped at every edge where `rst`
 /// is low on the owner's multiplier. The owner registers the multiplier's operands and its
 /// product, so a product is ready two cycles after its operands are presented:
-/// - start edge (`start`, with the difference `diff`): `dq` = D; a start always wins;
+/// - latch edge (`latch`, with the difference `diff`): `dq` = D (the PE latches it as RM'
+///   passes, the 1D unit with its start);
+/// - start edge (`start`): the sequence starts from `dq` as latched by the end of that
+///   cycle; a start always wins;
 /// - SHIFT: `pre_q` = prescale_coarse(dq); ROUND: `dn` = prescale_round(prescale_fine(pre));
 /// - ZOP: operands (dn, mant); ZWAIT; Z: `z` = z_round(prod), `p` = a_d;
 /// - d Horner steps, each HOP: operands (p, f); HWAIT; HUPD: `p` = horner_round(prod) + a_k
@@ -211,6 +214,7 @@ pub fn describe_seq(
     cfg: &Config,
     rst: &Signal,
     start: &Signal,
+    latch: &Signal,
     diff: &Signal,
     sc_shift: &Signal,
     prod: &Signal,
@@ -242,10 +246,7 @@ pub fn describe_seq(
     m.when(&rst.not(), |m| {
         m.when_else(
             start,
-            |_| {
-                dq.set(diff);
-                es.set(&st(es::SHIFT));
-            },
+            |_| es.set(&st(es::SHIFT)),
             |m| {
                 m.switch(&es, |sw| {
                     sw.case(es::SHIFT as i128, |_| {
@@ -285,6 +286,7 @@ pub fn describe_seq(
                 });
             },
         );
+        m.when(latch, |_| dq.set(diff));
     });
     SeqIr {
         zop: es.is(es::ZOP as i128),

@@ -7,6 +7,7 @@ use crate::quant::QuantJob;
 use fusemax_hdl::arith::exp_step::scale_pack;
 use fusemax_hdl::kit::cosim::io_ports;
 use fusemax_hdl::kit::Component;
+use fusemax_hdl::pe::op;
 use fusemax_hdl::schedule::{Seed, TilePlan, XSrc};
 use fusemax_hdl::Config;
 use std::collections::HashMap;
@@ -18,7 +19,8 @@ pub struct Stimulus {
     /// One row per cycle.
     pub rows: Vec<Vec<i128>>,
     index: HashMap<&'static str, usize>,
-    /// Cycle at which each tile starts at PE (0, 0)'s edge inputs.
+    /// Cycle at which each period starts at PE (0, 0)'s edge inputs (a period per tile, and
+    /// one more per tile in flight beyond the first).
     pub tile_starts: Vec<usize>,
     /// Cycle of each division start (f = 0, 1, ...).
     pub div_starts: Vec<usize>,
@@ -61,7 +63,7 @@ impl Stimulus {
 }
 
 /// Builds the datapath stimulus for the block of queries p0 .. p0 + cols: reset, block start,
-/// every key tile, then one division per f (in bank 0, the block's bank after the first block
+/// every key tile by the config's binding's plan, then one division per f (in bank 0, the block's bank after the first block
 /// start), `div_gap` cycles apart.
 pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: usize) -> Stimulus {
     let (p, m, e, f) = job.shape();
@@ -76,26 +78,32 @@ pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: u
     st.set(3, "blk_start", 1);
     let t0 = 5;
     let tiles = m.div_ceil(rows);
-    for i in 0..tiles {
-        let tau = t0 + i * period;
+    let dep = plan.depth() as usize;
+    for pn in 0..tiles + dep {
+        let tau = t0 + pn * period;
         st.tile_starts.push(tau);
-        for t in 0..period {
-            let is = plan.issue(t, e, f);
+        // the tiles of the period's epochs that exist (the pipeline's fill and drain)
+        let has: Vec<bool> = (0..=dep).map(|k| pn >= k && pn - k < tiles).collect();
+        for (t, is) in plan.table(e, f, &has).iter().enumerate() {
+            let live = has[is.epoch as usize];
+            let i = if live { pn - is.epoch as usize } else { 0 };
+            // the op carries the bank of its tile's accumulator (tile parity, as the K/V banks)
+            let opv = is.op | if i % 2 == 1 { op::BANK } else { 0 };
             for r in 0..rows {
                 let key = i * rows + r;
                 let valid = key < m;
                 let x = match is.x {
-                    XSrc::K if valid => job.k.at(key, is.idx) as i128,
-                    XSrc::V if valid => job.v.at(key, is.idx) as i128,
+                    XSrc::K if valid && live => job.k.at(key, is.idx) as i128,
+                    XSrc::V if valid && live => job.v.at(key, is.idx) as i128,
                     _ => 0,
                 };
                 let cyc = tau + t + r;
                 st.set(cyc, &format!("x_r{r}"), x);
-                st.set(cyc, &format!("op_r{r}"), is.op);
+                st.set(cyc, &format!("op_r{r}"), opv);
                 st.set(cyc, &format!("vld_r{r}"), valid as i128);
             }
             for c in 0..cols {
-                let q = if is.q && p0 + c < p {
+                let q = if is.q && live && p0 + c < p {
                     job.q.at(p0 + c, is.idx) as i128
                 } else {
                     0
@@ -111,7 +119,7 @@ pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: u
             }
         }
     }
-    let end = t0 + tiles * period + plan.flush;
+    let end = t0 + (tiles + dep) * period + plan.flush;
     // a division's latency, the 1D unit's output register and margin
     let gap = fusemax_hdl::arith::Divider::latency(cfg) as usize + 8;
     for k in 0..f {
