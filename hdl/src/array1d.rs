@@ -16,7 +16,6 @@ pub fn build(cfg: &Config) -> Structure {
     let clock = s.add_port("clock", Sig::input(1));
     let rst = s.add_port("rst", Sig::input(1));
     let sc = s.add_port("scale", Sig::input(d.scale_mant_bits + d.scale_shift_bits));
-    let blk = s.add_port("blk_start", Sig::input(1));
     let div = s.add_port("div_start", Sig::input(1));
     let div_f = s.add_port("div_f", Sig::input(crate::ram::Ram::addr_bits(cfg.max_f)));
     let div_bank = s.add_port("div_bank", Sig::input(1));
@@ -25,7 +24,6 @@ pub fn build(cfg: &Config) -> Structure {
         let u = s.add_child(format!("unit_c{c}"), Box::new(SoftmaxUnit::new(cfg)));
         for (port, src) in [
             ("clock", clock),
-            ("blk_start", blk),
             ("div_start", div),
             ("div_f", div_f),
             ("div_bank", div_bank),

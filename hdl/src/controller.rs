@@ -168,7 +168,7 @@ ir_leaf! {
     /// The controller, simulated and emitted from [`describe`].
     pub struct Controller {
         clock, rst, s_data, s_valid, s_last, s_ready, scale, q_we, q_waddr, kv_we, kv_waddr,
-        chunk, r_op, r_src, r_idx, r_bank, r_nvalid, c_q, c_idx, c_seed, c_qbank, blk_start,
+        chunk, r_op, r_src, r_idx, r_bank, r_nvalid, c_q, c_idx, c_seed, c_qbank,
         div_start, div_f, div_bank, av_valid, sel, av_nv, av_word, o_data, o_last, o_valid,
         fifo_free, fifo_ready, status, busy, perf_cycles, perf_busy_2d, perf_busy_1d,
         perf_stall_in, perf_stall_out
@@ -707,6 +707,7 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         &has_ep,
         &bank_ep,
         &ph_cnt,
+        &is_m0.is(0),
     );
     let cols_l = p_left.lit(k.cols as i128);
     let cur_dnv = p_left
@@ -724,7 +725,6 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
     let c_idx = m.output_reg("c_idx", idx).reset(&rst, 0);
     let c_seed = m.output_reg("c_seed", 1).reset(&rst, 0);
     let c_qbank = m.output_reg("c_qbank", 1).reset(&rst, 0);
-    let blk_start = m.output_reg("blk_start", 1).reset(&rst, 0);
     m.output("div_start", &dst_is(ds::START));
     m.output("div_f", &dvf);
     m.output("div_bank", &dbank);
@@ -1129,7 +1129,6 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
                 .mux(&r_nvalid.lit(k.rows as i128), &m_left.resize(fw.nvalid)),
         );
         c_qbank.set(&is_qbank);
-        blk_start.set(&blk_go);
         // divider sequencer
         let st_d = |v: i128| dst.lit(v);
         m.switch(&dst, |sw| {
@@ -1278,6 +1277,7 @@ impl Issue {
         has_ep: &dyn Fn(u32) -> Signal,
         bank_ep: &dyn Fn(u32) -> Signal,
         cnts: &[Signal],
+        first_tile: &Signal,
     ) -> Issue {
         let running = sq.running;
         let b = |v: bool| running.lit(v as i128);
@@ -1322,6 +1322,10 @@ impl Issue {
             &|p| {
                 let main_code = if p.op == op::MAC {
                     sq.mi.is(0).mux(&code(op::MAC0), &code(op::MAC))
+                } else if p.op == op::LM {
+                    // the LM of a block's first tile starts the block in the 1D units
+                    assert_eq!(p.epoch, 0, "controller: LM is of the period's own tile");
+                    first_tile.mux(&code(op::LM0), &code(op::LM))
                 } else {
                     code(p.op)
                 };

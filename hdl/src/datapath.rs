@@ -15,14 +15,7 @@ pub fn build(cfg: &Config) -> Structure {
         let e = s.at(a1, port);
         s.connect(e, p);
     }
-    for port in [
-        "blk_start",
-        "div_start",
-        "div_f",
-        "div_bank",
-        "av_valid",
-        "div_busy",
-    ] {
+    for port in ["div_start", "div_f", "div_bank", "av_valid", "div_busy"] {
         s.expose(a1, port, port);
     }
     for c in 0..cfg.cols {

@@ -15,7 +15,8 @@
 //! are selected and registered, in the next the product is registered, and in the third the op
 //! takes effect on accumulator `bank`, reading `ps_in` then:
 //! - `MAC0`/`MAC`: acc = q * x (and latch `vld`: is this row a real key) / acc += q * x;
-//! - `LM`: ps = max(ps, acc) if the row is valid, else ps (tag LM);
+//! - `LM`/`LM0`: ps = max(ps, acc) if the row is valid, else ps (tag LM / LM0: LM0 is a query
+//!   block's first tile);
 //! - `SLD`: ps = ps + acc (tag SLD); `SLNV`: ps = ps + acc * x (tag SLNV).
 //!
 //! `EXP` starts the exp sequence (`arith::exp_step::describe_seq`) from the latched D, on the
@@ -41,6 +42,8 @@ pub mod op {
     pub const SLNV: i128 = 5;
     /// Start the exp sequence SLN = exp(BQK - RM) on the accumulator of the op's bank.
     pub const EXP: i128 = 6;
+    /// LM of a query block's first tile: the 1D unit starts the block's running state.
+    pub const LM0: i128 = 7;
     /// Width of an op code.
     pub const CODE_BITS: u32 = 3;
     /// The accumulator bank bit above the code: {bank, code}.
@@ -55,8 +58,10 @@ pub mod tag {
     pub const LM: i128 = 1;
     pub const SLD: i128 = 2;
     pub const SLNV: i128 = 3;
+    /// LM of a block's first tile.
+    pub const LM0: i128 = 4;
     /// Width of the tag field.
-    pub const BITS: u32 = 2;
+    pub const BITS: u32 = 3;
 }
 
 /// Widths of a PE (and of the array's links), from the config.
@@ -267,10 +272,12 @@ fn describe_with(cfg: &Config, local_reset: bool) -> Circuit {
                     });
                 }
             });
-            sw.case(op::LM, |_| {
-                ps_out.set(&rv2.and(&acc_ps.gt(&ps_in)).mux(&acc_ps, &ps_in));
-                lm_bk.set(&bk2);
-            });
+            for lm in [op::LM, op::LM0] {
+                sw.case(lm, |_| {
+                    ps_out.set(&rv2.and(&acc_ps.gt(&ps_in)).mux(&acc_ps, &ps_in));
+                    lm_bk.set(&bk2);
+                });
+            }
             sw.case(op::SLD, |_| {
                 ps_out.set(&ps_in.add_wrap(&sln2.ext(w.psum).as_signed()))
             });
@@ -283,6 +290,7 @@ fn describe_with(cfg: &Config, local_reset: bool) -> Circuit {
             &code2,
             &[
                 (op::LM, &t(tag::LM)),
+                (op::LM0, &t(tag::LM0)),
                 (op::SLD, &t(tag::SLD)),
                 (op::SLNV, &t(tag::SLNV)),
             ],

@@ -11,8 +11,8 @@
 //! - `div_start` with `div_f` and `div_bank`: AV[f] = RNV[f] / RD of that bank on the iterative
 //!   divider; the result comes out on `av` with an `av_valid` pulse out_bits + 6 cycles later
 //!   (`div_busy` meanwhile).
-//! RNV and RD are double-buffered by query block: `blk_start` makes the next LM start a new
-//! block in the other bank, so the divisions of one block overlap the tiles of the next.
+//! RNV and RD are double-buffered by query block: LM0 (the LM of a block's first tile) starts a
+//! new block in the other bank, so the divisions of one block overlap the tiles of the next.
 //! Two tiles may be in flight (the FuseMax binding sends LM of tile j before SLD and SLNV of
 //! tile j - 1): a tile's PRM, block bank and first-tile flag are kept in one of two slots from
 //! its LM to its last SLNV.
@@ -76,7 +76,7 @@ impl W {
 ir_leaf! {
     /// One 1D-array unit, simulated and emitted from [`describe`].
     pub struct SoftmaxUnit {
-        clock, rst, scale_in, scale_out, blk_start, div_start, div_f, div_bank, ps_in, tag_in,
+        clock, rst, scale_in, scale_out, div_start, div_f, div_bank, ps_in, tag_in,
         rm_out, rm_vout, av, av_valid, div_busy
     }
     extra { _w: W }
@@ -142,7 +142,6 @@ pub fn describe(cfg: &Config) -> Circuit {
     // this unit's exp logic)
     let scale_out = m.output_reg("scale_out", sb).keep();
     scale_out.set(&scale_in);
-    let blk_start = m.input("blk_start", 1);
     let div_start = m.input("div_start", 1);
     let div_f = m.input("div_f", w.ab);
     let div_bank = m.input("div_bank", 1);
@@ -173,7 +172,6 @@ pub fn describe(cfg: &Config) -> Circuit {
     let s_bank = [m.reg("bank0", 1), m.reg("bank1", 1)];
     let s_prm = [m.reg("prm0", w.exp), m.reg("prm1", w.exp)];
     let slot = |b: &Signal, v: &[Reg; 2]| b.mux(&v[1], &v[0]);
-    let newblk = m.reg("newblk", 1).reset(&rst, 0);
     let tb = m.reg("tb", 1).reset(&rst, 1);
     let dvb = m.reg("dvb", 1);
     let rm = m.reg_s("rm", w.score);
@@ -201,7 +199,8 @@ pub fn describe(cfg: &Config) -> Circuit {
     let rd1 = m.reg("rd1", w.rd);
     let dv_f = m.reg("dv_f", w.ab);
 
-    let is_lm = tag_in.is(tag::LM).named("is_lm");
+    let newblk = tag_in.is(tag::LM0).named("newblk");
+    let is_lm = tag_in.is(tag::LM).or(&newblk).named("is_lm");
     let is_sld = tag_in.is(tag::SLD).named("is_sld");
     let is_slnv = tag_in.is(tag::SLNV).named("is_slnv");
     let ps_lm = ps_in.slice(w.score - 1, 0).as_signed().named("ps_lm");
@@ -306,7 +305,6 @@ pub fn describe(cfg: &Config) -> Circuit {
             }
             pb.set(&wp);
             wp.set(&wp.not());
-            newblk.set(&newblk.lit(0));
             m.when(&newblk, |_| tb.set(&tb.not()));
             rm.set(&rm_new);
             rm_out.set(&rm_new);
@@ -343,7 +341,6 @@ pub fn describe(cfg: &Config) -> Circuit {
                 })
             },
         );
-        m.when(&blk_start, |_| newblk.set(&newblk.lit(1)));
         m.when(&m2_valid.and(&m2_dst_rd), |m| {
             let r = result.slice(w.rd - 1, 0);
             m.when_else(&m2_bank, |_| rd1.set(&r), |_| rd0.set(&r));
@@ -417,9 +414,8 @@ mod tests {
                                 rng.gen_range(0..8),
                                 shb,
                             ),
-                            "blk_start" => rng.gen_ratio(1, 200) as i128,
                             "div_start" => rng.gen_ratio(1, 300) as i128,
-                            "tag_in" => [0, 0, 0, 1, 2, 3, 3, 3][rng.gen_range(0..8)],
+                            "tag_in" => [0, 0, 0, 1, 2, 3, 3, 3, 4][rng.gen_range(0..9)],
                             _ => vectors::random(&mut rng, s.width(), s.signed()),
                         }
                     })

@@ -76,7 +76,7 @@ pub fn build(cfg: &Config) -> Structure {
     c(&mut s, split, "word", src);
     let e = s.at(in_fifo, "free");
     s.leave_unused(e);
-    for p in ["scale", "blk_start", "div_start", "div_f", "div_bank"] {
+    for p in ["scale", "div_start", "div_f", "div_bank"] {
         let src = s.at(ctrl, p);
         c(&mut s, dp, p, src);
     }

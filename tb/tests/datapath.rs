@@ -111,7 +111,7 @@ fn run_block(c: &Case) -> (Config, Vec<Vec<i128>>, Vec<Vec<i128>>, Vec<Vec<i128>
             let unit = find(&sim.uut, &format!("array1d/unit_c{col}")).unwrap();
             let unit = unit.as_any().downcast_ref::<SoftmaxUnit>().unwrap();
             match tg {
-                tag::LM => {
+                tag::LM | tag::LM0 => {
                     let i = col_tile[col];
                     assert_eq!(ps as i64, tr[i].lm, "LM col {col} tile {i}");
                     if i > 0 {

@@ -68,6 +68,10 @@ fn run_case(eng: &VerilatorEngine, cfg: &Config, c: &Case, seed: u64, stall: f64
         cfg.rows, cfg.cols, c.p, c.m, c.e, c.f, c.dist
     );
     assert!(out.trailer.busy_2d > 0 && out.trailer.cycles >= out.trailer.busy_2d);
+    // busy_2d counts the PE's useful operations: E + F + 3 + d per tile in either binding
+    let tiles = (c.p.div_ceil(cfg.cols) * c.m.div_ceil(cfg.rows)) as u64;
+    let plan = fusemax_hdl::schedule::TilePlan::new(cfg);
+    assert_eq!(out.trailer.busy_2d, tiles * plan.busy_2d(c.e, c.f) as u64);
     out.av
 }
 
@@ -252,11 +256,23 @@ fn random_jobs_bit_exact_in_verilator() {
     for (cfg, cases) in &plan {
         cfg.validate().unwrap();
         let eng = VerilatorEngine::build(cfg, false).unwrap();
+        // the sequential binding, the ablation, on the same cases (all but the 8x8's, which
+        // `make bench-binding`'s runs cover): the same AV bit for bit
+        let seq_cfg = Config {
+            binding: fusemax_hdl::Binding::Sequential,
+            ..cfg.clone()
+        };
+        let seq =
+            (cfg.rows * cfg.cols < 64).then(|| VerilatorEngine::build(&seq_cfg, false).unwrap());
         for (i, c) in cases.iter().enumerate() {
             let av = run_case(&eng, cfg, c, 100 + i as u64, 0.0);
             if i == 0 {
                 let av2 = run_case(&eng, cfg, c, 100 + i as u64, 0.3);
                 assert_eq!(av, av2, "backpressure changed the output");
+            }
+            if let Some(seq) = &seq {
+                let av3 = run_case(seq, &seq_cfg, c, 100 + i as u64, 0.0);
+                assert_eq!(av, av3, "the bindings differ");
             }
             n += 1;
         }

@@ -75,7 +75,6 @@ pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: u
     let mut st = Stimulus::for_inputs(uut);
     st.set(0, "rst", 1);
     st.set(1, "rst", 1);
-    st.set(3, "blk_start", 1);
     let t0 = 5;
     let tiles = m.div_ceil(rows);
     let dep = plan.depth() as usize;
@@ -88,7 +87,13 @@ pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: u
             let live = has[is.epoch as usize];
             let i = if live { pn - is.epoch as usize } else { 0 };
             // the op carries the bank of its tile's accumulator (tile parity, as the K/V banks)
-            let opv = is.op | if i % 2 == 1 { op::BANK } else { 0 };
+            // the LM of the block's first tile is LM0 (it starts the block in the 1D units)
+            let code = if is.op == op::LM && i == 0 {
+                op::LM0
+            } else {
+                is.op
+            };
+            let opv = code | if i % 2 == 1 { op::BANK } else { 0 };
             for r in 0..rows {
                 let key = i * rows + r;
                 let valid = key < m;
