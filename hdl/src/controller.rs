@@ -200,10 +200,6 @@ fn affine(a: &Affine, e_len: &Signal, f_len: &Signal, w: u32) -> Signal {
     for _ in 0..a.f {
         terms.push(f_len.ext(w));
     }
-    assert!(
-        a.e >= 0 && a.f >= 0,
-        "controller: a phase's length falls with E or F"
-    );
     let c = e_len.ext(w).lit(a.c.unsigned_abs() as i128);
     let sum = terms
         .into_iter()
@@ -822,39 +818,26 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
             }
             trail_done.set(&bit(false));
         });
-        // delayed buffer releases
-        // delayed buffer releases: started as the phase reading the buffer starts
-        let phase_start = |n: usize| running.and(&ph.is(n as i128)).and(&ph_first);
-        let reserved = |p: &Phase| {
-            if p.exp.is_some() {
-                plan.exp_degree as usize + 2
-            } else {
-                0
-            }
+        // delayed buffer releases: started as the phase reading the buffer starts (a block's
+        // Q in its last tile's period), after the feeders' skew and the phase's reserved slots
+        let start = |x: XSrc, rel: usize| {
+            let (n, p) = plan.reader(x);
+            let go = running.and(&ph.is(n as i128)).and(&ph_first);
+            (go, rel + plan.reserved_slots(p) as usize)
         };
-        for (cnts, kind) in [(&rel_k, 0), (&rel_v, 1), (&rel_qc, 2)] {
-            let (n, p) = plan
-                .phases
-                .iter()
-                .enumerate()
-                .find(|(_, p)| match kind {
-                    0 => p.x == XSrc::K,
-                    1 => p.x == XSrc::V,
-                    _ => p.q,
-                })
-                .expect("the plan reads K, V and Q");
-            let (go, bank, delay) = match kind {
-                2 => (
-                    phase_start(n).and(&has0).and(&is_last_tile),
-                    is_qbank.q(),
-                    k.rel_q + reserved(p),
-                ),
-                _ => (
-                    phase_start(n).and(&has_ep(p.epoch)),
-                    bank_ep(p.epoch),
-                    k.rel_kv + reserved(p),
-                ),
-            };
+        let (k_go, k_delay) = start(XSrc::K, k.rel_kv);
+        let (v_go, v_delay) = start(XSrc::V, k.rel_kv);
+        let (q_go, q_delay) = start(XSrc::None, k.rel_q);
+        for (cnts, go, bank, delay) in [
+            (&rel_k, k_go.and(&has_ep(ek)), bank_ep(ek), k_delay),
+            (&rel_v, v_go.and(&has_ep(ev)), bank_ep(ev), v_delay),
+            (
+                &rel_qc,
+                q_go.and(&has0).and(&is_last_tile),
+                is_qbank.q(),
+                q_delay,
+            ),
+        ] {
             assert!(delay < 256, "controller: a release delay fits 8 bits");
             for (b, c) in cnts.iter().enumerate() {
                 let mine = if b == 1 { bank.clone() } else { bank.not() };
@@ -1211,15 +1194,10 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         m.when(&lst_is(ls::Q), |_| {
             for (n, p) in plan.phases.iter().enumerate() {
                 // length - 1 = max(count + reserved, min_len) - 1
-                let reserved = if p.exp.is_some() {
-                    plan.exp_degree as i64 + 2
-                } else {
-                    0
-                };
                 let lm1 = if p.count.e == 0 && p.count.f == 0 {
-                    let l = (p.count.c + reserved).max(p.min_len) - 1;
-                    tt.lit(l as i128)
+                    tt.lit(plan.len(p, 0, 0) as i128 - 1)
                 } else {
+                    let reserved = plan.reserved_slots(p);
                     let a = Affine::new(p.count.e, p.count.f, p.count.c + reserved - 1);
                     let v = affine(&a, &e_len, &f_len, tw);
                     if p.min_len > 0 {
@@ -1282,44 +1260,53 @@ impl Issue {
         let running = sq.running;
         let b = |v: bool| running.lit(v as i128);
         let code = |v: i128| m.lit(op::CODE_BITS, v as u128);
-        // per phase: its reserved slots (an exp phase's EXP and multiplies, decoded from tt)
-        let reserved = |p: &Phase, what: Reserved| -> Signal {
-            if p.exp.is_none() {
-                return b(false);
-            }
-            let slots: Vec<i64> = (0..plan.exp_window())
+        // the exp's reserved slots, decoded once from tt (they read only in an exp phase)
+        let slot_of = |what: Reserved, name: &str| {
+            (0..plan.exp_window())
                 .filter(|&k| plan.reserved(k) == Some(what))
-                .collect();
-            slots
-                .iter()
-                .map(|&k| sq.tt.is(k as i128))
+                .map(|k| sq.tt.is(k as i128))
                 .reduce(|x, y| x.or(&y))
                 .unwrap()
+                .named(name)
         };
-        let main_of = |p: &Phase| {
-            reserved(p, Reserved::Start)
-                .or(&reserved(p, Reserved::Mul))
-                .not()
-                .and(&sq.mdone.not())
-        };
+        let x_start = slot_of(Reserved::Start, "x_start");
+        let x_mul = slot_of(Reserved::Mul, "x_mul");
+        let free = x_start.or(&x_mul).not().named("x_free");
+        // per phase: a main op's slot, that op issued (its tile exists), the EXP issued
+        struct Ph {
+            main: Signal,
+            live: Signal,
+            exp_go: Option<Signal>,
+        }
+        let ph: Vec<Ph> = plan
+            .phases
+            .iter()
+            .map(|p| {
+                let main = match p.exp {
+                    Some(_) => free.and(&sq.mdone.not()),
+                    None => sq.mdone.not(),
+                };
+                Ph {
+                    live: main.and(&has_ep(p.epoch)),
+                    main,
+                    exp_go: p.exp.map(|ep| x_start.and(&has_ep(ep))),
+                }
+            })
+            .collect();
         // a phase's value while running; `none` otherwise
-        let arms = |value: &dyn Fn(&Phase) -> Signal, none: Signal| {
+        let arms = |value: &dyn Fn(&Phase, &Ph) -> Signal, none: Signal| {
             let v: Vec<(i128, Signal)> = plan
                 .phases
                 .iter()
+                .zip(&ph)
                 .enumerate()
-                .map(|(n, p)| (n as i128, value(p)))
+                .map(|(n, (p, s))| (n as i128, value(p, s)))
                 .collect();
             let refs: Vec<(i128, &Signal)> = v.iter().map(|(n, s)| (*n, s)).collect();
             running.mux(&case(sq.ph, &refs, &none), &none)
         };
-        let live = |p: &Phase| main_of(p).and(&has_ep(p.epoch));
-        let exp_go = |p: &Phase| match p.exp {
-            Some(ep) => reserved(p, Reserved::Start).and(&has_ep(ep)),
-            None => b(false),
-        };
         let op = arms(
-            &|p| {
+            &|p, s| {
                 let main_code = if p.op == op::MAC {
                     sq.mi.is(0).mux(&code(op::MAC0), &code(op::MAC))
                 } else if p.op == op::LM {
@@ -1329,15 +1316,14 @@ impl Issue {
                 } else {
                     code(p.op)
                 };
-                let c = select(
-                    &[(&exp_go(p), &code(op::EXP)), (&live(p), &main_code)],
-                    &code(op::NOP),
-                );
-                let bank = match p.exp {
-                    Some(ep) => reserved(p, Reserved::Start).mux(&bank_ep(ep), &bank_ep(p.epoch)),
-                    None => bank_ep(p.epoch),
-                };
-                cat(&[&bank, &c])
+                let main = s.live.mux(&main_code, &code(op::NOP));
+                match (p.exp, &s.exp_go) {
+                    (Some(ep), Some(go)) => cat(&[
+                        &x_start.mux(&bank_ep(ep), &bank_ep(p.epoch)),
+                        &go.mux(&code(op::EXP), &main),
+                    ]),
+                    _ => cat(&[&bank_ep(p.epoch), &main]),
+                }
             },
             m.lit(op::BITS, 0),
         )
@@ -1345,15 +1331,22 @@ impl Issue {
         Issue {
             op,
             src: arms(
-                &|p| live(p).mux(&m.lit(2, src_code(p.x) as u128), &m.lit(2, 0)),
+                &|p, s| match p.x {
+                    XSrc::None => m.lit(2, 0),
+                    x => s.live.mux(&m.lit(2, src_code(x) as u128), &m.lit(2, 0)),
+                },
                 m.lit(2, 0),
             )
             .named("i_src"),
             idx: sq.mi.clone(),
-            q: arms(&|p| if p.q { live(p) } else { b(false) }, b(false)).named("i_q"),
-            seed: arms(&|p| b(p.seed == Seed::NegInf), b(false)).named("i_seed"),
-            kv_bank: arms(&|p| bank_ep(p.epoch), b(false)).named("i_bank"),
-            main: arms(&main_of, b(false)).named("i_main"),
+            q: arms(
+                &|p, s| if p.q { s.live.clone() } else { b(false) },
+                b(false),
+            )
+            .named("i_q"),
+            seed: arms(&|p, _| b(p.seed == Seed::NegInf), b(false)).named("i_seed"),
+            kv_bank: arms(&|p, _| bank_ep(p.epoch), b(false)).named("i_bank"),
+            main: arms(&|_, s| s.main.clone(), b(false)).named("i_main"),
             cnt: {
                 let refs: Vec<(i128, &Signal)> = cnts
                     .iter()
@@ -1363,12 +1356,12 @@ impl Issue {
                 case(sq.ph, &refs, &cnts[0]).named("i_cnt")
             },
             busy: arms(
-                &|p| {
-                    let mut x = if p.busy_2d { live(p) } else { b(false) };
-                    if let Some(ep) = p.exp {
-                        x = x.or(&reserved(p, Reserved::Mul).and(&has_ep(ep)));
+                &|p, s| {
+                    let work = if p.busy_2d { s.live.clone() } else { b(false) };
+                    match p.exp {
+                        Some(ep) => work.or(&x_mul.and(&has_ep(ep))),
+                        None => work,
                     }
-                    x
                 },
                 b(false),
             )

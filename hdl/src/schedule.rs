@@ -319,15 +319,29 @@ impl TilePlan {
         }
     }
 
-    /// The length of phase `p` for head sizes `e`, `f`: its main ops and reserved slots, at
-    /// least `min_len`.
-    pub fn len(&self, p: &Phase, e: usize, f: usize) -> i64 {
-        let reserved = if p.exp.is_some() {
+    /// Slots of phase `p` its main ops cannot take: the EXP and the exp's d + 1 multiplies in
+    /// an exp phase, none otherwise.
+    pub fn reserved_slots(&self, p: &Phase) -> i64 {
+        if p.exp.is_some() {
             self.exp_degree as i64 + 2
         } else {
             0
-        };
-        (p.count.at(e, f) + reserved).max(p.min_len)
+        }
+    }
+
+    /// The length of phase `p` for head sizes `e`, `f`: its main ops and reserved slots, at
+    /// least `min_len`.
+    pub fn len(&self, p: &Phase, e: usize, f: usize) -> i64 {
+        (p.count.at(e, f) + self.reserved_slots(p)).max(p.min_len)
+    }
+
+    /// Which epochs' tiles exist in period `n` of a run of `tiles` tiles (`has[k]`: tile
+    /// n - k): the pipeline's first periods have no tile before them, its last none of
+    /// their own.
+    pub fn has(&self, n: usize, tiles: usize) -> Vec<bool> {
+        (0..=self.depth() as usize)
+            .map(|k| n >= k && n - k < tiles)
+            .collect()
     }
 
     /// Each phase's start in the period.
@@ -357,14 +371,19 @@ impl TilePlan {
         }
     }
 
+    /// The phase that reads the K (V) buffer, with its index: the one whose `x` is `x`, or for
+    /// `XSrc::None` the one that reads Q.
+    pub fn reader(&self, x: XSrc) -> (usize, &Phase) {
+        self.phases
+            .iter()
+            .enumerate()
+            .find(|(_, p)| if x == XSrc::None { p.q } else { p.x == x })
+            .expect("a phase reads K, V and Q")
+    }
+
     /// The epoch of the phase that reads K (resp. V).
     pub fn src_epoch(&self, x: XSrc) -> u32 {
-        let p = self
-            .phases
-            .iter()
-            .find(|p| p.x == x)
-            .expect("a phase reads it");
-        p.epoch
+        self.reader(x).1.epoch
     }
 
     /// The matmul MAC bound of the array for a job (`ideal_cycles`): each of the
@@ -428,11 +447,6 @@ impl TilePlan {
             }
         }
         v
-    }
-
-    /// What enters the array at period time `t` (0 <= t < period) with every tile present.
-    pub fn issue(&self, t: usize, e: usize, f: usize) -> Issue {
-        self.table(e, f, &[true; 2])[t]
     }
 
     /// Busy cycles of a 1D unit per tile: the exp of PRM, the RD update, F RNV updates.
@@ -519,8 +533,7 @@ mod tests {
                 let mut ops: Vec<Vec<(i128, usize)>> = vec![vec![]; tiles];
                 let mut busy = 0;
                 for per in 0..tiles + dep {
-                    let has: Vec<bool> = (0..=dep).map(|k| per >= k && per - k < tiles).collect();
-                    let tab = plan.table(e, f, &has);
+                    let tab = plan.table(e, f, &plan.has(per, tiles));
                     assert_eq!(tab.len(), plan.period(e, f));
                     for is in tab {
                         busy += is.busy_2d as usize;
@@ -567,9 +580,11 @@ mod tests {
                 let tiles = 3;
                 let mut at: Vec<[usize; 3]> = vec![[0; 3]; tiles];
                 let mut reserved_mul = vec![];
-                for pn in 0..tiles + dep {
-                    let has: Vec<bool> = (0..=dep).map(|k| pn >= k && pn - k < tiles).collect();
-                    for (t, is) in plan.table(e, f, &has).iter().enumerate() {
+                let tables: Vec<Vec<Issue>> = (0..tiles + dep)
+                    .map(|pn| plan.table(e, f, &plan.has(pn, tiles)))
+                    .collect();
+                for (pn, tab) in tables.iter().enumerate() {
+                    for (t, is) in tab.iter().enumerate() {
                         let g = pn * per + t;
                         let tile = pn.wrapping_sub(is.epoch as usize);
                         match is.op {
@@ -583,15 +598,12 @@ mod tests {
                         }
                     }
                 }
-                for (pn, t) in (0..(tiles + dep) * per).map(|g| (g / per, g % per)) {
-                    let has: Vec<bool> = (0..=dep).map(|k| pn >= k && pn - k < tiles).collect();
-                    let is = plan.table(e, f, &has)[t];
-                    if reserved_mul.contains(&(pn * per + t)) {
-                        assert!(
-                            !matches!(is.op, op::MAC | op::MAC0 | op::SLNV),
-                            "a multiply in a reserved slot"
-                        );
-                    }
+                for g in reserved_mul {
+                    let is = tables[g / per][g % per];
+                    assert!(
+                        !matches!(is.op, op::MAC | op::MAC0 | op::SLNV),
+                        "a multiply in a reserved slot"
+                    );
                 }
                 for a in at {
                     assert!(a[1] >= a[0] + 2 * r + 2, "{:?} E {e} F {f}", cfg.binding);

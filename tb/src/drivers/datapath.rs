@@ -82,7 +82,7 @@ pub fn block_stimulus<T: Component>(uut: &T, cfg: &Config, job: &QuantJob, p0: u
         let tau = t0 + pn * period;
         st.tile_starts.push(tau);
         // the tiles of the period's epochs that exist (the pipeline's fill and drain)
-        let has: Vec<bool> = (0..=dep).map(|k| pn >= k && pn - k < tiles).collect();
+        let has = plan.has(pn, tiles);
         for (t, is) in plan.table(e, f, &has).iter().enumerate() {
             let live = has[is.epoch as usize];
             let i = if live { pn - is.epoch as usize } else { 0 };
