@@ -16,6 +16,7 @@ pub mod host_link;
 pub mod ir;
 pub mod kit;
 pub mod lanes;
+pub mod model;
 pub mod numerics;
 pub mod pe;
 pub mod ram;

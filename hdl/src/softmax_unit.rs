@@ -9,7 +9,8 @@
 //!   stages: RNV[f] is read into a register, the operands are registered, the rescale product
 //!   is registered, the sum is written back.
 //! - `div_start` with `div_f` and `div_bank`: AV[f] = RNV[f] / RD of that bank on the iterative
-//!   divider; the result comes out on `av` with an `av_valid` pulse out_bits + 6 cycles later
+//!   divider; the result comes out on `av` with an `av_valid` pulse
+//!   [`div_latency`] (out_bits + 9) cycles later
 //!   (`div_busy` meanwhile).
 //! RNV and RD are double-buffered by query block: LM0 (the LM of a block's first tile) starts a
 //! new block in the other bank, so the divisions of one block overlap the tiles of the next.
@@ -83,6 +84,13 @@ ir_leaf! {
 }
 
 /// Width of the job's F field (1 ..= max_f).
+/// Cycles from a `div_start` cycle to the cycle of its `av_valid` pulse (out_bits + 9): the
+/// unit's READ, RQ and START states, the divider's [`divider::Divider::latency`] from its
+/// start, its `done` cycle and the `av_valid` register.
+pub fn div_latency(cfg: &Config) -> u32 {
+    divider::Divider::latency(cfg) + 5
+}
+
 pub fn f_bits(cfg: &Config) -> u32 {
     ubits(cfg.max_f as u128)
 }
@@ -422,6 +430,29 @@ mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    /// A division's `av_valid` comes `div_latency` cycles after its `div_start` (the cycle
+    /// model and the controller's docs count on it).
+    #[test]
+    fn av_valid_comes_div_latency_after_div_start() {
+        for cfg in configs() {
+            let mut s = crate::ir::Sim::new(&describe(&cfg));
+            s.set("rst", 1);
+            s.step();
+            s.set("rst", 0);
+            s.step();
+            s.set("div_start", 1);
+            s.step();
+            s.set("div_start", 0);
+            let mut n = 1;
+            while s.get("av_valid") == 0 {
+                assert!(n < 200, "no av_valid");
+                s.step();
+                n += 1;
+            }
+            assert_eq!(n, div_latency(&cfg));
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod fpga;
 pub mod generate;
 pub mod host;
+pub mod model;
 pub mod reference;
 pub mod schedule;
 pub mod sim;
@@ -43,6 +44,9 @@ pub enum Command {
     /// Print the tile plan the controller is generated from (phases, lengths, ops, epochs),
     /// the tile period and the job's MAC bound.
     Schedule(schedule::Args),
+    /// The analytic cycle model of the config's job with no stalls: cycles, busy cycles of
+    /// each array, input words per cycle needed, MAC bound (the figures `sim` measures).
+    Model(model::Args),
     /// Synthesize, place and route the board top for a board and write its bitstream and
     /// resource/Fmax report (yosys + nextpnr).
     Fpga(fpga::Args),
@@ -63,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(a) => generate::run(a),
         Command::Sim(a) => sim::run(a),
         Command::Schedule(a) => schedule::run(a),
+        Command::Model(a) => model::run(a),
         Command::Fpga(a) => fpga::run(a),
         Command::Host(a) => host::run(a),
         Command::Sweep(a) => sweep::run(a),
