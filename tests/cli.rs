@@ -603,6 +603,72 @@ fn schedule_prints_the_plan_the_controller_runs() {
         assert_eq!(phases[0]["count"], 10);
         assert_eq!(phases.last().unwrap()["count"], 7);
     }
+    // the picture is drawn from the same plan: every phase named with its length
+    let tmp = tempfile::tempdir().unwrap();
+    let svg = tmp.path().join("s.svg");
+    succeeds(&[
+        "schedule",
+        "--head-e",
+        "10",
+        "--head-f",
+        "7",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg"), "{}", &text[..100.min(text.len())]);
+    for label in [
+        "BQKX (15)",
+        "LM (1)",
+        "SLD (1)",
+        "SLNV (16)",
+        "SLNV MAC (tile j-1)",
+    ] {
+        assert!(text.contains(label), "the picture lacks {label:?}");
+    }
+    fails_with(
+        &["schedule", "--svg", "/nonexistent-dir/s.svg"],
+        &["cannot write"],
+    );
     // a bad config is an error, not a plan
     fails_with(&["schedule", "--set", "rows=0"], &["rows"]);
+}
+
+#[test]
+fn model_predicts_the_counters_of_a_job() {
+    let model = |sets: &[&str]| -> serde_json::Value {
+        let mut a = vec!["model", "--json", "--seq-q", "64", "--seq-kv", "512"];
+        for s in sets {
+            a.extend(["--set", s]);
+        }
+        serde_json::from_str(&succeeds(&a)).unwrap()
+    };
+    let fm = model(&[]);
+    let seq = model(&["binding=sequential"]);
+    for v in [&fm, &seq] {
+        // 8 query blocks of 64 key tiles; the MAC bound is (E + F) per tile
+        assert_eq!(v["tiles"], 8 * 64);
+        assert_eq!(v["ideal_cycles"], 8 * 64 * 128);
+        let c = v["cycles"].as_u64().unwrap();
+        assert!(c > v["ideal_cycles"].as_u64().unwrap());
+        assert!(v["util_2d"].as_f64().unwrap() < 1.0);
+        assert_eq!(v["input_bound"], false);
+    }
+    assert_eq!(fm["periods"], 8 * 64 + 1);
+    assert_eq!(seq["periods"], 8 * 64);
+    // the interleaved binding is faster; each period costs its plan's cycles and a WAIT
+    let (a, b) = (
+        fm["cycles"].as_u64().unwrap(),
+        seq["cycles"].as_u64().unwrap(),
+    );
+    assert!(a * 115 < b * 100, "fusemax {a}, sequential {b}");
+    assert!(a > 513 * 136 && a < 513 * 136 + 4000, "{a}");
+    // a 16 x 16 array at E = F = 64 needs two 64-bit words a cycle
+    let wide = model(&["rows=16", "cols=16"]);
+    assert_eq!(wide["input_bound"], true);
+    assert!(wide["input_words_per_cycle"].as_f64().unwrap() > 1.5);
+    // text output names the figures; a bad config is an error
+    let t = succeeds(&["model"]);
+    assert!(t.contains("cycles") && t.contains("MAC bound"), "{t}");
+    fails_with(&["model", "--set", "rows=0"], &["rows"]);
 }

@@ -420,6 +420,16 @@ impl Config {
             ));
         }
         let d = self.derived();
+        let per_f = self.cols.div_ceil(d.out_lanes);
+        if self.fifo_depth < per_f {
+            return Err(ConfigError::new(
+                "fifo_depth",
+                format!(
+                    "{} is below the {per_f} output words of one f of a block (cols = {} at {} values a word): the divisions would wait for room forever",
+                    self.fifo_depth, self.cols, d.out_lanes
+                ),
+            ));
+        }
         if d.rnv_bits > 100 || d.score_bits > 100 {
             return Err(ConfigError::new(
                 "max_seq_kv",
@@ -636,6 +646,11 @@ mod tests {
         let e =
             Config::load(None, &["max_seq_kv=1000".into(), "job.seq_kv=1001".into()]).unwrap_err();
         assert!(e.message.contains("1 ..= 1000"), "{e}");
+        // the output FIFO holds one f's words of a block (16 lanes at 4 a word)
+        let e = Config::load(None, &["cols=16".into(), "fifo_depth=2".into()]).unwrap_err();
+        assert_eq!(e.field, "fifo_depth", "{e}");
+        assert!(e.message.contains("4 output words"), "{e}");
+        Config::load(None, &["cols=16".into(), "fifo_depth=4".into()]).unwrap();
     }
 
     #[test]

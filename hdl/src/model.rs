@@ -153,7 +153,8 @@ pub fn estimate(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Estimat
     let (kch, qch) = (chunks(cfg, cfg.rows) as u64, chunks(cfg, cfg.cols) as u64);
     let (e64, f64_) = (e as u64, f as u64);
     let och = cfg.cols.div_ceil(cfg.derived().out_lanes) as u64;
-    // a FIFO drained every cycle holds at most the word pushed in the cycle before
+    // a FIFO drained every cycle holds at most the word pushed in the cycle before: an f after
+    // the first of a block finds depth - 1 slots free, and waits a cycle if they are too few
     let space_wait = u64::from(cfg.fifo_depth as u64 <= och);
     // a buffer's release: cycles from the period's start to the cycle it is free again
     let release = |x: XSrc, skew: u64| {
@@ -233,9 +234,11 @@ pub fn estimate(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Estimat
             if t % nt == nt - 1 {
                 let h = (te + 1).max(div_free);
                 let mut x = h + 2 + plan.flush as u64;
-                for _ in 0..f {
-                    x += space_wait;
-                    stall_out += space_wait;
+                for fi in 0..f {
+                    if fi > 0 {
+                        x += space_wait;
+                        stall_out += space_wait;
+                    }
                     let lat = crate::softmax_unit::div_latency(cfg) as u64;
                     busy.push((x + 2, x + 2 + lat));
                     x += per_f(cfg, och);

@@ -13,6 +13,7 @@ pub mod host;
 pub mod model;
 pub mod reference;
 pub mod schedule;
+pub mod schedule_svg;
 pub mod sim;
 pub mod sweep;
 pub mod sweep_point;

@@ -42,7 +42,7 @@ pub fn run(a: Args) -> Result<()> {
             "input_words": x.input_words,
             "input_words_per_cycle": x.input_words_per_cycle,
             "input_bound": x.input_words_per_cycle > 1.0,
-            "max_period_wait": x.max_period_wait,
+            "max_wait_cycles": x.max_period_wait,
             "hw_hash": cfg.hw_hash(),
         });
         return emit(&format!("{}\n", serde_json::to_string(&v)?));

@@ -12,6 +12,11 @@ use fusemax_hdl::schedule::{Seed, TilePlan, XSrc};
 pub struct Args {
     #[command(flatten)]
     pub common: CommonArgs,
+
+    /// Also draw one steady-state period of the plan, as the controller issues it, to this
+    /// SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<std::path::PathBuf>,
 }
 
 fn op_name(o: i128) -> &'static str {
@@ -35,6 +40,11 @@ pub fn run(a: Args) -> Result<()> {
     let ideal = TilePlan::ideal_cycles(&cfg, j.seq_q, j.seq_kv, e, f);
     let tiles = (j.seq_q.div_ceil(cfg.cols) * j.seq_kv.div_ceil(cfg.rows)) as u64;
     let starts = plan.starts(e, f);
+    if let Some(path) = &a.svg {
+        let svg = super::schedule_svg::draw(&cfg, &plan, e, f).map_err(|e| anyhow::anyhow!(e))?;
+        std::fs::write(path, svg)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
     let binding = serde_json::to_value(cfg.binding)?;
     let binding = binding.as_str().unwrap_or("?");
     if a.common.json {

@@ -74,6 +74,9 @@ pub fn unit(name: &str) -> &'static str {
     if field.ends_with("_s") || field.ends_with("seconds") || name.contains(".seconds.") {
         return "s";
     }
+    if field.ends_with("_per_cycle") {
+        return "words/cycle";
+    }
     if field.contains("cycles") || field == "tile_period" {
         return "cycles";
     }
@@ -328,6 +331,8 @@ mod tests {
             ("fpga.seconds.pnr", "s"),
             ("fpga.capacity.dsps", "DSP"),
             ("model.cycles", "cycles"),
+            ("model.input_words_per_cycle", "words/cycle"),
+            ("model.max_wait_cycles", "cycles"),
             ("status", ""),
             ("sim.mismatches", "count"),
         ] {

@@ -72,6 +72,22 @@ fn run_case(eng: &VerilatorEngine, cfg: &Config, c: &Case, seed: u64, stall: f64
     let tiles = (c.p.div_ceil(cfg.cols) * c.m.div_ceil(cfg.rows)) as u64;
     let plan = fusemax_hdl::schedule::TilePlan::new(cfg);
     assert_eq!(out.trailer.busy_2d, tiles * plan.busy_2d(c.e, c.f) as u64);
+    // the analytic cycle model: exact with no stalls, a lower bound with them
+    let x = fusemax_hdl::model::estimate(cfg, c.p, c.m, c.e, c.f);
+    let t = &out.trailer;
+    let what = format!(
+        "{:?} {}x{} P={} M={} E={} F={}",
+        cfg.binding, cfg.rows, cfg.cols, c.p, c.m, c.e, c.f
+    );
+    if stall == 0.0 {
+        assert_eq!(
+            (t.cycles, t.busy_2d, t.busy_1d, t.stall_in, t.stall_out),
+            (x.cycles, x.busy_2d, x.busy_1d, x.stall_in, x.stall_out),
+            "{what}: the RTL's counters (cycles, busy_2d, busy_1d, stall_in, stall_out) against the cycle model"
+        );
+    } else {
+        assert!(t.cycles > x.cycles, "{what}: stalls cost no cycles");
+    }
     out.av
 }
 
