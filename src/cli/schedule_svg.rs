@@ -133,31 +133,20 @@ pub fn draw(cfg: &Config, plan: &TilePlan, e: usize, f: usize) -> Result<String,
             ))
             .map_err(er)?;
         }
-        let cell = |root: &DrawingArea<_, _>, lane: usize, t: i64, k: &Kind| {
+        let cells = |root: &DrawingArea<_, _>, lane: usize, t: i64, n: i64, k: &Kind| {
             let y = lane_y(lane);
             root.draw(&Rectangle::new(
-                [(px(t), y + 2), (px(t + 1), y + lane_h - 2)],
+                [(px(t), y + 2), (px(t + n), y + lane_h - 2)],
                 ShapeStyle::from(&k.color).filled(),
             ))
         };
+        // runs of cycles of one kind: (start, length, kind, reaches the 1D units)
+        let mut runs: Vec<(i64, i64, Kind, bool)> = vec![];
         let mut exp_epoch = 0;
-        let mut legend: Vec<Kind> = vec![];
         for (t, is) in table.iter().enumerate() {
             let t = t as i64;
             if is.op == op::EXP {
                 exp_epoch = is.epoch;
-            }
-            if let Some(k) = kind(is, exp_epoch) {
-                cell(&root, 0, t, &k).map_err(er)?;
-                cell(&root, 2, t + skew, &k).map_err(er)?;
-                if reaches_1d(is) {
-                    cell(&root, 3, t + to_1d, &k).map_err(er)?;
-                }
-                if !legend.contains(&k) {
-                    legend.push(k);
-                }
-            }
-            if is.op == op::EXP {
                 let y = lane_y(1);
                 root.draw(&Rectangle::new(
                     [
@@ -167,6 +156,23 @@ pub fn draw(cfg: &Config, plan: &TilePlan, e: usize, f: usize) -> Result<String,
                     ShapeStyle::from(&exp_seq().color).filled(),
                 ))
                 .map_err(er)?;
+            }
+            if let Some(k) = kind(is, exp_epoch) {
+                match runs.last_mut() {
+                    Some((t0, n, k0, _)) if *k0 == k && *t0 + *n == t => *n += 1,
+                    _ => runs.push((t, 1, k, reaches_1d(is))),
+                }
+            }
+        }
+        let mut legend: Vec<Kind> = vec![];
+        for (t, n, k, to_units) in &runs {
+            cells(&root, 0, *t, *n, k).map_err(er)?;
+            cells(&root, 2, t + skew, *n, k).map_err(er)?;
+            if *to_units {
+                cells(&root, 3, t + to_1d, *n, k).map_err(er)?;
+            }
+            if !legend.contains(k) {
+                legend.push(k.clone());
             }
         }
         // the running max of tile j back at PE (0, 0): 2R + 2 cycles after its LM

@@ -272,14 +272,12 @@ fn random_jobs_bit_exact_in_verilator() {
     for (cfg, cases) in &plan {
         cfg.validate().unwrap();
         let eng = VerilatorEngine::build(cfg, false).unwrap();
-        // the sequential binding, the ablation, on the same cases (all but the 8x8's, which
-        // `make bench-binding`'s runs cover): the same AV bit for bit
+        // the sequential binding, the ablation, on the same cases: the same AV bit for bit
         let seq_cfg = Config {
             binding: fusemax_hdl::Binding::Sequential,
             ..cfg.clone()
         };
-        let seq =
-            (cfg.rows * cfg.cols < 64).then(|| VerilatorEngine::build(&seq_cfg, false).unwrap());
+        let seq = Some(VerilatorEngine::build(&seq_cfg, false).unwrap());
         for (i, c) in cases.iter().enumerate() {
             let av = run_case(&eng, cfg, c, 100 + i as u64, 0.0);
             if i == 0 {
