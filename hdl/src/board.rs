@@ -444,16 +444,36 @@ pub fn build(cfg: &Config, board: Board, target: Target) -> Result<Structure, St
     }
     let e = s.at(urx, "rx");
     s.connect(e, rx_pin);
+    // the host link's 64-bit words go to the engine directly, or two by two through the width
+    // converter for a 128-bit input stream
+    let (src, sp) = if cfg.derived().in_bits > 64 {
+        let w = s.add_child("widen", Box::new(crate::widen::Widen::new()));
+        let e = s.at(w, "clock");
+        s.connect(e, clock);
+        local_reset(&mut s, w, clock, rst);
+        for (a, ap, b, bp) in [
+            (link, "s_data", w, "s_data"),
+            (link, "s_valid", w, "s_valid"),
+            (link, "s_last", w, "s_last"),
+            (w, "s_ready", link, "s_ready"),
+        ] {
+            let (o, i) = (s.at(a, ap), s.at(b, bp));
+            s.connect(i, o);
+        }
+        (w, ["m_data", "m_valid", "m_last", "m_ready"])
+    } else {
+        (link, ["s_data", "s_valid", "s_last", "s_ready"])
+    };
     let wires: [(usize, &str, usize, &str); 16] = [
         (urx, "data", link, "rx_data"),
         (urx, "valid", link, "rx_valid"),
         (link, "tx_data", utx, "data"),
         (link, "tx_start", utx, "start"),
         (utx, "ready", link, "tx_ready"),
-        (link, "s_data", eng, "s_axis_tdata"),
-        (link, "s_valid", eng, "s_axis_tvalid"),
-        (link, "s_last", eng, "s_axis_tlast"),
-        (eng, "s_axis_tready", link, "s_ready"),
+        (src, sp[0], eng, "s_axis_tdata"),
+        (src, sp[1], eng, "s_axis_tvalid"),
+        (src, sp[2], eng, "s_axis_tlast"),
+        (eng, "s_axis_tready", src, sp[3]),
         (eng, "m_axis_tdata", link, "m_data"),
         (eng, "m_axis_tvalid", link, "m_valid"),
         (eng, "m_axis_tlast", link, "m_last"),

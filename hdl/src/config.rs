@@ -141,6 +141,9 @@ pub struct Config {
     pub mul_bits: u32,
     /// Depth of the input and output FIFOs of the top level, in stream words.
     pub fifo_depth: usize,
+    /// Width of an input stream word (`s_axis_tdata`): 64 or 128. A wider stream brings more
+    /// K/V values a cycle, so that an array with more rows is not input-bound.
+    pub stream_bits: u32,
     /// Placement of tiles in time.
     pub binding: Binding,
     /// Target clock in MHz (FPGA flow and reports).
@@ -167,6 +170,7 @@ impl Default for Config {
             out_frac_bits: 8,
             mul_bits: 18,
             fifo_depth: 16,
+            stream_bits: 64,
             binding: Binding::Fusemax,
             clock_mhz: 100.0,
             uart_baud: 115_200,
@@ -258,9 +262,11 @@ pub struct Derived {
     pub rnv_bits: u32,
     /// Width of an AV output word (signed, `out_frac_bits` fractions).
     pub out_bits: u32,
-    /// Width of an input and of an output stream word (both AXI4-Stream buses): 64.
+    /// Width of an output stream word: 64.
     pub word_bits: u32,
-    /// Q/K/V values per input word (64 / data_bits).
+    /// Width of an input stream word: `stream_bits`.
+    pub in_bits: u32,
+    /// Q/K/V values per input word (stream_bits / data_bits).
     pub in_lanes: usize,
     /// AV values per output word (64 / out_bits).
     pub out_lanes: usize,
@@ -397,6 +403,15 @@ impl Config {
             ));
         }
         range_check("fifo_depth", self.fifo_depth, 2, 4096)?;
+        if ![64, 128].contains(&self.stream_bits) {
+            return Err(ConfigError::new(
+                "stream_bits",
+                format!(
+                    "{} is not an input stream width the engine supports: 64 or 128 (256 and 512 need simulation values wider than the RTL layer's 128 bits)",
+                    self.stream_bits
+                ),
+            ));
+        }
         if !self.fifo_depth.is_power_of_two() {
             return Err(ConfigError::new(
                 "fifo_depth",
@@ -543,7 +558,8 @@ impl Config {
             rnv_bits,
             out_bits,
             word_bits: 64,
-            in_lanes: (64 / db) as usize,
+            in_bits: self.stream_bits,
+            in_lanes: (self.stream_bits / db) as usize,
             out_lanes: (64 / out_bits) as usize,
         }
     }
@@ -633,6 +649,8 @@ mod tests {
             ("exp_frac_bits=17", "exp_frac_bits"),
             ("units_1d=3", "units_1d"),
             ("fifo_depth=6", "fifo_depth"),
+            ("stream_bits=96", "stream_bits"),
+            ("stream_bits=256", "stream_bits"),
             ("job.seq_kv=0", "job.seq_kv"),
             ("job.seq_q=0", "job.seq_q"),
             ("job.head_e=129", "job.head_e"),

@@ -227,12 +227,12 @@ fn count_half(m: &mut Module, c: &Reg, cy: &Reg, inc: &Signal) {
     });
 }
 
-/// `1 <= x <= max` for a 64-bit `x`, as a zero test of the high bits and a short compare of
-/// the low ones (a 64-bit comparator is one long carry chain).
+/// `1 <= x <= max` for a header word `x`, as a zero test of the high bits and a short compare
+/// of the low ones (a 64-bit comparator is one long carry chain).
 fn range_check(x: &Signal, max: usize) -> Signal {
     let b = ubits(max as u128);
     let low = x.slice(b - 1, 0);
-    let nonzero_fits = x.slice(63, b).is(0).and(&low.ne(&low.lit(0)));
+    let nonzero_fits = x.slice(x.width() - 1, b).is(0).and(&low.ne(&low.lit(0)));
     if max as u128 == (1u128 << b) - 1 {
         // every nonzero value of b bits is in range (a compare would be constant)
         nonzero_fits
@@ -305,8 +305,9 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
     let magic_ok = m.reg("magic_ok", 1).reset(&rst, 0);
     let mant_ok = m.reg("mant_ok", 1);
     let scale_ok = m.reg("scale_ok", 1);
+    let inb = cfg.derived().in_bits;
     let hq = m
-        .reg("hq", 64)
+        .reg("hq", inb)
         .note("the last accepted header word, decoded a cycle later");
     let hq_v = m.reg("hq_v", 1);
     let hq_i = m.reg("hq_i", 3);
@@ -532,7 +533,7 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
     let dst_is = |v: i128| dst.is(v);
 
     // ---- ports and the loader's combinational part ----
-    let s_data = m.input("s_data", 64);
+    let s_data = m.input("s_data", inb);
     let s_valid = m.input("s_valid", 1);
     let s_last = m.input("s_last", 1);
     let in_qkv = lst_is(ls::Q).or(&lst_is(ls::K)).or(&lst_is(ls::V));
@@ -920,11 +921,11 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
                 });
                 sw.case(5, |_| {
                     sc_mant.set(&hq.slice(k.mant - 1, 0));
-                    mant_ok.set(&hq.slice(63, k.mant - 1).is(1));
+                    mant_ok.set(&hq.slice(inb - 1, k.mant - 1).is(1));
                 });
                 sw.default(|_| {
                     sc_shift.set(&hq.slice(k.shb - 1, 0));
-                    scale_ok.set(&mant_ok.and(&hq.slice(63, k.shb).is(0)));
+                    scale_ok.set(&mant_ok.and(&hq.slice(inb - 1, k.shb).is(0)));
                 });
             })
         });

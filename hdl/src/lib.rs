@@ -26,6 +26,7 @@ pub mod softmax_unit;
 pub mod stream;
 pub mod top;
 pub mod uart;
+pub mod widen;
 
 pub use config::{Binding, Config, ConfigError, Derived, Dist, Job};
 pub use numerics::{Numerics, ScaleConst};

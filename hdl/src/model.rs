@@ -50,8 +50,8 @@ pub struct Estimate {
     /// Input words the job's stream holds (header included).
     pub input_words: u64,
     /// Input words a period needs in steady state per cycle of a period (K, V and a share of
-    /// Q, over the period and its WAIT cycle): above 1 the job is bound by the 64-bit input
-    /// stream, not by the array.
+    /// Q, over the period and its WAIT cycle): above 1 the job is bound by the input stream
+    /// (`stream_bits` a word), not by the array.
     pub input_words_per_cycle: f64,
     /// The longest wait of the issuer for input after the job's first period (0 when the
     /// loader keeps ahead of the array).

@@ -51,8 +51,11 @@ pub struct JobData<'a> {
     pub scale: ScaleConst,
 }
 
-/// One stream word and its `tlast`.
+/// One output stream word and its `tlast`.
 pub type Word = (u64, bool);
+
+/// One input stream word (`stream_bits` wide: 64 or 128, in the low bits) and its `tlast`.
+pub type InWord = (u128, bool);
 
 /// Performance counters and status from the trailer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -78,37 +81,39 @@ pub struct JobOutput {
     pub trailer: Trailer,
 }
 
-fn pack(vals: impl Iterator<Item = i64>, bits: u32) -> u64 {
-    let mut w = 0u64;
+fn pack(vals: impl Iterator<Item = i64>, bits: u32) -> u128 {
+    let mut w = 0u128;
     for (i, v) in vals.enumerate() {
-        w |= ((v as u64) & ((1u64 << bits) - 1)) << (i as u32 * bits);
+        w |= ((v as u128) & ((1u128 << bits) - 1)) << (i as u32 * bits);
     }
     w
 }
 
-/// The header words of a job (no tlast).
-pub fn header(job: &JobData) -> Vec<Word> {
-    vec![
-        (MAGIC_IN, false),
-        (job.p as u64, false),
-        (job.m as u64, false),
-        (job.e as u64, false),
-        (job.f as u64, false),
-        (job.scale.mant, false),
-        (job.scale.shift as u64, false),
+/// The header words of a job (no tlast): each field in the low 64 bits of its word, the rest 0.
+pub fn header(job: &JobData) -> Vec<InWord> {
+    [
+        MAGIC_IN,
+        job.p as u64,
+        job.m as u64,
+        job.e as u64,
+        job.f as u64,
+        job.scale.mant,
+        job.scale.shift as u64,
     ]
+    .map(|v| (v as u128, false))
+    .to_vec()
 }
 
 /// The input words of a job: header; per block of `cols` queries, Q (per e, the block's
 /// queries in lanes), then per tile of `rows` keys, K (per e) and V (per f), keys in lanes.
 /// Vectors wider than a word's lanes take several words (chunks). `tlast` on the last word.
-pub fn encode(cfg: &Config, job: &JobData) -> Vec<Word> {
+pub fn encode(cfg: &Config, job: &JobData) -> Vec<InWord> {
     let d = cfg.derived();
     let lanes = d.in_lanes;
     let db = cfg.data_bits;
     let (rows, cols) = (cfg.rows, cfg.cols);
     let mut w = header(job);
-    let vec_words = |n: usize, get: &dyn Fn(usize) -> i64, out: &mut Vec<Word>| {
+    let vec_words = |n: usize, get: &dyn Fn(usize) -> i64, out: &mut Vec<InWord>| {
         for j in 0..n.div_ceil(lanes) {
             let vals = (0..lanes).map(|l| {
                 let i = j * lanes + l;
@@ -168,6 +173,17 @@ pub fn encode(cfg: &Config, job: &JobData) -> Vec<Word> {
         last.1 = true;
     }
     w
+}
+
+/// The 64-bit limbs of input words, each word's low limb first (one limb a word for a 64-bit
+/// stream, two for 128), `tlast` on each word's last limb: the words as a 64-bit link (the
+/// board's host link) carries them.
+pub fn limbs(cfg: &Config, words: &[InWord]) -> Vec<Word> {
+    let n = cfg.derived().in_bits.div_ceil(64);
+    words
+        .iter()
+        .flat_map(|&(w, last)| (0..n).map(move |i| ((w >> (64 * i)) as u64, last && i == n - 1)))
+        .collect()
 }
 
 /// Number of input words of a job of shape (P, M, E, F).

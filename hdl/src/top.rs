@@ -28,7 +28,7 @@ pub fn build(cfg: &Config) -> Structure {
     );
     let clock = s.add_port("clock", Sig::input(1));
     let rst = s.add_port("rst", Sig::input(1));
-    let s_data = s.add_port("s_axis_tdata", Sig::input(d.word_bits));
+    let s_data = s.add_port("s_axis_tdata", Sig::input(d.in_bits));
     let s_valid = s.add_port("s_axis_tvalid", Sig::input(1));
     let s_last = s.add_port("s_axis_tlast", Sig::input(1));
     let m_ready = s.add_port("m_axis_tready", Sig::input(1));
@@ -38,14 +38,14 @@ pub fn build(cfg: &Config) -> Structure {
     let dp = s.add_child("datapath", Box::new(datapath::build(cfg)));
     let split = s.add_child(
         "in_lanes",
-        Box::new(Split::new(d.word_bits, lanes, cfg.data_bits)),
+        Box::new(Split::new(d.in_bits, lanes, cfg.data_bits)),
     );
     let sel = s.add_child(
         "out_lanes",
         Box::new(Select::new(cols, d.out_bits, d.word_bits)),
     );
     let fifo = s.add_child("out_fifo", Box::new(Fifo::new(d.word_bits, cfg.fifo_depth)));
-    let in_fifo = s.add_child("in_fifo", Box::new(Fifo::new(d.word_bits, 2)));
+    let in_fifo = s.add_child("in_fifo", Box::new(Fifo::new(d.in_bits, 2)));
 
     let c = |s: &mut Structure, child: usize, port: &str, src: crate::kit::End| {
         let e = s.at(child, port);

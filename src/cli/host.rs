@@ -56,7 +56,9 @@ pub fn run(a: Args) -> Result<()> {
         .with_context(|| format!("cannot open {}", a.port.display()))?;
     let t0 = Instant::now();
     let mut client = HostClient::new(port);
-    let out_words = client.run_job(&words).map_err(|e| anyhow!(e))?;
+    let out_words = client
+        .run_job(&fusemax_hdl::stream::limbs(&cfg, &words))
+        .map_err(|e| anyhow!(e))?;
     let secs = t0.elapsed().as_secs_f64();
     let out = decode(&cfg, p, f, &out_words).map_err(|e| anyhow!("board output: {e}"))?;
     let t = out.trailer;

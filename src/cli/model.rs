@@ -26,6 +26,7 @@ pub fn run(a: Args) -> Result<()> {
             "shape": { "p": p, "m": m, "e": e, "f": f },
             "rows": cfg.rows,
             "cols": cfg.cols,
+            "stream_bits": cfg.stream_bits,
             "cycles": x.cycles,
             "cycles_2d_busy": x.busy_2d,
             "cycles_1d_busy": x.busy_1d,
@@ -70,9 +71,12 @@ pub fn run(a: Args) -> Result<()> {
         x.cycles_over_ideal(),
         x.input_words_per_cycle,
         if x.input_words_per_cycle > 1.0 {
-            "input-bound: the 64-bit stream brings one a cycle"
+            format!(
+                "input-bound: the {}-bit stream brings one a cycle",
+                cfg.stream_bits
+            )
         } else {
-            "the 64-bit stream keeps up"
+            format!("the {}-bit stream keeps up", cfg.stream_bits)
         }
     );
     emit(&r)

@@ -2,8 +2,9 @@
 //! in Verilator (no stalls, seed 1), each run's counters checked against the analytic cycle
 //! model (`fusemax_hdl::model`, exact) and its outputs against the bit-accurate model (0
 //! mismatches). Prints three Markdown tables:
-//! 1. the targets: 8x8 (E = F = 64, P = M = 1024), 16x16 (the same job) and 4x4 (E = F = 32,
-//!    P = M = 512), cycles over the MAC bound and 2D utilization per binding, and their ratio;
+//! 1. the targets: 8x8 (E = F = 64, P = M = 1024), 16x16 (the same job, with a 128-bit input
+//!    stream) and 4x4 (E = F = 32, P = M = 512), cycles over the MAC bound and 2D utilization
+//!    per binding, and their ratio;
 //! 2. 8x8 at P = 64 over M = 64 .. 16,384 (both bindings), beside the paper's 2D utilization
 //!    for its 256 x 256 array (0.89 at 1K, 0.965 at 4K);
 //! 3. backpressure: the 8x8 job at P = 64, M = 1,024 with `--stall-prob 0.3` (input and output
@@ -37,6 +38,8 @@ fn config(rows: usize, cols: usize, binding: Binding) -> Config {
         rows,
         cols,
         binding,
+        // a 16-row array of int8 needs 128 bits of K or V a cycle
+        stream_bits: if rows > 8 { 128 } else { 64 },
         max_seq_q: 1024,
         max_seq_kv: 16384,
         ..Config::default()
@@ -128,8 +131,8 @@ fn main() {
     let t_all = Instant::now();
 
     println!("## Targets (Verilator, no stalls, seed 1; cycles and util_2d from the RTL's counters, equal to `fusemax model`)\n");
-    println!("| array | E = F | P = M | binding | cycles | ideal | cycles / ideal | util_2d | input words / cycle needed | sequential / fusemax | sim s |");
-    println!("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| array | stream bits | E = F | P = M | binding | cycles | ideal | cycles / ideal | util_2d | input words / cycle needed | sequential / fusemax | sim s |");
+    println!("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     let targets: &[(usize, usize, usize)] = if quick {
         &[(4, 32, 512)]
     } else {
@@ -156,7 +159,8 @@ fn main() {
         }
         for (name, r) in [("fusemax", &fm), ("sequential", &sq)] {
             println!(
-                "| {n}x{n} | {ef} | {pm} | {name} | {} | {} | {:.3} | {:.3} | {:.2} | {} | {:.0} |",
+                "| {n}x{n} | {} | {ef} | {pm} | {name} | {} | {} | {:.3} | {:.3} | {:.2} | {} | {:.0} |",
+                config(n, n, Binding::Fusemax).stream_bits,
                 r.t.cycles,
                 r.model.ideal_cycles,
                 r.t.cycles as f64 / r.model.ideal_cycles as f64,

@@ -17,7 +17,7 @@ fn cfg(r: usize, c: usize) -> Config {
     }
 }
 
-fn job_words(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Vec<(u64, bool)> {
+fn job_words(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Vec<(u128, bool)> {
     let x = gen_inputs(p, m, e, f, 1, Dist::Normal);
     let j = QuantJob::from_real(&x.q, &x.k, &x.v, None, cfg).unwrap();
     encode(

@@ -35,11 +35,14 @@ int main(int argc, char** argv) {
     uint64_t max_cycles = strtoull(argv[5], 0, 10);
     uint64_t jobs = argc > 6 ? strtoull(argv[6], 0, 10) : 1;
     uint64_t job_cycles = argc > 7 ? strtoull(argv[7], 0, 10) : max_cycles;
-    std::vector<uint64_t> words;
+    // each input word as its low and high 64 bits (the high ones 0 for a 64-bit stream)
+    std::vector<uint64_t> words, words_hi;
     std::vector<int> lasts;
-    unsigned long long w;
+    unsigned long long w, wh;
     int l;
-    while (fscanf(in, "%llx %d", &w, &l) == 2) { words.push_back(w); lasts.push_back(l); }
+    while (fscanf(in, "%llx %llx %d", &w, &wh, &l) == 3) {
+        words.push_back(w); words_hi.push_back(wh); lasts.push_back(l);
+    }
     V{{ top }}* top = new V{{ top }};
 {% if trace %}    VerilatedVcdC* tfp = 0;
     if (argc > 8) {
@@ -64,7 +67,16 @@ int main(int argc, char** argv) {
         uint32_t r2 = draw();
         bool ready = !(thr > 0 && r2 < thr);
         top->s_axis_tvalid = presenting;
-        top->s_axis_tdata = next < words.size() ? words[next] : 0;
+{% if wide %}        {
+            uint64_t lo = next < words.size() ? words[next] : 0;
+            uint64_t hi = next < words.size() ? words_hi[next] : 0;
+            top->s_axis_tdata[0] = (uint32_t)lo;
+            top->s_axis_tdata[1] = (uint32_t)(lo >> 32);
+            top->s_axis_tdata[2] = (uint32_t)hi;
+            top->s_axis_tdata[3] = (uint32_t)(hi >> 32);
+        }
+{% else %}        top->s_axis_tdata = next < words.size() ? words[next] : 0;
+{% endif %}
         top->s_axis_tlast = next < words.size() ? lasts[next] : 0;
         top->m_axis_tready = ready;
         top->eval();

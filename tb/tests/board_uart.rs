@@ -16,7 +16,19 @@ use std::io::Write;
 
 #[test]
 fn host_program_runs_a_job_on_the_simulated_board() {
+    board_job(64);
+}
+
+/// The same through the board's width converter in front of a 128-bit engine stream: the host
+/// sends each input word as two 64-bit limbs.
+#[test]
+fn host_program_runs_a_job_on_a_board_with_a_128_bit_engine_stream() {
+    board_job(128);
+}
+
+fn board_job(stream_bits: u32) {
     let cfg = Config {
+        stream_bits,
         rows: 2,
         cols: 2,
         max_e: 16,
@@ -56,7 +68,9 @@ fn host_program_runs_a_job_on_the_simulated_board() {
                 scale: j.scale_const,
             },
         );
-        let out = host.run_job(&words).unwrap();
+        let out = host
+            .run_job(&fusemax_hdl::stream::limbs(&cfg, &words))
+            .unwrap();
         let d = decode(&cfg, p, f, &out).unwrap();
         assert_eq!(d.trailer.status, 0);
         assert_eq!(

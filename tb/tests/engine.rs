@@ -84,7 +84,7 @@ fn bad_jobs_end_with_an_error_status() {
     let cfg = small(2, 2);
     let j = job(&cfg, 2, 3, 4, 3, Dist::Normal, 4);
     let good = encode(&cfg, &data(&j));
-    let run = |words: Vec<(u64, bool)>| {
+    let run = |words: Vec<(u128, bool)>| {
         let r = run_rusthdl(&cfg, &words, 0.0, 1, 100_000).unwrap();
         decode(&cfg, 2, 3, &r.words).unwrap().trailer.status as i128
     };
@@ -115,4 +115,33 @@ fn engine_1x1_flat_and_2x4_uniform() {
     check(&cfg, &job(&cfg, 2, 4, 5, 2, Dist::Flat, 5), 0.2);
     let cfg = small(2, 4);
     check(&cfg, &job(&cfg, 5, 6, 7, 4, Dist::Uniform, 6), 0.0);
+}
+
+/// A 128-bit input stream: vectors of up to 16 int8 values a word (a 20-row K/V vector takes
+/// two words, a 3-column Q vector one), bit-exact with and without backpressure; header words
+/// with bits above the low 64 are refused.
+#[test]
+fn engine_with_a_128_bit_stream() {
+    let cfg = Config {
+        stream_bits: 128,
+        ..small(20, 3)
+    };
+    assert_eq!(fusemax_hdl::buffers::chunks(&cfg, 20), 2);
+    let j = job(&cfg, 4, 25, 5, 3, Dist::Normal, 7);
+    let words = encode(&cfg, &data(&j));
+    assert!(
+        words.iter().any(|w| w.0 >> 64 != 0),
+        "no word uses the high half"
+    );
+    check(&cfg, &j, 0.0);
+    check(&cfg, &j, 0.3);
+    let good = words;
+    for b in bad_jobs(&cfg, &good)
+        .into_iter()
+        .filter(|b| b.name.contains("above 64"))
+    {
+        let r = run_rusthdl(&cfg, &b.words, 0.0, 1, 100_000).unwrap();
+        let st = decode(&cfg, 4, 3, &r.words).unwrap().trailer.status as i128;
+        assert_eq!(st, b.status, "{}", b.name);
+    }
 }

@@ -221,6 +221,29 @@ fn random_jobs_bit_exact_in_verilator() {
             ],
         ),
         (
+            // a 128-bit input stream: a 17-row K/V vector in two words, Q in one
+            Config {
+                stream_bits: 128,
+                ..cfg(17, 2, 32)
+            },
+            vec![
+                Case {
+                    p: 5,
+                    m: 70,
+                    e: 32,
+                    f: 17,
+                    dist: Normal,
+                },
+                Case {
+                    p: 2,
+                    m: 9,
+                    e: 3,
+                    f: 32,
+                    dist: Peaked,
+                },
+            ],
+        ),
+        (
             cfg(8, 8, 64),
             vec![
                 Case {

@@ -10,7 +10,7 @@
 //! Cases: `FUSEMAX_FUZZ_CASES` (Verilator, default 120) and `FUSEMAX_FUZZ_RUSTHDL_CASES`
 //! (both simulators, default 12); `make fuzz` runs a long campaign and prints the counts.
 
-use fusemax_hdl::stream::{decode, encode, input_words, Word};
+use fusemax_hdl::stream::{decode, encode, input_words, InWord};
 use fusemax_hdl::stream::{status, HEADER_WORDS, MAGIC_IN};
 use fusemax_hdl::{Config, ScaleConst};
 use fusemax_tb::drivers::engine::{run_rusthdl_stream, Budget, SimRun};
@@ -165,7 +165,7 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 /// A job's well-formed words: random data in the config's range, the default scale for E.
-fn good_words(cfg: &Config, j: &JobSpec) -> Vec<Word> {
+fn good_words(cfg: &Config, j: &JobSpec) -> Vec<InWord> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(j.seed);
     let hi = (1i32 << (cfg.data_bits - 1)) - 1;
     let mut mat = |r: usize, c: usize| {
@@ -181,7 +181,7 @@ fn good_words(cfg: &Config, j: &JobSpec) -> Vec<Word> {
 }
 
 /// The words a job spec sends.
-fn job_words(cfg: &Config, j: &JobSpec) -> Vec<Word> {
+fn job_words(cfg: &Config, j: &JobSpec) -> Vec<InWord> {
     let mut w = good_words(cfg, j);
     let n = w.len();
     let mant_bits = cfg.derived().scale_mant_bits;
@@ -205,16 +205,16 @@ fn job_words(cfg: &Config, j: &JobSpec) -> Vec<Word> {
         }
         Mutation::Extra { words } => {
             w[n - 1].1 = false;
-            w.extend(words.iter().map(|&x| (x, false)));
+            w.extend(words.iter().map(|&x| (x as u128, false)));
             w.last_mut().unwrap().1 = true;
         }
         Mutation::Shape { word, kind } => {
-            let max = [0, cfg.max_seq_q, cfg.max_seq_kv, cfg.max_e, cfg.max_f][*word] as u64;
+            let max = [0, cfg.max_seq_q, cfg.max_seq_kv, cfg.max_e, cfg.max_f][*word] as u128;
             w[*word].0 = match kind {
                 0 => 0,
                 1 => max + 1,
                 2 => w[*word].0 | 1 << 40,
-                _ => u64::MAX,
+                _ => u64::MAX as u128,
             };
         }
         Mutation::Scale { kind } => match kind {
@@ -225,7 +225,7 @@ fn job_words(cfg: &Config, j: &JobSpec) -> Vec<Word> {
         },
         Mutation::NoLast => w[n - 1].1 = false,
         Mutation::Junk { words } => {
-            w = words.iter().map(|&x| (x, false)).collect();
+            w = words.iter().map(|&x| (x as u128, false)).collect();
             w.last_mut().unwrap().1 = true;
         }
     }
@@ -246,8 +246,8 @@ struct Expect {
     words: usize,
 }
 
-fn lane(w: u64, i: usize, bits: u32) -> i32 {
-    let raw = (w >> (i as u32 * bits)) & ((1u64 << bits) - 1);
+fn lane(w: u128, i: usize, bits: u32) -> i32 {
+    let raw = ((w >> (i as u32 * bits)) & ((1u128 << bits) - 1)) as u64;
     (if raw >> (bits - 1) == 1 {
         raw as i64 - (1i64 << bits)
     } else {
@@ -257,7 +257,7 @@ fn lane(w: u64, i: usize, bits: u32) -> i32 {
 
 /// The spec model: a stream (ending in `tlast`) split into the jobs the engine sees, each with
 /// its documented status, returned blocks and AV.
-fn spec(cfg: &Config, stream: &[Word]) -> Vec<Expect> {
+fn spec(cfg: &Config, stream: &[InWord]) -> Vec<Expect> {
     let mut out = vec![];
     let mut pos = 0;
     while pos < stream.len() {
@@ -268,7 +268,7 @@ fn spec(cfg: &Config, stream: &[Word]) -> Vec<Expect> {
     out
 }
 
-fn spec_job(cfg: &Config, w: &[Word]) -> Expect {
+fn spec_job(cfg: &Config, w: &[InWord]) -> Expect {
     let d = cfg.derived();
     // index just past the first tlast at or after i
     let through_last = |i: usize| i + 1 + w[i..].iter().position(|x| x.1).expect("ends in tlast");
@@ -283,9 +283,9 @@ fn spec_job(cfg: &Config, w: &[Word]) -> Expect {
     if let Some(i) = w[..HEADER_WORDS - 1].iter().position(|x| x.1) {
         return fail(status::EARLY_END, i + 1);
     }
-    let h: Vec<u64> = w[..HEADER_WORDS].iter().map(|x| x.0).collect();
-    let within = |v: u64, max: usize| v >= 1 && v <= max as u64;
-    let code = if h[0] != MAGIC_IN {
+    let h: Vec<u128> = w[..HEADER_WORDS].iter().map(|x| x.0).collect();
+    let within = |v: u128, max: usize| v >= 1 && v <= max as u128;
+    let code = if h[0] != MAGIC_IN as u128 {
         status::BAD_MAGIC
     } else if !(within(h[1], cfg.max_seq_q)
         && within(h[2], cfg.max_seq_kv)
@@ -315,7 +315,7 @@ fn spec_job(cfg: &Config, w: &[Word]) -> Expect {
         std::cmp::Ordering::Greater => (status::MISSING_LAST, nblk),
     };
     let scale = ScaleConst {
-        mant: h[5],
+        mant: h[5] as u64,
         shift: h[6] as u32,
     };
     let mut av = vec![];
@@ -339,7 +339,7 @@ fn block_av(
     (p, m, e, f): (usize, usize, usize, usize),
     scale: ScaleConst,
     b: usize,
-    data: &[Word],
+    data: &[InWord],
 ) -> Vec<i64> {
     let d = cfg.derived();
     let (lanes, bits) = (d.in_lanes, cfg.data_bits);
@@ -348,7 +348,7 @@ fn block_av(
     let mut it = data.iter().map(|x| x.0);
     // a vector of n values over `ch` words
     let mut vector = |n: usize, ch: usize| -> Vec<i32> {
-        let ws: Vec<u64> = (0..ch)
+        let ws: Vec<u128> = (0..ch)
             .map(|_| it.next().expect("block complete"))
             .collect();
         (0..n)
@@ -473,9 +473,9 @@ fn check_run(
 }
 
 /// The words of a case, its spec model and run budget.
-fn prepare(case: &Case) -> (Config, Vec<Word>, Vec<Expect>, f64, Budget) {
+fn prepare(case: &Case) -> (Config, Vec<InWord>, Vec<Expect>, f64, Budget) {
     let cfg = fuzz_cfg(case.cfg);
-    let stream: Vec<Word> = case.jobs.iter().flat_map(|j| job_words(&cfg, j)).collect();
+    let stream: Vec<InWord> = case.jobs.iter().flat_map(|j| job_words(&cfg, j)).collect();
     let expect = spec(&cfg, &stream);
     let stall = case.stall_pct as f64 / 100.0;
     let bounds: Vec<u64> = expect.iter().map(|x| cycle_bound(x, stall)).collect();
@@ -656,7 +656,7 @@ fn documented_streams_by_hand() {
     };
     let good = good_words(&cfg, &spec_of(1));
     assert_eq!(good.len(), 13);
-    let edit = |edits: &[(usize, u64)], last_at: Option<usize>| {
+    let edit = |edits: &[(usize, u128)], last_at: Option<usize>| {
         let mut w = good.clone();
         for &(i, v) in edits {
             w[i].0 = v;
@@ -669,7 +669,7 @@ fn documented_streams_by_hand() {
     };
     let mant = good[5].0;
     // (words, status, blocks, words consumed)
-    let plan: Vec<(Vec<Word>, i128, usize, usize)> = vec![
+    let plan: Vec<(Vec<InWord>, i128, usize, usize)> = vec![
         (edit(&[(0, 1)], Some(3)), status::EARLY_END, 0, 4),
         (edit(&[(0, 1), (2, 0)], None), status::BAD_MAGIC, 0, 13),
         (edit(&[(1, 9), (5, 1)], None), status::BAD_SHAPE, 0, 13),
@@ -694,7 +694,7 @@ fn documented_streams_by_hand() {
         ),
         (good_words(&cfg, &spec_of(3)), status::OK, 2, 13),
     ];
-    let stream: Vec<Word> = plan.iter().flat_map(|x| x.0.clone()).collect();
+    let stream: Vec<InWord> = plan.iter().flat_map(|x| x.0.clone()).collect();
     let expect = spec(&cfg, &stream);
     let by_hand: Vec<(u8, usize, usize)> = plan.iter().map(|x| (x.1 as u8, x.2, x.3)).collect();
     let model: Vec<(u8, usize, usize)> = expect

@@ -49,8 +49,8 @@ impl Leaf {
         );
         for p in &ports {
             assert!(
-                p.2 <= 127,
-                "ir leaf {}: port {} has {} bits; a kit port has at most 127",
+                p.2 <= 128,
+                "ir leaf {}: port {} has {} bits; a kit port has at most 128",
                 c.kind(),
                 p.0,
                 p.2

@@ -202,7 +202,7 @@ fn cosim_with<T: Component>(
         assert_eq!(row.len(), ins.len(), "stimulus row width");
         for (k, &(i, _)) in ins.iter().enumerate() {
             let w = sim.uut.port(i).width();
-            let bits = (row[k] as u128) & ((1u128 << w) - 1);
+            let bits = (row[k] as u128) & (u128::MAX >> (128 - w));
             let _ = write!(stim, "{bits:x} ");
             sim.uut.port_mut(i).set(row[k]);
         }
@@ -302,7 +302,7 @@ pub mod vectors {
 
     /// A uniformly random value of a `width`-bit port.
     pub fn random(rng: &mut impl Rng, width: u32, signed: bool) -> i128 {
-        let bits = rng.gen::<u128>() & ((1u128 << width) - 1);
+        let bits = rng.gen::<u128>() & (u128::MAX >> (128 - width));
         super::super::sig::wrap(bits as i128, width, signed)
     }
 

@@ -4,7 +4,8 @@
 //! run-time config. `Sig` implements rust-hdl's `Atom`, `Logic` and `Block`, so rust-hdl's
 //! Verilog generator declares it with its run-time width and its simulator propagates it like
 //! any signal. Values are held in an `i128`, normalized to the width (sign-extended if signed,
-//! zero-extended otherwise); widths are at most 127 bits.
+//! zero-extended otherwise); widths are at most 128 bits (an unsigned 128-bit value is held as
+//! its bit pattern: the 128-bit input stream word).
 
 use rust_hdl::core::ast::VerilogLiteral;
 use rust_hdl::core::atom::{Atom, AtomKind};
@@ -39,7 +40,11 @@ pub struct Sig {
 /// Wraps `v` to `width` bits, sign-extending when `signed`.
 #[inline]
 pub fn wrap(v: i128, width: u32, signed: bool) -> i128 {
-    debug_assert!((1..=127).contains(&width));
+    debug_assert!((1..=128).contains(&width));
+    if width == 128 {
+        // all of the i128: an unsigned 128-bit value is held as its bit pattern
+        return v;
+    }
     let m = v & ((1i128 << width) - 1);
     if signed && (m >> (width - 1)) & 1 == 1 {
         m - (1i128 << width)
@@ -51,8 +56,8 @@ pub fn wrap(v: i128, width: u32, signed: bool) -> i128 {
 impl Sig {
     fn new(width: u32, signed: bool, dir: Dir) -> Sig {
         assert!(
-            (1..=127).contains(&width),
-            "signal width {width} out of 1..=127"
+            (1..=128).contains(&width),
+            "signal width {width} out of 1..=128"
         );
         Sig {
             width,
@@ -112,7 +117,7 @@ impl Sig {
     /// Current value as raw unsigned bits.
     #[inline]
     pub fn bits(&self) -> u128 {
-        (self.val as u128) & ((1u128 << self.width) - 1)
+        (self.val as u128) & (u128::MAX >> (128 - self.width))
     }
     /// Current value of a 1-bit signal.
     #[inline]

@@ -2,7 +2,7 @@
 //! with optional random backpressure on both streams, the output words collected until `tlast`.
 
 use fusemax_hdl::kit::RtlSim;
-use fusemax_hdl::stream::Word;
+use fusemax_hdl::stream::{InWord, Word};
 use fusemax_hdl::{top, Config};
 
 /// The backpressure generator shared with the Verilator harness (xorshift64, two draws per
@@ -70,7 +70,7 @@ impl Budget {
 /// `max_cycles` without the output's `tlast`.
 pub fn run_rusthdl(
     cfg: &Config,
-    input: &[Word],
+    input: &[InWord],
     stall: f64,
     seed: u64,
     max_cycles: u64,
@@ -82,7 +82,7 @@ pub fn run_rusthdl(
 /// `jobs`-th `tlast`.
 pub fn run_rusthdl_jobs(
     cfg: &Config,
-    input: &[Word],
+    input: &[InWord],
     stall: f64,
     seed: u64,
     max_cycles: u64,
@@ -99,7 +99,7 @@ pub fn run_rusthdl_jobs(
 /// within `budget.job_cycles` of the previous one.
 pub fn run_rusthdl_stream(
     cfg: &Config,
-    input: &[Word],
+    input: &[InWord],
     stall: f64,
     seed: u64,
     budget: &Budget,
@@ -123,7 +123,7 @@ pub fn run_rusthdl_stream(
         }
         let (w, last) = input.get(next).copied().unwrap_or((0, false));
         sim.set("s_axis_tvalid", presenting as i128);
-        sim.set("s_axis_tdata", w as i128);
+        sim.set("s_axis_tdata", w as i128); // the bits of a 128-bit word, as Sim takes them
         sim.set("s_axis_tlast", last as i128);
         let ready = !rng.stall();
         sim.set("m_axis_tready", ready as i128);

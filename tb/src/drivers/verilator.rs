@@ -5,7 +5,7 @@
 
 use super::engine::{Budget, SimRun, StallRng};
 use fusemax_hdl::kit::cosim::{build_root, verilate_top};
-use fusemax_hdl::stream::Word;
+use fusemax_hdl::stream::InWord;
 use fusemax_hdl::{generate, Config, TOP_MODULE};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -25,6 +25,8 @@ impl VerilatorEngine {
         let mut ctx = tera::Context::new();
         ctx.insert("top", TOP_MODULE);
         ctx.insert("trace", &trace);
+        // a 128-bit input port is a Verilator wide signal, set in 32-bit words
+        ctx.insert("wide", &(cfg.derived().in_bits > 64));
         let harness =
             tera::Tera::one_off(HARNESS, &ctx, false).map_err(|e| format!("template: {e:?}"))?;
         let exe = verilate_top(
@@ -42,7 +44,7 @@ impl VerilatorEngine {
     /// `progress(cycles, words_in, total_in)` is called as the simulation reports progress.
     pub fn run(
         &self,
-        input: &[Word],
+        input: &[InWord],
         stall: f64,
         seed: u64,
         max_cycles: u64,
@@ -56,7 +58,7 @@ impl VerilatorEngine {
     /// `tlast`; fails when one does not come within `budget.job_cycles` of the previous one.
     pub fn run_stream(
         &self,
-        input: &[Word],
+        input: &[InWord],
         stall: f64,
         seed: u64,
         budget: &Budget,
@@ -74,7 +76,12 @@ impl VerilatorEngine {
         let fout = dir.join(format!("out-{tag}.txt"));
         let mut text = String::with_capacity(input.len() * 20);
         for (w, l) in input {
-            text.push_str(&format!("{w:x} {}\n", *l as u8));
+            text.push_str(&format!(
+                "{:x} {:x} {}\n",
+                *w as u64,
+                (*w >> 64) as u64,
+                *l as u8
+            ));
         }
         std::fs::write(&fin, text).map_err(|e| e.to_string())?;
         let mut cmd = Command::new(&self.exe);
