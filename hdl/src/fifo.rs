@@ -8,7 +8,7 @@
 //! Latency: a word written at an edge is visible on the output after that edge.
 
 use crate::config::ubits;
-use crate::ir::{Circuit, Module};
+use crate::ir::{cat, Circuit, Module};
 use crate::ir_leaf;
 
 ir_leaf! {
@@ -40,10 +40,11 @@ pub fn describe(width: u32, depth: usize) -> Circuit {
     let s_data = m.input("s_data", width);
     let s_last = m.input("s_last", 1);
     let s_valid = m.input("s_valid", 1);
-    // the data and the `last` flags in two memories (a word of the 128-bit input stream and its
-    // flag would not fit one 128-bit value)
-    let mem = m.memory("mem", width, depth);
-    let lasts = m.memory("lasts", 1, depth);
+    // each entry's data and `last` flag in one memory word; a 128-bit word (the input stream's
+    // widest) keeps its flags in a second memory, as a value is at most 128 bits
+    let split = width + 1 > 128;
+    let mem = m.memory("mem", if split { width } else { width + 1 }, depth);
+    let lasts = split.then(|| m.memory("lasts", 1, depth));
     // write and read pointers count modulo 2 * depth; the low bits address the memory
     let wp = m.reg("wp", ab + 1).reset(&rst, 0);
     let rp = m.reg("rp", ab + 1).reset(&rst, 0);
@@ -55,8 +56,16 @@ pub fn describe(width: u32, depth: usize) -> Circuit {
     let notfull = m.reg("notfull", 1).reset(&rst, 0);
     m.output("s_ready", &notfull);
     let head = mem.read(&rp.slice(ab - 1, 0)).named("head");
-    m.output("m_data", &head);
-    m.output("m_last", &lasts.read(&rp.slice(ab - 1, 0)));
+    match &lasts {
+        Some(l) => {
+            m.output("m_data", &head);
+            m.output("m_last", &l.read(&rp.slice(ab - 1, 0)));
+        }
+        None => {
+            m.output("m_data", &head.slice(width - 1, 0));
+            m.output("m_last", &head.bit(width));
+        }
+    }
     m.output("m_valid", &nonempty);
     let m_ready = m.input("m_ready", 1);
     m.output("free", &free_r);
@@ -64,8 +73,13 @@ pub fn describe(width: u32, depth: usize) -> Circuit {
     let push = s_valid.and(&notfull).named("push");
     let pop = m_ready.and(&nonempty).named("pop");
     let we = push.and(&rst.not());
-    mem.write(&we, &wp.slice(ab - 1, 0), &s_data);
-    lasts.write(&we, &wp.slice(ab - 1, 0), &s_last);
+    match &lasts {
+        Some(l) => {
+            mem.write(&we, &wp.slice(ab - 1, 0), &s_data);
+            l.write(&we, &wp.slice(ab - 1, 0), &s_last);
+        }
+        None => mem.write(&we, &wp.slice(ab - 1, 0), &cat(&[&s_last, &s_data])),
+    }
     m.when(&push, |_| wp.set(&wp.add_wrap(&wp.lit(1))));
     m.when(&pop, |_| rp.set(&rp.add_wrap(&rp.lit(1))));
     let one = nonempty.lit(1);
