@@ -51,6 +51,26 @@ fn yosys_clean_16x16() {
     yosys_check(&generate(&cfg(16, 16)), TOP_MODULE).unwrap();
 }
 
+/// A 128-bit input stream: lint- and yosys-clean (2x2, where a vector is one lane of the word,
+/// and 16x16, where a K/V vector fills it), and the port as wide as the config says.
+#[test]
+fn clean_with_a_128_bit_stream() {
+    for (r, c) in [(2, 2), (16, 16)] {
+        let v = generate(&Config {
+            stream_bits: 128,
+            ..cfg(r, c)
+        });
+        assert!(
+            v.contains("input wire [127:0] s_axis_tdata;"),
+            "{r}x{c}: the port's width"
+        );
+        lint(&v, TOP_MODULE).unwrap_or_else(|e| panic!("{r}x{c}: {e}"));
+        if r * c <= 64 {
+            yosys_check(&v, TOP_MODULE).unwrap_or_else(|e| panic!("{r}x{c}: {e}"));
+        }
+    }
+}
+
 #[test]
 fn deterministic_and_readable() {
     for (r, c) in [(2, 8), (4, 4)] {
