@@ -451,6 +451,10 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         .reg("busy1d_q", 1)
         .reset(&rst, 0)
         .note("the 1D array worked in the last cycle");
+    let stall_in_q = m
+        .reg("stall_in_q", 1)
+        .reset(&rst, 0)
+        .note("a tile waited for input a cycle ago (counted a cycle late: the wait's compare and the counter are far apart on a chip)");
     // the phase sequencer, generated from the plan: per phase its length - 1 (and whether it
     // is 0), registered from E and F
     let ph_lm1: Vec<Reg> = plan
@@ -778,15 +782,11 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         win1d.set(&fin_any.mux(&win_dec.add_wrap(&tile_busy1d.ext(tw + 1)), &win_dec));
         busy2d_q.set(&issue.busy);
         busy1d_q.set(&win1d.ne(&win1d.lit(0)).or(&dst_is(ds::WAIT)));
+        stall_in_q.set(&ist_is(is::WAIT).and(&ready_to_run.not()));
         m.when(&cnt_on, |m| {
             // each +1 counter steps in two halves (see count_half)
             count_half(m, &c_cycles, &cy_cycles, &bit(true));
-            count_half(
-                m,
-                &c_stall_in,
-                &cy_stall_in,
-                &ist_is(is::WAIT).and(&ready_to_run.not()),
-            );
+            count_half(m, &c_stall_in, &cy_stall_in, &stall_in_q);
             count_half(
                 m,
                 &c_stall_out,
