@@ -539,6 +539,14 @@ fn good_jobs_follow_the_page() {
             vec![(4, 5, 3, 7), (3, 2, 8, 1), (7, 13, 6, 5)],
         ),
         (small(3, 2, 16), vec![(3, 7, 4, 3), (5, 4, 9, 9)]),
+        // the page holds for either binding
+        (
+            Config {
+                binding: fusemax_hdl::Binding::Sequential,
+                ..small(2, 3, 8)
+            },
+            vec![(4, 5, 3, 7), (7, 13, 6, 5)],
+        ),
     ];
     let mut worst = 0f64;
     for (cfg, shapes) in plan {

@@ -3,7 +3,7 @@
 
 use fusemax_hdl::stream::status;
 use fusemax_hdl::stream::{decode, encode, JobData};
-use fusemax_hdl::{Config, Dist};
+use fusemax_hdl::{Binding, Config, Dist};
 use fusemax_tb::badjobs::bad_jobs;
 use fusemax_tb::drivers::engine::{run_rusthdl, run_rusthdl_jobs};
 use fusemax_tb::gen::generate;
@@ -42,7 +42,22 @@ fn data(j: &QuantJob) -> JobData<'_> {
     }
 }
 
+/// Runs the job in `cfg`'s binding and in the other one: both bit-exact with `cascade_fixed`.
+/// Returns the trailer of `cfg`'s binding.
 fn check(cfg: &Config, j: &QuantJob, stall: f64) -> fusemax_hdl::stream::Trailer {
+    let other = Config {
+        binding: match cfg.binding {
+            Binding::Fusemax => Binding::Sequential,
+            Binding::Sequential => Binding::Fusemax,
+        },
+        ..cfg.clone()
+    };
+    let t = check_one(cfg, j, stall);
+    check_one(&other, j, stall);
+    t
+}
+
+fn check_one(cfg: &Config, j: &QuantJob, stall: f64) -> fusemax_hdl::stream::Trailer {
     let (p, _, _, f) = j.shape();
     let words = encode(cfg, &data(j));
     let run = run_rusthdl(cfg, &words, stall, 3, 2_000_000).unwrap();
@@ -55,7 +70,7 @@ fn check(cfg: &Config, j: &QuantJob, stall: f64) -> fusemax_hdl::stream::Trailer
         .zip(&expect.data)
         .filter(|(a, b)| a != b)
         .count();
-    assert_eq!(mism, 0, "{mism} mismatches");
+    assert_eq!(mism, 0, "{:?}: {mism} mismatches", cfg.binding);
     out.trailer
 }
 

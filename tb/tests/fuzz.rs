@@ -28,11 +28,15 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-/// The two small configs of the fuzz: 1x1 (max E, F = 4) and 2x2 (max E, F = 8), at most 8
-/// queries and keys, so that most flipped shape bits fall out of range.
+/// The two small configs of the fuzz: 1x1 (max E, F = 4) in the sequential binding and 2x2
+/// (max E, F = 8) in the fusemax binding, at most 8 queries and keys, so that most flipped
+/// shape bits fall out of range.
 fn fuzz_cfg(idx: usize) -> Config {
     if idx == 0 {
-        small_config(1, 4)
+        Config {
+            binding: fusemax_hdl::Binding::Sequential,
+            ..small_config(1, 4)
+        }
     } else {
         small_config(2, 8)
     }
