@@ -675,13 +675,13 @@ fn model_predicts_the_counters_of_a_job() {
     }
     assert_eq!(fm["periods"], 8 * 64 + 1);
     assert_eq!(seq["periods"], 8 * 64);
-    // the interleaved binding is faster; each period costs its plan's cycles and a WAIT
+    // the interleaved binding is faster; the periods follow each other at once
     let (a, b) = (
         fm["cycles"].as_u64().unwrap(),
         seq["cycles"].as_u64().unwrap(),
     );
     assert!(a * 115 < b * 100, "fusemax {a}, sequential {b}");
-    assert!(a > 513 * 136 && a < 513 * 136 + 4000, "{a}");
+    assert!(a > 513 * 135 && a < 513 * 135 + 4000, "{a}");
     // a 16 x 16 array at E = F = 64 needs two 64-bit words a cycle
     let wide = model(&["rows=16", "cols=16"]);
     assert_eq!(wide["input_bound"], true);

@@ -18,7 +18,7 @@ fn fpga(args: &[&str]) -> (bool, String, f64) {
 
 #[test]
 fn board_without_config_uses_its_preset_and_hopeless_configs_fail_at_once() {
-    // The preset (2x1) under rows/cols = 8: 8x8 with the preset's 12-bit numerics.
+    // The preset (1x1) under rows/cols = 8: 8x8 with the preset's 12-bit numerics.
     let (ok, err, secs) = fpga(&[
         "--board",
         "icebreaker",

@@ -3,10 +3,9 @@
 //! synthesized, placed and routed, packed to a bitstream, and the JSON report is written and
 //! parses. About a minute on two cores. Skipped, loudly, only when the tools are absent.
 //!
-//! Why 1x1 and not the preset's 2x1: the preset fills about 90% of the UP5K's logic cells, so
-//! small RTL changes move it across the edge; this test checks the flow and its report, and
-//! 1x1 leaves room (measured with yosys 0.23 at edad62a: 4 of 8 SB_MAC16, 4,343 of 5,280
-//! logic cells).
+//! The preset is 1x1 since the FuseMax binding (4,441 of 5,280 logic cells with yosys 0.70 at
+//! 184fc5b); this test checks the flow and its report with Debian's yosys 0.23 (4,343 at
+//! edad62a, before the binding).
 
 use fusemax_fpga::flow::{self, FlowOptions};
 use fusemax_fpga::tools::{which, ToolPref};

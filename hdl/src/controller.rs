@@ -51,7 +51,8 @@ mod ls {
 /// Issuer states (`ist`).
 mod is {
     pub const IDLE: i128 = 0;
-    /// A tile waits for its Q block and K/V bank.
+    /// A tile waits for its Q block and K/V bank (a period whose buffers are ready when the
+    /// one before ends follows it at once, without this state).
     pub const WAIT: i128 = 1;
     /// A tile runs: the phase sequencer steps through the plan.
     pub const RUN: i128 = 2;
@@ -451,6 +452,10 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         .reg("busy1d_q", 1)
         .reset(&rst, 0)
         .note("the 1D array worked in the last cycle");
+    let q_rel_go = m
+        .reg("q_rel_go", 1)
+        .reset(&rst, 0)
+        .note("the phase reading Q started a cycle ago (is_last_tile is that period's by now: a period may follow the one before at once)");
     let stall_in_q = m
         .reg("stall_in_q", 1)
         .reset(&rst, 0)
@@ -680,6 +685,37 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
                 .or(&if ev > 0 { abort.q() } else { rst.lit(0) }),
         )
         .named("ready_to_run");
+    // the next period, as the end of this one leaves the tiles and banks: it starts at once,
+    // with no WAIT cycle, when its buffers are ready now (no error, no handoff; see RUN)
+    let has0_n = has0.and(&is_last_tile.and(&is_last_blk).not());
+    let has1_n = if depth > 0 { has0.q() } else { rst.lit(0) };
+    let has_ep_n = |ep: u32| {
+        if ep == 0 {
+            has0_n.clone()
+        } else {
+            has1_n.clone()
+        }
+    };
+    let bank_ep_n = |ep: u32| if ep == 0 { is_bank.not() } else { is_bank.q() };
+    let qbank_n = is_qbank.xor(&has0.and(&is_last_tile));
+    let next_ready = abort
+        .not()
+        .and(&has0_n.or(&has1_n))
+        .and(
+            &has0_n
+                .not()
+                .or(&loaded(&q_full, &rel_qc, &qbank_n).and(&loaded(
+                    &k_full,
+                    &rel_k,
+                    &bank_ep_n(ek),
+                ))),
+        )
+        .and(
+            &has_ep_n(ev)
+                .not()
+                .or(&loaded(&v_full, &rel_v, &bank_ep_n(ev))),
+        )
+        .named("next_ready");
     let running = ist_is(is::RUN);
     let blk_go = running
         .and(&ph.is(0))
@@ -779,7 +815,10 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
             .ne(&win1d.lit(0))
             .mux(&win1d.sub_wrap(&win1d.lit(1)), &win1d.lit(0));
         let fin_any = tile_end.and(&has_ep(depth));
-        win1d.set(&fin_any.mux(&win_dec.add_wrap(&tile_busy1d.ext(tw + 1)), &win_dec));
+        // a new window covers what is left of the last (the union of the windows: a cycle
+        // counts once, and the count cannot grow past one window)
+        let tb = tile_busy1d.ext(tw + 1);
+        win1d.set(&fin_any.mux(&win_dec.ge(&tb).mux(&win_dec, &tb), &win_dec));
         busy2d_q.set(&issue.busy);
         busy1d_q.set(&win1d.ne(&win1d.lit(0)).or(&dst_is(ds::WAIT)));
         stall_in_q.set(&ist_is(is::WAIT).and(&ready_to_run.not()));
@@ -829,14 +868,17 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         let (k_go, k_delay) = start(XSrc::K, k.rel_kv);
         let (v_go, v_delay) = start(XSrc::V, k.rel_kv);
         let (q_go, q_delay) = start(XSrc::None, k.rel_q);
+        // a block's Q: started a cycle late, with a delay one shorter, when is_last_tile has
+        // caught up with the period's tile
+        q_rel_go.set(&q_go.and(&has0));
         for (cnts, go, bank, delay) in [
             (&rel_k, k_go.and(&has_ep(ek)), bank_ep(ek), k_delay),
             (&rel_v, v_go.and(&has_ep(ev)), bank_ep(ev), v_delay),
             (
                 &rel_qc,
-                q_go.and(&has0).and(&is_last_tile),
+                q_rel_go.and(&is_last_tile),
                 is_qbank.q(),
-                q_delay,
+                q_delay - 1,
             ),
         ] {
             assert!(delay < 256, "controller: a release delay fits 8 bits");
@@ -1031,7 +1073,22 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
                                 own_last
                             }
                         };
-                        ist.set(&fin_last.mux(&st_i(is::HANDOFF), &st_i(is::WAIT)));
+                        // the next period at once when nothing waits (its phase sequencer set
+                        // as WAIT sets it), else WAIT or HANDOFF
+                        let direct = fin_last.not().and(&next_ready);
+                        ist.set(&select(
+                            &[(&fin_last, &st_i(is::HANDOFF)), (&direct, &st_i(is::RUN))],
+                            &st_i(is::WAIT),
+                        ));
+                        m.when(&direct, |_| {
+                            ph.set(&ph.lit(0));
+                            tt.set(&tt.lit(0));
+                            left.set(&ph_lm1[0]);
+                            ph_first.set(&bit(true));
+                            ph_last.set(&ph_one[0]);
+                            mi.set(&mi.lit(0));
+                            mdone.set(&ph_cnt[0].is(0));
+                        });
                     },
                     |m| {
                         m.when_else(

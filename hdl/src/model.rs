@@ -7,8 +7,9 @@
 //!   cycles, then the segments in stream order, one word a cycle; a segment waits for its
 //!   buffer (its Q bank, K or V half of its K/V bank) to be released by the tile before it in
 //!   that buffer, and its buffer is full the cycle after its last word;
-//! - the **issuer** runs the plan's periods (`TilePlan::period` cycles each) with one WAIT
-//!   cycle before each; a period starts once the buffers its tiles read are full. A buffer is
+//! - the **issuer** runs the plan's periods (`TilePlan::period` cycles each), back to back when
+//!   the next period's buffers are full in the last cycle of a period, else after waiting (at
+//!   least one cycle) until they are full; after the header and after a handoff it waits too. A buffer is
 //!   released `R + 2` (K, V) or `C + 2` (Q) cycles, plus the phase's reserved slots, after the
 //!   phase reading it starts, as the controller's release countdowns do;
 //! - after the period that finishes a block's last tile the issuer hands the block to the
@@ -45,12 +46,12 @@ pub struct Estimate {
     pub tiles: u64,
     /// Periods the issuer runs (tiles + tiles in flight - 1).
     pub periods: u64,
-    /// Cycles of one period of the plan (without the WAIT cycle before it).
+    /// Cycles of one period of the plan.
     pub tile_period: u64,
     /// Input words the job's stream holds (header included).
     pub input_words: u64,
     /// Input words a period needs in steady state per cycle of a period (K, V and a share of
-    /// Q, over the period and its WAIT cycle): above 1 the job is bound by the input stream
+    /// Q, over the period): above 1 the job is bound by the input stream
     /// (`stream_bits` a word), not by the array.
     pub input_words_per_cycle: f64,
     /// The longest wait of the issuer for input after the job's first period (0 when the
@@ -182,36 +183,46 @@ pub fn estimate(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Estimat
         end_k: vec![],
         end_v: vec![],
     };
-    let mut w = HEADER_WORDS as u64 + 2; // the issuer's first WAIT cycle
+    // the issuer's next WAIT cycle, or the next period's first when it follows at once
+    let mut w = HEADER_WORDS as u64 + 2;
     let mut stall_in = 0u64;
     let mut stall_out = 0u64;
     let mut max_wait = 0u64;
     let mut div_free = 0u64; // the first cycle the divider sequencer is idle
                              // the cycles the 1D units count as busy: tile windows and divisions
     let mut busy: Vec<(u64, u64)> = vec![];
-    let mut win_until = 0u64;
     let tile_1d = plan.busy_1d(e, f) as u64;
+    let mut handed_off = true; // the first period follows the header's check, in WAIT
     for k in 0..periods {
         // the tile of each epoch in this period, if it exists
         let tile = |ep: u64| (k >= ep && k - ep < tiles).then(|| k - ep);
-        let mut ready = w;
+        // the first cycle all its buffers are full
+        let mut need = 0;
         if let Some(t) = tile(0) {
             ld.to(t);
-            ready = ready.max(ld.end_q[(t / nt) as usize] + 1);
+            need = need.max(ld.end_q[(t / nt) as usize] + 1);
         }
         if let Some(t) = tile(ek) {
             ld.to(t);
-            ready = ready.max(ld.end_k[t as usize] + 1);
+            need = need.max(ld.end_k[t as usize] + 1);
         }
         if let Some(t) = tile(ev) {
             ld.to(t);
-            ready = ready.max(ld.end_v[t as usize] + 1);
+            need = need.max(ld.end_v[t as usize] + 1);
         }
-        stall_in += ready - w;
-        if k > 0 {
-            max_wait = max_wait.max(ready - w);
-        }
-        let r = ready + 1; // the period's first cycle
+        // a period follows the one before at once when its buffers are full in that one's last
+        // cycle (w - 1) and no handoff came between; else the issuer waits from w
+        let r = if !handed_off && need < w {
+            w
+        } else {
+            let ready = w.max(need);
+            stall_in += ready - w;
+            if k > 0 {
+                max_wait = max_wait.max(ready - w);
+            }
+            ready + 1
+        };
+        handed_off = false;
         let te = r + l - 1; // its last
         if let Some(t) = tile(ek) {
             ld.free_k[(t % 2) as usize] = r + rel_k;
@@ -228,9 +239,7 @@ pub fn estimate(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Estimat
         // the tile the period finishes: its 1D work, and its block's divisions if it was the
         // block's last
         if let Some(t) = tile(depth) {
-            let left = win_until.saturating_sub(te);
-            win_until = te + 1 + left.saturating_sub(1) + tile_1d;
-            busy.push((te + 1, win_until));
+            busy.push((te + 1, te + 1 + tile_1d));
             if t % nt == nt - 1 {
                 let h = (te + 1).max(div_free);
                 let mut x = h + 2 + plan.flush as u64;
@@ -245,6 +254,7 @@ pub fn estimate(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Estimat
                 }
                 div_free = x;
                 w = h + 1;
+                handed_off = true;
             }
         }
     }
@@ -265,7 +275,7 @@ pub fn estimate(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Estimat
         periods,
         tile_period: l,
         input_words: crate::stream::input_words(cfg, p, m, e, f) as u64,
-        input_words_per_cycle: per_period / (l + 1) as f64,
+        input_words_per_cycle: per_period / l as f64,
         max_period_wait: max_wait,
     }
 }

@@ -53,7 +53,7 @@ pub fn run(a: Args) -> Result<()> {
         cfg.rows, cfg.cols
     );
     r += &format!(
-        "  {} cycles: {} tiles in {} periods of {} cycles (+1 WAIT each); 2D array busy {} ({:.1}%), 1D array busy {} ({:.1}%); waiting on input {}, on output {}\n",
+        "  {} cycles: {} tiles in {} periods of {} cycles; 2D array busy {} ({:.1}%), 1D array busy {} ({:.1}%); waiting on input {}, on output {}\n",
         x.cycles,
         x.tiles,
         x.periods,

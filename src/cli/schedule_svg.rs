@@ -59,7 +59,7 @@ pub fn draw(cfg: &Config, plan: &TilePlan, e: usize, f: usize) -> Result<String,
     let (r, c) = (cfg.rows as i64, cfg.cols as i64);
     let skew = r - 1 + c - 1;
     let to_1d = r + 2;
-    let span = l + 1 + skew.max(to_1d) + 2; // the period, its WAIT cycle and the overhang
+    let span = l + skew.max(to_1d) + 2; // the period and the overhang
     let (w, left, top) = (1500i32, 250i32, 96i32);
     let lane_h = 34i32;
     let lanes = [
@@ -84,7 +84,7 @@ pub fn draw(cfg: &Config, plan: &TilePlan, e: usize, f: usize) -> Result<String,
             .unwrap_or_default();
         root.draw(&Text::new(
             format!(
-                "{binding} binding, {}x{} array, E = {e}, F = {f}, exp degree {}: one steady-state period of {l} cycles (+1 WAIT), {}",
+                "{binding} binding, {}x{} array, E = {e}, F = {f}, exp degree {}: one steady-state period of {l} cycles, {}",
                 cfg.rows,
                 cfg.cols,
                 plan.exp_degree,
@@ -191,8 +191,8 @@ pub fn draw(cfg: &Config, plan: &TilePlan, e: usize, f: usize) -> Result<String,
             ))
             .map_err(er)?;
         }
-        // the next period's start, after the WAIT cycle
-        let next = l + 1;
+        // the next period's start (back to back in steady state)
+        let next = l;
         root.draw(&PathElement::new(
             vec![(px(next), top - 30), (px(next), lane_y(3) + lane_h + 4)],
             ShapeStyle::from(&RGBColor(90, 90, 90)).stroke_width(1),

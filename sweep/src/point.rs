@@ -393,7 +393,7 @@ mod tests {
         let mut s = spec(&[]);
         s.board = Some("icebreaker".into());
         let r = resolve(&s);
-        assert_eq!(r.config.as_ref().unwrap().rows, 2);
+        assert_eq!(r.config.as_ref().unwrap().rows, 1);
         assert_eq!(r.config.as_ref().unwrap().mul_bits, 12);
     }
 
