@@ -459,7 +459,7 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
     let stall_in_q = m
         .reg("stall_in_q", 1)
         .reset(&rst, 0)
-        .note("a tile waited for input a cycle ago (counted a cycle late: the wait's compare and the counter are far apart on a chip)");
+        .note("the issuer was between periods a cycle ago (counted a cycle late: the state and the counter are far apart on a chip)");
     // the phase sequencer, generated from the plan: per phase its length - 1 (and whether it
     // is 0), registered from E and F
     let ph_lm1: Vec<Reg> = plan
@@ -821,7 +821,9 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         win1d.set(&fin_any.mux(&win_dec.ge(&tb).mux(&win_dec, &tb), &win_dec));
         busy2d_q.set(&issue.busy);
         busy1d_q.set(&win1d.ne(&win1d.lit(0)).or(&dst_is(ds::WAIT)));
-        stall_in_q.set(&ist_is(is::WAIT).and(&ready_to_run.not()));
+        // every cycle between periods while a tile remains: waiting for its buffers, and the
+        // cycle that finds them ready
+        stall_in_q.set(&ist_is(is::WAIT).and(&has0.or(&has1)));
         m.when(&cnt_on, |m| {
             // each +1 counter steps in two halves (see count_half)
             count_half(m, &c_cycles, &cy_cycles, &bit(true));

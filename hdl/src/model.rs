@@ -36,7 +36,8 @@ pub struct Estimate {
     pub busy_2d: u64,
     /// The trailer's `busy_1d` (the 1D units' tile windows and divisions).
     pub busy_1d: u64,
-    /// Cycles the issuer waited for input (a tile's buffers not yet loaded).
+    /// Cycles the issuer spent between periods (WAIT): waiting for a tile's buffers, and the
+    /// cycle that finds them ready (after the header and after each block's handoff).
     pub stall_in: u64,
     /// Cycles the divider sequencer waited for room in the output FIFO.
     pub stall_out: u64,
@@ -216,7 +217,8 @@ pub fn estimate(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Estimat
             w
         } else {
             let ready = w.max(need);
-            stall_in += ready - w;
+            // the WAIT cycles, up to the one that finds the buffers ready
+            stall_in += ready - w + 1;
             if k > 0 {
                 max_wait = max_wait.max(ready - w);
             }
