@@ -456,6 +456,10 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         .reg("q_rel_go", 1)
         .reset(&rst, 0)
         .note("the phase reading Q started a cycle ago (is_last_tile is that period's by now: a period may follow the one before at once)");
+    let next_ready_q = m
+        .reg("next_ready_q", 1)
+        .reset(&rst, 0)
+        .note("next_ready a cycle ago: the next period's buffers were loaded by the period's last cycle but one");
     let stall_in_q = m
         .reg("stall_in_q", 1)
         .reset(&rst, 0)
@@ -824,6 +828,7 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         // every cycle between periods while a tile remains: waiting for its buffers, and the
         // cycle that finds them ready
         stall_in_q.set(&ist_is(is::WAIT).and(&has0.or(&has1)));
+        next_ready_q.set(&next_ready);
         m.when(&cnt_on, |m| {
             // each +1 counter steps in two halves (see count_half)
             count_half(m, &c_cycles, &cy_cycles, &bit(true));
@@ -1077,7 +1082,9 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
                         };
                         // the next period at once when nothing waits (its phase sequencer set
                         // as WAIT sets it), else WAIT or HANDOFF
-                        let direct = fin_last.not().and(&next_ready);
+                        // (next_ready registered: the tiles and banks it reads hold all period,
+                        // the next period's flags are only ever set meanwhile)
+                        let direct = fin_last.not().and(&next_ready_q);
                         ist.set(&select(
                             &[(&fin_last, &st_i(is::HANDOFF)), (&direct, &st_i(is::RUN))],
                             &st_i(is::WAIT),

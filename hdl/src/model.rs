@@ -8,7 +8,7 @@
 //!   buffer (its Q bank, K or V half of its K/V bank) to be released by the tile before it in
 //!   that buffer, and its buffer is full the cycle after its last word;
 //! - the **issuer** runs the plan's periods (`TilePlan::period` cycles each), back to back when
-//!   the next period's buffers are full in the last cycle of a period, else after waiting (at
+//!   the next period's buffers are full in a period's last cycle but one, else after waiting (at
 //!   least one cycle) until they are full; after the header and after a handoff it waits too. A buffer is
 //!   released `R + 2` (K, V) or `C + 2` (Q) cycles, plus the phase's reserved slots, after the
 //!   phase reading it starts, as the controller's release countdowns do;
@@ -212,8 +212,9 @@ pub fn estimate(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Estimat
             need = need.max(ld.end_v[t as usize] + 1);
         }
         // a period follows the one before at once when its buffers are full in that one's last
-        // cycle (w - 1) and no handoff came between; else the issuer waits from w
-        let r = if !handed_off && need < w {
+        // cycle but one (w - 2: the issuer's check is registered) and no handoff came between;
+        // else the issuer waits from w
+        let r = if !handed_off && need + 1 < w {
             w
         } else {
             let ready = w.max(need);
