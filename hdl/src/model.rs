@@ -125,7 +125,7 @@ impl Loader {
         while (self.end_k.len() as u64) <= t {
             let n = self.end_k.len() as u64;
             let bank = (n % 2) as usize;
-            if n % self.nt == 0 {
+            if n.is_multiple_of(self.nt) {
                 let b = n / self.nt;
                 let s = self.next.max(self.free_q[(b % 2) as usize]);
                 self.end_q.push(s + self.q_words - 1);
