@@ -501,7 +501,7 @@ fn check_good(
         "busy_2d"
     );
     assert!(
-        b1 >= tiles * (f as u64 + hw.x() + 1),
+        b1 >= tiles * (f as u64 + hw.x()),
         "busy_1d {b1} below the tiles' work"
     );
     for c in [b2, b1, si, so] {
