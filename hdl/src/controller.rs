@@ -115,11 +115,6 @@ struct K {
     ab: u32,
     /// width of `fifo_free`
     ffb: u32,
-    /// cycles from the start of the phase that reads a K/V (Q) buffer to its release: the
-    /// command register (1), the skew of the row (column) feeders' command chain and one, so
-    /// that the loader, writing at most one index a cycle, stays behind the last reader
-    rel_kv: usize,
-    rel_q: usize,
     /// cycles from a block's last tile command to its first division
     flush: usize,
     fw_: FeedWidths,
@@ -156,8 +151,6 @@ impl K {
             shb: d.scale_shift_bits,
             ab: Ram::addr_bits(cfg.max_f),
             ffb: fifo_free_bits,
-            rel_kv: cfg.rows + 2,
-            rel_q: cfg.cols + 2,
             flush: plan.flush,
             fw_: FeedWidths::new(cfg),
             plan,
@@ -181,6 +174,18 @@ impl Controller {
     pub fn new(cfg: &Config, fifo_free_bits: u32) -> Controller {
         Controller::from_circuit(describe(cfg, fifo_free_bits))
     }
+}
+
+/// The release of the buffer the plan reads `x` from (K, V, or Q for `XSrc::None`): the phase
+/// reading it, and the cycles from that phase's start to the release countdown's start value.
+/// The command register (1), the skew of the row (K, V) or column (Q) feeders' command chain,
+/// one more, and the phase's reserved slots, so that the loader, writing at most one index a
+/// cycle, stays behind the last reader. The buffer is free again one cycle after the delay
+/// (the cycle model, `crate::model`, reads it from here).
+pub fn release_delay(cfg: &Config, plan: &TilePlan, x: XSrc) -> (usize, usize) {
+    let (n, p) = plan.reader(x);
+    let skew = if x == XSrc::None { cfg.cols } else { cfg.rows };
+    (n, skew + 2 + plan.reserved_slots(p) as usize)
 }
 
 /// Cycles of one tile, as the issuer runs it.
@@ -670,8 +675,9 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
     let m_left = m_len.sub_wrap(&is_m0).named("m_left");
     let p_left = p_len.sub_wrap(&is_p0).named("p_left");
     // the bank and presence of the tile of each epoch
-    let has_ep = |ep: u32| if ep == 0 { has0.q() } else { has1.clone() };
-    let bank_ep = |ep: u32| if ep == 0 { is_bank.q() } else { is_bank.not() };
+    let pick = |ep: u32, e0: &Signal, e1: &Signal| if ep == 0 { e0.clone() } else { e1.clone() };
+    let has_ep = |ep: u32| pick(ep, &has0.q(), &has1);
+    let bank_ep = |ep: u32| pick(ep, &is_bank.q(), &is_bank.not());
     let (ek, ev) = (plan.src_epoch(XSrc::K), plan.src_epoch(XSrc::V));
     // a buffer is ready when it is loaded and not being released (a full flag with its
     // release pending still holds the tile before: the bank is read again only once reloaded)
@@ -679,46 +685,43 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         let pending = bank.mux(&cnts[1].ne(&cnts[1].lit(0)), &cnts[0].ne(&cnts[0].lit(0)));
         full.index(bank).and(&pending.not())
     };
-    let ready_to_run = has0
-        .not()
-        .or(&loaded(&q_full, &rel_qc, &is_qbank.q()).and(&loaded(&k_full, &rel_k, &bank_ep(ek))))
-        .and(
-            &has_ep(ev)
-                .not()
-                .or(&loaded(&v_full, &rel_v, &bank_ep(ev)))
-                .or(&if ev > 0 { abort.q() } else { rst.lit(0) }),
-        )
-        .named("ready_to_run");
+    // a period's buffers ready: its own tile's (`own`) Q and K, and the V of the tile reading
+    // it (`v_reader`), each in its bank
+    let buffers_ready = |own: &Signal, v_reader: &Signal, qb: &Signal, kb: &Signal, vb: &Signal| {
+        own.not()
+            .or(&loaded(&q_full, &rel_qc, qb).and(&loaded(&k_full, &rel_k, kb)))
+            .and(&v_reader.not().or(&loaded(&v_full, &rel_v, vb)))
+    };
+    // after an error the V of the tile before is not waited for (see WAIT)
+    let v_waited = if ev > 0 {
+        has_ep(ev).and(&abort.not())
+    } else {
+        has_ep(ev)
+    };
+    let ready_to_run = buffers_ready(
+        &has0.q(),
+        &v_waited,
+        &is_qbank.q(),
+        &bank_ep(ek),
+        &bank_ep(ev),
+    )
+    .named("ready_to_run");
     // the next period, as the end of this one leaves the tiles and banks: it starts at once,
     // with no WAIT cycle, when its buffers are ready now (no error, no handoff; see RUN)
     let has0_n = has0.and(&is_last_tile.and(&is_last_blk).not());
     let has1_n = if depth > 0 { has0.q() } else { rst.lit(0) };
-    let has_ep_n = |ep: u32| {
-        if ep == 0 {
-            has0_n.clone()
-        } else {
-            has1_n.clone()
-        }
-    };
-    let bank_ep_n = |ep: u32| if ep == 0 { is_bank.not() } else { is_bank.q() };
+    let bank_ep_n = |ep: u32| pick(ep, &is_bank.not(), &is_bank.q());
     let qbank_n = is_qbank.xor(&has0.and(&is_last_tile));
     let next_ready = abort
         .not()
         .and(&has0_n.or(&has1_n))
-        .and(
-            &has0_n
-                .not()
-                .or(&loaded(&q_full, &rel_qc, &qbank_n).and(&loaded(
-                    &k_full,
-                    &rel_k,
-                    &bank_ep_n(ek),
-                ))),
-        )
-        .and(
-            &has_ep_n(ev)
-                .not()
-                .or(&loaded(&v_full, &rel_v, &bank_ep_n(ev))),
-        )
+        .and(&buffers_ready(
+            &has0_n,
+            &pick(ev, &has0_n, &has1_n),
+            &qbank_n,
+            &bank_ep_n(ek),
+            &bank_ep_n(ev),
+        ))
         .named("next_ready");
     let running = ist_is(is::RUN);
     let blk_go = running
@@ -867,14 +870,13 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         });
         // delayed buffer releases: started as the phase reading the buffer starts (a block's
         // Q in its last tile's period), after the feeders' skew and the phase's reserved slots
-        let start = |x: XSrc, rel: usize| {
-            let (n, p) = plan.reader(x);
-            let go = running.and(&ph.is(n as i128)).and(&ph_first);
-            (go, rel + plan.reserved_slots(p) as usize)
+        let start = |x: XSrc| {
+            let (n, delay) = release_delay(cfg, plan, x);
+            (running.and(&ph.is(n as i128)).and(&ph_first), delay)
         };
-        let (k_go, k_delay) = start(XSrc::K, k.rel_kv);
-        let (v_go, v_delay) = start(XSrc::V, k.rel_kv);
-        let (q_go, q_delay) = start(XSrc::None, k.rel_q);
+        let (k_go, k_delay) = start(XSrc::K);
+        let (v_go, v_delay) = start(XSrc::V);
+        let (q_go, q_delay) = start(XSrc::None);
         // a block's Q: started a cycle late, with a delay one shorter, when is_last_tile has
         // caught up with the period's tile
         q_rel_go.set(&q_go.and(&has0));
@@ -1012,18 +1014,22 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
         });
         // issuer
         let st_i = |v: i128| ist.lit(v);
+        // the phase sequencer at a period's start
+        let period_start = || {
+            ph.set(&ph.lit(0));
+            tt.set(&tt.lit(0));
+            left.set(&ph_lm1[0]);
+            ph_first.set(&bit(true));
+            ph_last.set(&ph_one[0]);
+            mi.set(&mi.lit(0));
+            mdone.set(&ph_cnt[0].is(0));
+        };
         m.switch(&ist, |sw| {
             sw.case(is::WAIT, |m| {
                 // the phase sequencer stands at the period's start while waiting (it is read
                 // only while running), so its loads wait for neither the error compare nor
                 // the banks
-                ph.set(&ph.lit(0));
-                tt.set(&tt.lit(0));
-                left.set(&ph_lm1[0]);
-                ph_first.set(&bit(true));
-                ph_last.set(&ph_one[0]);
-                mi.set(&mi.lit(0));
-                mdone.set(&ph_cnt[0].is(0));
+                period_start();
                 // after an error, the tiles of the block whose input is incomplete are not
                 // started; a tile already started is finished (in the 1D units every LM has its
                 // SLD), with whatever its V buffer holds if its block is incomplete (never
@@ -1089,15 +1095,7 @@ pub fn describe(cfg: &Config, fifo_free_bits: u32) -> Circuit {
                             &[(&fin_last, &st_i(is::HANDOFF)), (&direct, &st_i(is::RUN))],
                             &st_i(is::WAIT),
                         ));
-                        m.when(&direct, |_| {
-                            ph.set(&ph.lit(0));
-                            tt.set(&tt.lit(0));
-                            left.set(&ph_lm1[0]);
-                            ph_first.set(&bit(true));
-                            ph_last.set(&ph_one[0]);
-                            mi.set(&mi.lit(0));
-                            mdone.set(&ph_cnt[0].is(0));
-                        });
+                        m.when(&direct, |_| period_start());
                     },
                     |m| {
                         m.when_else(

@@ -77,8 +77,8 @@ impl Estimate {
 
 /// Cycles the divider sequencer spends on one f when the output FIFO has room: SPACE, START,
 /// the division and the f's words pushed one a cycle.
-fn per_f(cfg: &Config, och: u64) -> u64 {
-    2 + crate::softmax_unit::div_latency(cfg) as u64 + och
+fn per_f(div_lat: u64, och: u64) -> u64 {
+    2 + div_lat + och
 }
 
 /// Cycles of the union of half-open intervals `[a, b)` below `end`.
@@ -145,7 +145,6 @@ impl Loader {
 pub fn estimate(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Estimate {
     let plan = TilePlan::new(cfg);
     let depth = plan.depth() as u64;
-    let (rows, cols) = (cfg.rows as u64, cfg.cols as u64);
     let nb = p.div_ceil(cfg.cols) as u64;
     let nt = m.div_ceil(cfg.rows) as u64;
     let tiles = nb * nt;
@@ -159,13 +158,13 @@ pub fn estimate(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Estimat
     // the first of a block finds depth - 1 slots free, and waits a cycle if they are too few
     let space_wait = u64::from(cfg.fifo_depth as u64 <= och);
     // a buffer's release: cycles from the period's start to the cycle it is free again
-    let release = |x: XSrc, skew: u64| {
-        let (n, ph) = plan.reader(x);
-        starts[n] as u64 + skew + 2 + plan.reserved_slots(ph) as u64 + 1
+    let release = |x: XSrc| {
+        let (n, delay) = crate::controller::release_delay(cfg, &plan, x);
+        (starts[n] as usize + delay + 1) as u64
     };
-    let rel_k = release(XSrc::K, rows);
-    let rel_v = release(XSrc::V, rows);
-    let rel_q = release(XSrc::None, cols);
+    let rel_k = release(XSrc::K);
+    let rel_v = release(XSrc::V);
+    let rel_q = release(XSrc::None);
     let (ek, ev) = (
         plan.src_epoch(XSrc::K) as u64,
         plan.src_epoch(XSrc::V) as u64,
@@ -192,6 +191,8 @@ pub fn estimate(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Estimat
     let mut div_free = 0u64; // the first cycle the divider sequencer is idle
                              // the cycles the 1D units count as busy: tile windows and divisions
     let mut busy: Vec<(u64, u64)> = vec![];
+    let div_lat = crate::softmax_unit::div_latency(cfg) as u64;
+    let f_cycles = per_f(div_lat, och);
     let tile_1d = plan.busy_1d(e, f) as u64;
     let mut handed_off = true; // the first period follows the header's check, in WAIT
     for k in 0..periods {
@@ -251,9 +252,8 @@ pub fn estimate(cfg: &Config, p: usize, m: usize, e: usize, f: usize) -> Estimat
                         x += space_wait;
                         stall_out += space_wait;
                     }
-                    let lat = crate::softmax_unit::div_latency(cfg) as u64;
-                    busy.push((x + 2, x + 2 + lat));
-                    x += per_f(cfg, och);
+                    busy.push((x + 2, x + 2 + div_lat));
+                    x += f_cycles;
                 }
                 div_free = x;
                 w = h + 1;

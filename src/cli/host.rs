@@ -66,12 +66,7 @@ pub fn run(a: Args) -> Result<()> {
         bail!("the board ended the job with status {}", t.status);
     }
     let expect = reference::cascade_fixed(&job, &cfg);
-    let mismatches = out
-        .av
-        .iter()
-        .zip(&expect.data)
-        .filter(|(x, y)| x != y)
-        .count();
+    let mismatches = metrics::mismatches(&out.av, &expect.data);
     let av = Mat::from_vec(p, f, out.av);
     let stats = metrics::error_stats(&av, cfg.out_frac_bits, &metrics::reference_lsb(&job));
     a.files.write_av(&av, &job, &cfg)?;

@@ -155,12 +155,7 @@ pub fn run(a: Args) -> Result<()> {
         );
     }
     let expect = reference::cascade_fixed(&job, &cfg);
-    let mismatches = out
-        .av
-        .iter()
-        .zip(&expect.data)
-        .filter(|(x, y)| x != y)
-        .count();
+    let mismatches = metrics::mismatches(&out.av, &expect.data);
     let av = fusemax_tb::Mat::from_vec(p, f, out.av.clone());
     let stats = metrics::error_stats(&av, cfg.out_frac_bits, &metrics::reference_lsb(&job));
     a.files.write_av(&av, &job, &cfg)?;

@@ -17,7 +17,7 @@
 //! table 1's 4x4 row and table 2 up to M = 1,024 only.
 
 use fusemax_hdl::model::{estimate, Estimate};
-use fusemax_hdl::stream::{decode, encode, JobData, Trailer};
+use fusemax_hdl::stream::{decode, encode, Trailer};
 use fusemax_hdl::{Binding, Config, Dist};
 use fusemax_tb::drivers::verilator::VerilatorEngine;
 use fusemax_tb::gen::generate;
@@ -61,17 +61,7 @@ fn run(
     });
     let x = generate(p, m, e, f, 1, Dist::Normal);
     let j = QuantJob::from_real(&x.q, &x.k, &x.v, None, cfg).expect("quantize");
-    let data = JobData {
-        p,
-        m,
-        e,
-        f,
-        q: &j.q.data,
-        k: &j.k.data,
-        v: &j.v.data,
-        scale: j.scale_const,
-    };
-    let words = encode(cfg, &data);
+    let words = encode(cfg, &j.job_data());
     let t0 = Instant::now();
     let r = eng
         .run(&words, stall, 1, 2_000_000_000, None, |_, _, _| {})
@@ -83,12 +73,7 @@ fn run(
         cfg.binding, cfg.rows, cfg.cols
     );
     let expect = cascade_fixed(&j, cfg);
-    let mism = out
-        .av
-        .iter()
-        .zip(&expect.data)
-        .filter(|(a, b)| a != b)
-        .count();
+    let mism = fusemax_tb::metrics::mismatches(&out.av, &expect.data);
     if out.trailer.status != 0 || mism > 0 {
         failures.push(format!(
             "{what}: status {}, {mism} mismatches",

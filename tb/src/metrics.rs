@@ -17,6 +17,11 @@ pub struct ErrorStats {
     pub non_finite: usize,
 }
 
+/// Words of `out` that differ from `expect`, position by position (over the shorter of the two).
+pub fn mismatches(out: &[i64], expect: &[i64]) -> usize {
+    out.iter().zip(expect).filter(|(a, b)| a != b).count()
+}
+
 /// f64 attention of the job's integer inputs (dequantized), in units of V's step: the reference
 /// that excludes the error of quantizing the inputs themselves.
 pub fn reference_lsb(job: &QuantJob) -> Mat<f64> {

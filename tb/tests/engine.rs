@@ -2,7 +2,7 @@
 //! `cascade_fixed`, with and without backpressure; bad jobs end with an error status.
 
 use fusemax_hdl::stream::status;
-use fusemax_hdl::stream::{decode, encode, JobData};
+use fusemax_hdl::stream::{decode, encode};
 use fusemax_hdl::{Binding, Config, Dist};
 use fusemax_tb::badjobs::bad_jobs;
 use fusemax_tb::drivers::engine::{run_rusthdl, run_rusthdl_jobs};
@@ -28,20 +28,6 @@ fn job(cfg: &Config, p: usize, m: usize, e: usize, f: usize, dist: Dist, seed: u
     QuantJob::from_real(&x.q, &x.k, &x.v, None, cfg).unwrap()
 }
 
-fn data(j: &QuantJob) -> JobData<'_> {
-    let (p, m, e, f) = j.shape();
-    JobData {
-        p,
-        m,
-        e,
-        f,
-        q: &j.q.data,
-        k: &j.k.data,
-        v: &j.v.data,
-        scale: j.scale_const,
-    }
-}
-
 /// Runs the job in `cfg`'s binding and in the other one: both bit-exact with `cascade_fixed`.
 /// Returns the trailer of `cfg`'s binding.
 fn check(cfg: &Config, j: &QuantJob, stall: f64) -> fusemax_hdl::stream::Trailer {
@@ -59,17 +45,12 @@ fn check(cfg: &Config, j: &QuantJob, stall: f64) -> fusemax_hdl::stream::Trailer
 
 fn check_one(cfg: &Config, j: &QuantJob, stall: f64) -> fusemax_hdl::stream::Trailer {
     let (p, _, _, f) = j.shape();
-    let words = encode(cfg, &data(j));
+    let words = encode(cfg, &j.job_data());
     let run = run_rusthdl(cfg, &words, stall, 3, 2_000_000).unwrap();
     let out = decode(cfg, p, f, &run.words).unwrap();
     assert_eq!(out.trailer.status, 0);
     let expect = cascade_fixed(j, cfg);
-    let mism = out
-        .av
-        .iter()
-        .zip(&expect.data)
-        .filter(|(a, b)| a != b)
-        .count();
+    let mism = fusemax_tb::metrics::mismatches(&out.av, &expect.data);
     assert_eq!(mism, 0, "{:?}: {mism} mismatches", cfg.binding);
     out.trailer
 }
@@ -98,7 +79,7 @@ fn engine_4x4_ragged() {
 fn bad_jobs_end_with_an_error_status() {
     let cfg = small(2, 2);
     let j = job(&cfg, 2, 3, 4, 3, Dist::Normal, 4);
-    let good = encode(&cfg, &data(&j));
+    let good = encode(&cfg, &j.job_data());
     let run = |words: Vec<(u128, bool)>| {
         let r = run_rusthdl(&cfg, &words, 0.0, 1, 100_000).unwrap();
         decode(&cfg, 2, 3, &r.words).unwrap().trailer.status as i128
@@ -143,7 +124,7 @@ fn engine_with_a_128_bit_stream() {
     };
     assert_eq!(fusemax_hdl::buffers::chunks(&cfg, 20), 2);
     let j = job(&cfg, 4, 25, 5, 3, Dist::Normal, 7);
-    let words = encode(&cfg, &data(&j));
+    let words = encode(&cfg, &j.job_data());
     assert!(
         words.iter().any(|w| w.0 >> 64 != 0),
         "no word uses the high half"

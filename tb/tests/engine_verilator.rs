@@ -39,29 +39,14 @@ struct Case {
 fn run_case(eng: &VerilatorEngine, cfg: &Config, c: &Case, seed: u64, stall: f64) -> Vec<i64> {
     let x = generate(c.p, c.m, c.e, c.f, seed, c.dist);
     let j = QuantJob::from_real(&x.q, &x.k, &x.v, None, cfg).unwrap();
-    let data = JobData {
-        p: c.p,
-        m: c.m,
-        e: c.e,
-        f: c.f,
-        q: &j.q.data,
-        k: &j.k.data,
-        v: &j.v.data,
-        scale: j.scale_const,
-    };
-    let words = encode(cfg, &data);
+    let words = encode(cfg, &j.job_data());
     let run = eng
         .run(&words, stall, seed, 200_000_000, None, |_, _, _| {})
         .unwrap();
     let out = decode(cfg, c.p, c.f, &run.words).unwrap();
     assert_eq!(out.trailer.status, 0);
     let expect = cascade_fixed(&j, cfg);
-    let mism = out
-        .av
-        .iter()
-        .zip(&expect.data)
-        .filter(|(a, b)| a != b)
-        .count();
+    let mism = fusemax_tb::metrics::mismatches(&out.av, &expect.data);
     assert_eq!(
         mism, 0,
         "{}x{} P={} M={} E={} F={} {:?}: {mism} mismatches",

@@ -41,15 +41,13 @@ pub struct Sig {
 #[inline]
 pub fn wrap(v: i128, width: u32, signed: bool) -> i128 {
     debug_assert!((1..=128).contains(&width));
-    if width == 128 {
-        // all of the i128: an unsigned 128-bit value is held as its bit pattern
-        return v;
-    }
-    let m = v & ((1i128 << width) - 1);
-    if signed && (m >> (width - 1)) & 1 == 1 {
-        m - (1i128 << width)
+    // shifted up to the top and back: arithmetic for a signed value, logical for an unsigned
+    // one (a 128-bit unsigned value keeps its bit pattern)
+    let sh = 128 - width;
+    if signed {
+        (v << sh) >> sh
     } else {
-        m
+        (((v as u128) << sh) >> sh) as i128
     }
 }
 
@@ -243,5 +241,13 @@ mod tests {
         assert_eq!(s.get(), -7);
         assert!(s.has_changed());
         assert_eq!(s.bits(), 9);
+        // the widest port: 128 bits, an unsigned value held as its bit pattern
+        assert_eq!(wrap(-1, 128, false), -1);
+        assert_eq!(wrap(i128::MIN, 128, true), i128::MIN);
+        assert_eq!(wrap(1 << 127 >> 1, 127, true), -(1 << 126));
+        let mut w = Sig::input(128);
+        w.set(-2);
+        w.update_all();
+        assert_eq!(w.bits(), u128::MAX - 1);
     }
 }
